@@ -1,0 +1,86 @@
+# Kestrel: `make run` boots the kernel in QEMU, `make test` runs every test. Both install what
+# is missing first (tools/install-deps.sh). See README.md for the rest.
+
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := run
+
+TARGET      := x86_64-unknown-none
+HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+BUILD       := build
+ISO         := $(BUILD)/kestrel.iso
+KERNEL      := target/$(TARGET)/release/kestrel
+DEBUG_KERNEL := target/$(TARGET)/debug/kestrel
+DEBUG_ISO   := $(BUILD)/kestrel-debug.iso
+
+# Knobs: make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
+MEMORY  ?= 128M
+MACHINE ?= pc
+CMDLINE ?=
+QEMU    := qemu-system-x86_64 -accel tcg -machine $(MACHINE) -m $(MEMORY) -cpu max -net none \
+           -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# A window when a display exists; otherwise the serial console in this terminal (Ctrl-A X quits).
+ifneq ($(DISPLAY)$(WAYLAND_DISPLAY),)
+QEMU_CONSOLE := -serial mon:stdio
+else
+QEMU_CONSOLE := -nographic
+endif
+
+.PHONY: deps kernel iso run debug bochs test unit-test kernel-test boot-checks clippy fmt \
+        fmt-check lint clean
+
+deps:
+	@tools/install-deps.sh
+
+kernel: deps
+	cargo build --release
+
+iso: kernel
+	STAGE_DIR=iso grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
+	@echo "built $(ISO) ($$(du -h $(ISO) | cut -f1))"
+
+run: iso
+	$(QEMU) $(QEMU_CONSOLE) -cdrom $(ISO) || [ $$? -eq 33 ]
+
+# QEMU waits for gdb on port 1234; tools/gdbinit loads the symbols and connects.
+debug: deps
+	cargo build
+	grub/mkiso.sh $(DEBUG_KERNEL) $(DEBUG_ISO) "$(CMDLINE)"
+	@echo "QEMU is waiting for gdb: run 'gdb -x tools/gdbinit' in another terminal"
+	$(QEMU) $(QEMU_CONSOLE) -s -S -cdrom $(DEBUG_ISO) || true
+
+bochs: iso
+	@tools/install-deps.sh bochs
+	tools/bochs.sh $(ISO)
+
+test: deps
+	@mkdir -p $(BUILD)
+	@status=0; \
+	$(MAKE) --no-print-directory -k unit-test kernel-test boot-checks 2>&1 \
+		| tee $(BUILD)/test.log || status=$$?; \
+	tools/test-summary.sh $(BUILD)/test.log && exit $$status
+
+unit-test:
+	cargo test --lib --target $(HOST_TARGET)
+
+kernel-test:
+	cargo test --no-fail-fast
+
+boot-checks: iso
+	tests/boot_checks.sh $(KERNEL) $(ISO)
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --profile test --target $(HOST_TARGET) -- -D warnings
+
+fmt:
+	cargo fmt
+
+fmt-check:
+	cargo fmt --check
+
+lint: fmt-check clippy
+
+clean:
+	cargo clean
+	rm -rf $(BUILD) iso/boot

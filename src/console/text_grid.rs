@@ -1,0 +1,395 @@
+//! The text console's state machine: an 80x25 grid of character cells with a cursor, wrapping,
+//! scrolling and colours. It keeps its own copy of the screen, so scrolling never reads video
+//! memory (slow on real hardware) and host tests can inspect exactly what is shown. Every cell it
+//! changes is also pushed to a [`CellSink`], which for the VGA console is video memory.
+
+/// The 16 colours of the VGA text-mode palette (the attribute nibble values).
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Color {
+    Black = 0,
+    Blue = 1,
+    Green = 2,
+    Cyan = 3,
+    Red = 4,
+    Magenta = 5,
+    Brown = 6,
+    LightGray = 7,
+    DarkGray = 8,
+    LightBlue = 9,
+    LightGreen = 10,
+    LightCyan = 11,
+    LightRed = 12,
+    Pink = 13,
+    Yellow = 14,
+    White = 15,
+}
+
+/// A foreground/background pair packed as a VGA attribute byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct ColorCode(u8);
+
+impl ColorCode {
+    pub const fn new(foreground: Color, background: Color) -> Self {
+        ColorCode(((background as u8) << 4) | (foreground as u8))
+    }
+
+    pub const fn foreground(self) -> u8 {
+        self.0 & 0x0F
+    }
+
+    pub const fn background(self) -> u8 {
+        self.0 >> 4
+    }
+}
+
+pub const DEFAULT_COLOR: ColorCode = ColorCode::new(Color::LightGray, Color::Black);
+
+/// One screen position: a code page 437 byte and its colours, laid out as VGA stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct Cell {
+    pub byte: u8,
+    pub color: ColorCode,
+}
+
+impl Cell {
+    pub const BLANK: Cell = Cell {
+        byte: b' ',
+        color: DEFAULT_COLOR,
+    };
+}
+
+pub const WIDTH: usize = 80;
+pub const HEIGHT: usize = 25;
+const TAB_WIDTH: usize = 8;
+/// Code page 437 "■", shown for characters the text mode cannot display.
+const UNPRINTABLE: u8 = 0xFE;
+
+/// Where a grid's changes go: video memory, a framebuffer renderer, or nowhere in tests.
+pub trait CellSink {
+    fn put(&mut self, row: usize, col: usize, cell: Cell);
+
+    /// Called once after a batch of writes, with the cursor position.
+    fn cursor_moved(&mut self, _row: usize, _col: usize) {}
+}
+
+/// A sink that discards everything, for a grid that is only inspected.
+pub struct NullSink;
+
+impl CellSink for NullSink {
+    fn put(&mut self, _row: usize, _col: usize, _cell: Cell) {}
+}
+
+pub struct TextGrid<S: CellSink> {
+    cells: [[Cell; WIDTH]; HEIGHT],
+    row: usize,
+    col: usize,
+    color: ColorCode,
+    sink: S,
+}
+
+impl<S: CellSink> TextGrid<S> {
+    /// A grid that starts blank; call [`TextGrid::clear`] to blank the sink as well.
+    pub const fn new(sink: S) -> Self {
+        TextGrid {
+            cells: [[Cell::BLANK; WIDTH]; HEIGHT],
+            row: 0,
+            col: 0,
+            color: DEFAULT_COLOR,
+            sink,
+        }
+    }
+
+    pub fn set_color(&mut self, color: ColorCode) {
+        self.color = color;
+    }
+
+    pub fn color(&self) -> ColorCode {
+        self.color
+    }
+
+    pub fn cursor(&self) -> (usize, usize) {
+        (self.row, self.col)
+    }
+
+    pub fn cell(&self, row: usize, col: usize) -> Cell {
+        self.cells[row][col]
+    }
+
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// The text of one row with trailing blanks removed (tests and diagnostics).
+    pub fn row_bytes(&self, row: usize) -> impl Iterator<Item = u8> + '_ {
+        let cells = &self.cells[row];
+        let len = cells
+            .iter()
+            .rposition(|c| c.byte != b' ')
+            .map_or(0, |i| i + 1);
+        cells[..len].iter().map(|c| c.byte)
+    }
+
+    pub fn clear(&mut self) {
+        for row in 0..HEIGHT {
+            self.clear_row(row);
+        }
+        self.row = 0;
+        self.col = 0;
+        self.sink.cursor_moved(0, 0);
+    }
+
+    pub fn write_str(&mut self, text: &str) {
+        for ch in text.chars() {
+            self.write_char(ch);
+        }
+        self.sink.cursor_moved(self.row, self.col);
+    }
+
+    fn write_char(&mut self, ch: char) {
+        match ch {
+            '\n' => self.new_line(),
+            '\r' => self.col = 0,
+            '\t' => {
+                let next_stop = (self.col / TAB_WIDTH + 1) * TAB_WIDTH;
+                while self.col < next_stop.min(WIDTH) {
+                    self.put_byte(b' ');
+                }
+            }
+            '\u{8}' => self.backspace(),
+            ' '..='~' => self.put_byte(ch as u8),
+            _ => self.put_byte(UNPRINTABLE),
+        }
+    }
+
+    /// Moves the cursor back one cell and blanks it, also across a wrapped line break.
+    fn backspace(&mut self) {
+        if self.col > 0 {
+            self.col -= 1;
+        } else if self.row > 0 {
+            self.row -= 1;
+            self.col = WIDTH - 1;
+        } else {
+            return;
+        }
+        self.set_cell(
+            self.row,
+            self.col,
+            Cell {
+                byte: b' ',
+                color: self.color,
+            },
+        );
+    }
+
+    fn put_byte(&mut self, byte: u8) {
+        if self.col >= WIDTH {
+            self.new_line();
+        }
+        let cell = Cell {
+            byte,
+            color: self.color,
+        };
+        self.set_cell(self.row, self.col, cell);
+        self.col += 1;
+    }
+
+    fn new_line(&mut self) {
+        self.col = 0;
+        if self.row + 1 < HEIGHT {
+            self.row += 1;
+        } else {
+            self.scroll_up();
+        }
+    }
+
+    fn scroll_up(&mut self) {
+        self.cells.copy_within(1.., 0);
+        for row in 0..HEIGHT - 1 {
+            for col in 0..WIDTH {
+                self.sink.put(row, col, self.cells[row][col]);
+            }
+        }
+        self.clear_row(HEIGHT - 1);
+    }
+
+    fn clear_row(&mut self, row: usize) {
+        let blank = Cell {
+            byte: b' ',
+            color: self.color,
+        };
+        for col in 0..WIDTH {
+            self.set_cell(row, col, blank);
+        }
+    }
+
+    fn set_cell(&mut self, row: usize, col: usize, cell: Cell) {
+        self.cells[row][col] = cell;
+        self.sink.put(row, col, cell);
+    }
+}
+
+impl<S: CellSink> core::fmt::Write for TextGrid<S> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        TextGrid::write_str(self, s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// Records every cell pushed, so tests can check the sink mirrors the grid.
+    struct MirrorSink {
+        cells: Vec<Vec<Cell>>,
+        cursor: (usize, usize),
+    }
+
+    impl MirrorSink {
+        fn new() -> Self {
+            MirrorSink {
+                cells: vec![
+                    vec![
+                        Cell {
+                            byte: 0,
+                            color: ColorCode(0)
+                        };
+                        WIDTH
+                    ];
+                    HEIGHT
+                ],
+                cursor: (99, 99),
+            }
+        }
+    }
+
+    impl CellSink for MirrorSink {
+        fn put(&mut self, row: usize, col: usize, cell: Cell) {
+            self.cells[row][col] = cell;
+        }
+        fn cursor_moved(&mut self, row: usize, col: usize) {
+            self.cursor = (row, col);
+        }
+    }
+
+    fn row_text<S: CellSink>(grid: &TextGrid<S>, row: usize) -> String {
+        String::from_utf8(grid.row_bytes(row).collect()).unwrap()
+    }
+
+    fn assert_mirrored(grid: &TextGrid<MirrorSink>) {
+        for row in 0..HEIGHT {
+            for col in 0..WIDTH {
+                assert_eq!(
+                    grid.sink().cells[row][col],
+                    grid.cell(row, col),
+                    "cell {row},{col}"
+                );
+            }
+        }
+        assert_eq!(grid.sink().cursor, grid.cursor());
+    }
+
+    #[test]
+    fn writes_text_and_moves_cursor() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        grid.write_str("hello\nworld");
+        assert_eq!(row_text(&grid, 0), "hello");
+        assert_eq!(row_text(&grid, 1), "world");
+        assert_eq!(grid.cursor(), (1, 5));
+        assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn wraps_long_lines() {
+        let mut grid = TextGrid::new(NullSink);
+        let long: String = (0..WIDTH + 5)
+            .map(|i| (b'a' + (i % 26) as u8) as char)
+            .collect();
+        grid.write_str(&long);
+        assert_eq!(row_text(&grid, 0).len(), WIDTH);
+        assert_eq!(row_text(&grid, 1), &long[WIDTH..]);
+        assert_eq!(grid.cursor(), (1, 5));
+    }
+
+    #[test]
+    fn exactly_full_line_does_not_leave_blank_line() {
+        let mut grid = TextGrid::new(NullSink);
+        let full: String = core::iter::repeat_n('x', WIDTH).collect();
+        grid.write_str(&full);
+        grid.write_str("\nnext");
+        assert_eq!(row_text(&grid, 1), "next");
+    }
+
+    #[test]
+    fn scrolls_when_full() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        for i in 0..HEIGHT + 3 {
+            grid.write_str(&std::format!("line {i}\n"));
+        }
+        // After 28 newlines the last row is the empty cursor row, above it lines 4..=27.
+        assert_eq!(row_text(&grid, 0), "line 4");
+        assert_eq!(row_text(&grid, HEIGHT - 2), "line 27");
+        assert_eq!(row_text(&grid, HEIGHT - 1), "");
+        assert_eq!(grid.cursor(), (HEIGHT - 1, 0));
+        assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn colors_apply_to_new_text_only() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.write_str("a");
+        let red = ColorCode::new(Color::Red, Color::Blue);
+        grid.set_color(red);
+        grid.write_str("b");
+        assert_eq!(grid.cell(0, 0).color, DEFAULT_COLOR);
+        assert_eq!(grid.cell(0, 1).color, red);
+        assert_eq!(red.foreground(), Color::Red as u8);
+        assert_eq!(red.background(), Color::Blue as u8);
+    }
+
+    #[test]
+    fn unprintable_characters_become_a_block() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.write_str("é\u{1}x");
+        assert_eq!(
+            grid.row_bytes(0).collect::<Vec<_>>(),
+            [UNPRINTABLE, UNPRINTABLE, b'x']
+        );
+    }
+
+    #[test]
+    fn tab_advances_to_next_stop_and_carriage_return_rewinds() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.write_str("ab\tc");
+        assert_eq!(grid.cursor(), (0, 9));
+        grid.write_str("\rZ");
+        assert_eq!(row_text(&grid, 0), "Zb      c");
+    }
+
+    #[test]
+    fn backspace_erases_across_wrapped_lines() {
+        let mut grid = TextGrid::new(NullSink);
+        let full: String = core::iter::repeat_n('x', WIDTH + 1).collect();
+        grid.write_str(&full);
+        grid.write_str("\u{8}\u{8}");
+        assert_eq!(grid.cursor(), (0, WIDTH - 1));
+        assert_eq!(row_text(&grid, 1), "");
+        assert_eq!(row_text(&grid, 0).len(), WIDTH - 1);
+        let mut empty = TextGrid::new(NullSink);
+        empty.write_str("\u{8}");
+        assert_eq!(empty.cursor(), (0, 0));
+    }
+}

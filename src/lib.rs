@@ -1,0 +1,18 @@
+//! Kestrel: an x86_64 kernel booted by GRUB through Multiboot2.
+//!
+//! The crate is `no_std` on the bare-metal target; on the host it builds with `std` so the
+//! pure-logic modules run as ordinary unit tests (`make unit-test`).
+
+#![cfg_attr(not(test), no_std)]
+
+pub mod boot;
+pub mod boot_info;
+pub mod console;
+pub mod logger;
+pub mod memory;
+#[cfg(not(test))]
+mod panic;
+pub mod power;
+pub mod serial;
+pub mod testing;
+pub mod vga;

@@ -1,0 +1,62 @@
+//! A `log` backend on the kernel console: `LEVEL target: message`, with the level coloured on
+//! screen. The threshold comes from `loglevel=` on the kernel command line (default info).
+
+use crate::console::text_grid::{Color, ColorCode};
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+struct ConsoleLogger;
+
+static LOGGER: ConsoleLogger = ConsoleLogger;
+
+impl Log for ConsoleLogger {
+    fn enabled(&self, metadata: &Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let color = match record.level() {
+            Level::Error => ColorCode::new(Color::LightRed, Color::Black),
+            Level::Warn => ColorCode::new(Color::Yellow, Color::Black),
+            Level::Info => ColorCode::new(Color::LightGreen, Color::Black),
+            Level::Debug | Level::Trace => ColorCode::new(Color::DarkGray, Color::Black),
+        };
+        crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
+        crate::println!("{}", record.args());
+    }
+
+    fn flush(&self) {}
+}
+
+/// Parses a `loglevel=` value; unknown words fall back to the default.
+pub fn parse_level(command_line: &str) -> LevelFilter {
+    command_line
+        .split_ascii_whitespace()
+        .find_map(|word| word.strip_prefix("loglevel="))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(LevelFilter::Info)
+}
+
+pub fn init(level: LevelFilter) {
+    // set_logger fails only if a logger is already installed, which is then the one to keep.
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(level);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_from_command_line() {
+        assert_eq!(parse_level(""), LevelFilter::Info);
+        assert_eq!(
+            parse_level("keyboard=uk loglevel=debug"),
+            LevelFilter::Debug
+        );
+        assert_eq!(parse_level("loglevel=WARN"), LevelFilter::Warn);
+        assert_eq!(parse_level("loglevel=loud"), LevelFilter::Info);
+    }
+}

@@ -1,0 +1,3 @@
+//! Physical and virtual memory management.
+
+pub mod layout;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Boots the shipped kernel ISO the ways users will and checks what its serial console says:
+# PC and Q35 machines, 32 MiB and 4 GiB of RAM, and a 32-bit CPU that must get a readable
+# "no long mode" error and halt rather than reboot.
+# Usage: tests/boot_checks.sh KERNEL_ELF ISO
+set -uo pipefail
+
+kernel=$1
+iso=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-boot-checks.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+pass() { echo "boot_checks: $1 ... [ok]"; passed=$((passed + 1)); }
+fail() { echo "boot_checks: $1 ... [failed] $2"; failed=$((failed + 1)); }
+
+# boot NAME PATTERN TIMEOUT QEMU...: boots until PATTERN appears on serial (or TIMEOUT seconds
+# pass), leaving the serial log in $work/NAME.log and QEMU's liveness in $alive.
+boot() {
+    local name=$1 pattern=$2 limit=$3
+    shift 3
+    local log="$work/$name.log"
+    : > "$log"
+    "$@" -display none -serial "file:$log" -monitor none -net none -no-reboot -cdrom "$iso" \
+        2>"$work/$name.err" &
+    local qemu=$!
+    local deadline=$((SECONDS + limit))
+    while [ $SECONDS -lt $deadline ] && kill -0 $qemu 2>/dev/null; do
+        grep -qE "$pattern" "$log" && break
+        sleep 0.1
+    done
+    found=false
+    grep -qE "$pattern" "$log" && found=true
+    # Give a kernel that was about to crash a moment to do so, then see if it is still up.
+    sleep 1
+    alive=false
+    kill -0 $qemu 2>/dev/null && alive=true
+    kill $qemu 2>/dev/null
+    wait $qemu 2>/dev/null
+}
+
+if grub-file --is-x86-multiboot2 "$kernel"; then
+    pass "grub-file accepts the kernel as Multiboot2"
+else
+    fail "grub-file accepts the kernel as Multiboot2" "(no valid Multiboot2 header)"
+fi
+
+for machine in pc q35; do
+    for memory in 32M 4G; do
+        name="boot-$machine-$memory"
+        boot "$name" "usable memory: [0-9]+ KiB" 30 \
+            qemu-system-x86_64 -accel tcg -machine "$machine" -m "$memory"
+        log="$work/$name.log"
+        if $found && grep -q "booted by GRUB" "$log" && $alive; then
+            pass "$name: $(grep -oE 'usable memory: [0-9]+ KiB' "$log")"
+        else
+            fail "$name" "(banner or memory line missing, or the kernel died)"
+            cat "$log"
+        fi
+    done
+done
+
+name="no-long-mode"
+boot "$name" "kestrel: boot error: no long mode" 30 qemu-system-i386 -accel tcg -m 64M
+if $found && $alive; then
+    pass "$name: i386 CPU gets the long-mode error and stays halted"
+else
+    fail "$name" "(found message: $found, still running: $alive)"
+    cat "$work/$name.log"
+fi
+
+echo "boot_checks: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,98 @@
+//! The Multiboot2 information GRUB passed is present, parsed and sane.
+
+#![no_std]
+#![no_main]
+
+use kestrel::boot::{self, BootInfo};
+use kestrel::boot_info::{self as info, BootInfoError};
+use multiboot2::MemoryAreaType;
+
+kestrel::entry_point!(main);
+
+fn main(_boot: &'static BootInfo) -> ! {
+    kestrel::run_tests!(
+        bootloader_is_grub,
+        memory_map_is_sane,
+        usable_memory_matches_machine,
+        bad_pointers_are_rejected,
+    );
+}
+
+fn bootloader_is_grub() {
+    let name = info::bootloader_name(&boot::info().multiboot);
+    assert!(name.starts_with("GRUB"), "boot loader is {name:?}");
+}
+
+fn memory_map_is_sane() {
+    let map = boot::info()
+        .multiboot
+        .memory_map_tag()
+        .expect("no memory map tag");
+    let areas = map.memory_areas();
+    assert!(!areas.is_empty());
+    let mut available_above_1mib = false;
+    for area in areas {
+        assert!(area.size() > 0, "empty area at {:#x}", area.start_address());
+        assert!(area.end_address() > area.start_address());
+        if MemoryAreaType::from(area.typ()) == MemoryAreaType::Available
+            && area.end_address() > 0x10_0000
+        {
+            available_above_1mib = true;
+        }
+    }
+    assert!(available_above_1mib, "no usable RAM above 1 MiB");
+}
+
+/// tests/qemu/boot_info.args boots this kernel with 128 MiB: almost all of it must be usable.
+fn usable_memory_matches_machine() {
+    let usable_kib = info::usable_memory(&boot::info().multiboot) / 1024;
+    assert!(
+        (120 * 1024..128 * 1024).contains(&usable_kib),
+        "usable memory {usable_kib} KiB for a 128 MiB machine"
+    );
+}
+
+fn bad_pointers_are_rejected() {
+    // SAFETY (for each call): `load` rejects these addresses before dereferencing them.
+    assert_eq!(unsafe { info::load(0) }.err(), Some(BootInfoError::Null));
+    assert_eq!(
+        unsafe { info::load(0x1004) }.err(),
+        Some(BootInfoError::Misaligned(0x1004))
+    );
+    assert_eq!(
+        unsafe { info::load(1 << 33) }.err(),
+        Some(BootInfoError::OutOfReach(1 << 33))
+    );
+    // An all-zero structure claims size 0, smaller than its own header.
+    static ZEROES: Aligned = Aligned([0; 64]);
+    assert_eq!(
+        unsafe { info::load(phys_addr(&ZEROES)) }.err(),
+        Some(BootInfoError::TooSmall(0))
+    );
+    // A plausible size but no end tag where the size says the structure ends.
+    static NO_END_TAG: Aligned = Aligned(no_end_tag());
+    let result = unsafe { info::load(phys_addr(&NO_END_TAG)) };
+    assert!(
+        matches!(result, Err(BootInfoError::Malformed(_))),
+        "{:?}",
+        result.err()
+    );
+}
+
+/// Only ever read through its address, as raw boot information.
+#[repr(align(8))]
+struct Aligned(#[allow(dead_code)] [u8; 64]);
+
+/// Total size 64, then a tag of type 1 (command line) claiming 56 bytes of zeroes: no end tag.
+const fn no_end_tag() -> [u8; 64] {
+    let mut bytes = [0; 64];
+    bytes[0] = 64;
+    bytes[8] = 1;
+    bytes[12] = 56;
+    bytes
+}
+
+/// The identity-mapped physical address of a kernel static (the trampoline maps the low 4 GiB).
+fn phys_addr(data: &'static Aligned) -> usize {
+    kestrel::memory::layout::virt_to_phys(data as *const Aligned as u64) as usize
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs whatever building, running and testing Kestrel needs and this machine lacks:
+# Debian packages (with sudo only when not root) and the Rust bare-metal target.
+# Usage: tools/install-deps.sh [bochs]
+set -euo pipefail
+
+packages=()
+want() {   # want TEST PACKAGE: queue PACKAGE when TEST fails
+    if ! eval "$1" >/dev/null 2>&1; then packages+=("$2"); fi
+}
+want "command -v nasm" nasm
+want "command -v grub-mkrescue" grub-common
+want "test -d /usr/lib/grub/i386-pc" grub-pc-bin
+want "test -d /usr/lib/grub/x86_64-efi" grub-efi-amd64-bin
+want "command -v xorriso" xorriso
+want "command -v mformat" mtools
+want "command -v qemu-system-x86_64" qemu-system-x86
+want "test -f /usr/share/ovmf/OVMF.fd" ovmf
+want "command -v python3" python3
+want "command -v strip" binutils
+if [ "${1:-}" = bochs ]; then
+    want "command -v bochs" bochs
+    want "test -f /usr/share/bochs/BIOS-bochs-latest" bochsbios
+    want "test -f /usr/share/vgabios/vgabios.bin" vgabios
+    want "test -f /usr/lib/bochs/plugins/libbx_x.so || test -f /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_x.so" bochs-x
+fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    echo "install-deps: installing ${packages[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+# rust-toolchain.toml pins the toolchain; make sure the pieces we use are present.
+if ! rustup target list --installed | grep -qx x86_64-unknown-none; then
+    rustup target add x86_64-unknown-none
+fi
+for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+        rustup component add "$component"
+    fi
+done
