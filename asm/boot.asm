@@ -37,13 +37,9 @@ IDENTITY_GIB        equ 4
 HIGHER_HALF_GIB     equ 2
 RECURSIVE_INDEX     equ 510       ; P4 slot that maps the P4 itself (511 holds the kernel)
 
-KERNEL_STACK_SIZE   equ 128 * 1024
-
 global _start
-global kernel_stack_guard
-global kernel_stack_bottom
-global kernel_stack_top
 extern kernel_entry
+extern kernel_stack_top
 
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
@@ -306,10 +302,3 @@ higher_half_start:
     cli
     hlt
     jmp .hang
-
-section .bss nobits alloc noexec write align=4096
-; The page below the stack stays unmapped once the kernel owns its page tables, so an overflow
-; faults instead of overwriting .bss.
-kernel_stack_guard:  resb 4096
-kernel_stack_bottom: resb KERNEL_STACK_SIZE
-kernel_stack_top:

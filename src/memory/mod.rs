@@ -1,3 +1,4 @@
 //! Physical and virtual memory management.
 
 pub mod layout;
+pub mod stacks;
