@@ -50,10 +50,11 @@ debug: deps
 	$(QEMU) $(QEMU_CONSOLE) -s -S -cdrom $(DEBUG_ISO) || true
 
 bochs: iso
-	@tools/install-deps.sh bochs
+	@tools/install-deps.sh bochs $(if $(DISPLAY),bochs-x)
 	tools/bochs.sh $(ISO)
 
 test: deps
+	@tools/install-deps.sh bochs
 	@mkdir -p $(BUILD)
 	@status=0; \
 	$(MAKE) --no-print-directory -k unit-test kernel-test boot-checks 2>&1 \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever building, running and testing Kestrel needs and this machine lacks:
 # Debian packages (with sudo only when not root) and the Rust bare-metal target.
-# Usage: tools/install-deps.sh [bochs]
+# Usage: tools/install-deps.sh [bochs] [bochs-x]
+#   bochs    also Bochs with its BIOS images (make test boots the ISO in it, headless)
+#   bochs-x  also Bochs' X11 window (make bochs on a desktop)
 set -euo pipefail
 
 packages=()
@@ -18,12 +20,19 @@ want "command -v qemu-system-x86_64" qemu-system-x86
 want "test -f /usr/share/ovmf/OVMF.fd" ovmf
 want "command -v python3" python3
 want "command -v strip" binutils
-if [ "${1:-}" = bochs ]; then
-    want "command -v bochs" bochs
-    want "test -f /usr/share/bochs/BIOS-bochs-latest" bochsbios
-    want "test -f /usr/share/vgabios/vgabios.bin" vgabios
-    want "test -f /usr/lib/bochs/plugins/libbx_x.so || test -f /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_x.so" bochs-x
-fi
+for extra in "$@"; do
+    case $extra in
+        bochs)
+            want "command -v bochs" bochs
+            want "test -f /usr/share/bochs/BIOS-bochs-latest" bochsbios
+            want "test -f /usr/share/vgabios/vgabios.bin" vgabios
+            ;;
+        bochs-x)
+            want "ls /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_x.so*" bochs-x
+            ;;
+        *) echo "install-deps: unknown extra '$extra'" >&2; exit 2 ;;
+    esac
+done
 
 if [ ${#packages[@]} -gt 0 ]; then
     sudo=()
