@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
 # Stages KERNEL_ELF and grub/grub.cfg in a tree (STAGE_DIR, default a scratch directory) and
-# builds a bootable GRUB ISO from it: BIOS and, where grub-efi-amd64-bin is installed, UEFI.
+# builds a bootable GRUB ISO from it: one hybrid image for BIOS and UEFI (grub-pc-bin and
+# grub-efi-amd64-bin must both be installed; tools/install-deps.sh does that).
 set -euo pipefail
 
 kernel=$1
@@ -22,10 +23,16 @@ strip --strip-debug -o "$stage/boot/kestrel.elf" "$kernel"
 sed "s|@CMDLINE@|$cmdline|" "$here/grub.cfg" > "$stage/boot/grub/grub.cfg"
 
 # Only what booting needs: no locales, fonts or themes, and a short module list, which keeps
-# the image a few MiB instead of 20.
+# the hybrid image under 5 MB instead of 20. Every module must exist for both platforms
+# (i386-pc and x86_64-efi), or grub-mkrescue fails: `all_video` loads each platform's own
+# drivers (VBE, or the UEFI GOP). The EFI image loads every partition-map module GRUB has
+# (partmap.lst) at start-up, so all of them are listed, or it prints "file not found" errors.
+modules=(multiboot2 normal configfile iso9660 serial terminal test echo all_video
+         part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt part_msdos
+         part_plan part_sun part_sunpc)
 mkdir -p "$(dirname "$output")"
 grub-mkrescue --output="$output" \
     --locales= --fonts= --themes= \
-    --install-modules="multiboot2 normal configfile iso9660 part_msdos part_gpt serial terminal test echo" \
+    --install-modules="${modules[*]}" \
     "$stage" 2>"$output.log" || { cat "$output.log" >&2; exit 1; }
 rm -f "$output.log"

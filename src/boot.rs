@@ -28,12 +28,14 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     // SAFETY: `info_addr` is what GRUB passed in EBX; the trampoline checked it is non-zero and
     // nothing has reused that memory yet.
     let multiboot = unsafe { boot_info::load(info_addr) }.unwrap_or_else(|err| boot_error(err));
+    let screen = console::select_screen(&multiboot);
     logger::init(logger::parse_level(boot_info::command_line(&multiboot)));
     println!(
         "Kestrel {} (x86_64), booted by {}",
         env!("CARGO_PKG_VERSION"),
         boot_info::bootloader_name(&multiboot)
     );
+    log::info!("console: {screen}");
     boot_info::log_summary(&multiboot);
     if !nx_enabled {
         log::warn!("CPU has no NX bit: data pages stay executable");
@@ -46,6 +48,8 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
 }
 
 fn boot_error(err: BootInfoError) -> ! {
+    // Without the boot information the screen type is unknown; VGA text is right on BIOS.
+    console::use_vga_text();
     console::emergency_write(format_args!("kestrel: boot error: {err} (system halted)\n"));
     power::halt_forever()
 }

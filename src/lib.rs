@@ -8,6 +8,7 @@
 pub mod boot;
 pub mod boot_info;
 pub mod console;
+pub mod framebuffer;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]

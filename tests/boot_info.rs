@@ -5,7 +5,7 @@
 
 use kestrel::boot::{self, BootInfo};
 use kestrel::boot_info::{self as info, BootInfoError};
-use multiboot2::MemoryAreaType;
+use multiboot2::{FramebufferType, MemoryAreaType};
 
 kestrel::entry_point!(main);
 
@@ -15,6 +15,7 @@ fn main(_boot: &'static BootInfo) -> ! {
         memory_map_is_sane,
         usable_memory_matches_machine,
         bad_pointers_are_rejected,
+        firmware_hand_over_is_complete,
     );
 }
 
@@ -95,4 +96,30 @@ const fn no_end_tag() -> [u8; 64] {
 /// The identity-mapped physical address of a kernel static (the trampoline maps the low 4 GiB).
 fn phys_addr(data: &'static Aligned) -> usize {
     kestrel::memory::layout::virt_to_phys(data as *const Aligned as u64) as usize
+}
+
+/// GRUB-EFI exits boot services and passes the EFI system table and memory map, with an RGB
+/// framebuffer (UEFI has no text mode); GRUB for BIOS keeps VGA text, as grub.cfg asks.
+fn firmware_hand_over_is_complete() {
+    let info = &boot::info().multiboot;
+    let framebuffer = info
+        .framebuffer_tag()
+        .expect("GRUB passed no framebuffer tag")
+        .expect("unknown framebuffer type");
+    let kind = framebuffer.buffer_type().unwrap();
+    if info.efi_sdt64_tag().is_some() {
+        assert!(
+            info.efi_bs_not_exited_tag().is_none(),
+            "boot services still running"
+        );
+        assert!(info.efi_memory_map_tag().is_some(), "no EFI memory map");
+        assert!(
+            matches!(kind, FramebufferType::RGB { .. }),
+            "UEFI framebuffer is {kind:?}"
+        );
+    } else {
+        assert!(info.efi_memory_map_tag().is_none());
+        assert_eq!(kind, FramebufferType::Text);
+        assert_eq!(framebuffer.address(), 0xB8000);
+    }
 }

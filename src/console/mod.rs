@@ -1,24 +1,33 @@
-//! The kernel console: every `print!` goes to the VGA text screen and to COM1.
+//! The kernel console: every `print!` goes to the screen and to COM1.
 //!
+//! The screen is VGA text mode or a framebuffer, whichever the boot loader left (see
+//! [`screen::choose`]); until the boot information has been read the console is serial only.
 //! Each device has its own spin lock, always taken with interrupts disabled, so an interrupt
 //! handler that prints can never spin on a lock that the code it interrupted holds. Fault and
 //! panic reports use [`emergency_write`], which does not wait for the locks at all.
 
+pub mod screen;
 pub mod text_grid;
 
+use crate::framebuffer::Mode;
+use crate::framebuffer::console::FramebufferConsole;
 use crate::serial::{COM1, SerialPort};
 use crate::vga::VgaTextBuffer;
 use core::fmt::{self, Write};
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU8, Ordering};
-use spin::Mutex;
-use text_grid::{ColorCode, TextGrid};
+use multiboot2::BootInformation;
+use screen::{Choice, Screen, ScreenKind};
+use spin::{Mutex, Once};
+use text_grid::{ColorCode, HEIGHT, TextGrid, WIDTH};
 use x86_64::instructions::interrupts;
 
-pub type VgaConsole = TextGrid<VgaTextBuffer>;
+pub type ScreenConsole = TextGrid<Screen>;
 
-// SAFETY: this is the only `VgaTextBuffer`; the boot page tables map its higher-half alias.
-pub static VGA: Mutex<VgaConsole> = Mutex::new(TextGrid::new(unsafe { VgaTextBuffer::new() }));
+pub static SCREEN: Mutex<ScreenConsole> = Mutex::new(TextGrid::new(Screen::Headless));
 pub static SERIAL: Mutex<SerialPort> = Mutex::new(SerialPort::new(COM1));
+/// The framebuffer the console draws on, once chosen.
+static FRAMEBUFFER: Once<Mode> = Once::new();
 
 const SERIAL_UNPROBED: u8 = 0;
 const SERIAL_ABSENT: u8 = 1;
@@ -26,7 +35,8 @@ const SERIAL_PRESENT: u8 = 2;
 /// What probing COM1 found, readable without the lock by [`emergency_write`].
 static SERIAL_STATE: AtomicU8 = AtomicU8::new(SERIAL_UNPROBED);
 
-/// Brings up both consoles: probes COM1 and clears the screen.
+/// Brings up the serial console. The screen follows with [`select_screen`], once the boot
+/// information says what there is: under UEFI there is no VGA text memory to clear.
 pub fn init() {
     interrupts::without_interrupts(|| {
         let present = SERIAL.lock().init();
@@ -36,7 +46,69 @@ pub fn init() {
             SERIAL_ABSENT
         };
         SERIAL_STATE.store(state, Ordering::Relaxed);
-        VGA.lock().clear();
+    });
+}
+
+/// Attaches the screen the boot information describes and clears it. Returns the choice, for
+/// the boot log.
+pub fn select_screen(info: &BootInformation) -> Choice {
+    let choice = screen::choose(info);
+    match choice {
+        Choice::VgaText => use_vga_text(),
+        Choice::Framebuffer(mode) => {
+            let base = NonNull::new(mode.address() as *mut u8)
+                .expect("Mode::new rejects a null framebuffer");
+            // SAFETY: `choose` checked that the framebuffer lies in the identity-mapped low
+            // 4 GiB, and the boot loader handed it to the kernel, whose only user is this
+            // console.
+            let mut console = unsafe { FramebufferConsole::new(base, *mode.geometry()) };
+            console.blank();
+            let (columns, rows) = (console.columns(), console.rows());
+            FRAMEBUFFER.call_once(|| mode);
+            attach(Screen::Framebuffer(console), columns, rows);
+        }
+        Choice::Headless(_) => attach(Screen::Headless, WIDTH, HEIGHT),
+    }
+    choice
+}
+
+/// Puts the console on VGA text mode: the best guess when the boot information cannot be
+/// read (the trampoline reports its own errors there too).
+pub fn use_vga_text() {
+    // SAFETY: the console holds the only `VgaTextBuffer`: the one it replaces, if any, is
+    // dropped. The boot page tables map its higher-half alias.
+    let vga = unsafe { VgaTextBuffer::new() };
+    attach(Screen::VgaText(vga), WIDTH, HEIGHT);
+}
+
+fn attach(screen: Screen, columns: usize, rows: usize) {
+    interrupts::without_interrupts(|| {
+        SCREEN.lock().replace_sink(screen, columns, rows);
+    });
+}
+
+pub fn screen_kind() -> ScreenKind {
+    interrupts::without_interrupts(|| SCREEN.lock().sink().kind())
+}
+
+/// The framebuffer the console draws on, if it draws on one: what the kernel's page tables
+/// must map (write-combining) before [`rebase_framebuffer`].
+pub fn framebuffer() -> Option<Mode> {
+    FRAMEBUFFER.get().copied()
+}
+
+/// Moves the framebuffer console to a new virtual address of the same framebuffer. Call it
+/// after mapping the new address and before unmapping the old one (the identity map).
+///
+/// # Safety
+/// `virt` must map all of [`framebuffer`]'s `size_bytes()`, writable, for the rest of the
+/// kernel's life.
+pub unsafe fn rebase_framebuffer(virt: NonNull<u8>) {
+    interrupts::without_interrupts(|| {
+        if let Screen::Framebuffer(console) = SCREEN.lock().sink_mut() {
+            // SAFETY: the caller vouches that `virt` maps this framebuffer.
+            unsafe { console.rebase(virt) };
+        }
     });
 }
 
@@ -44,7 +116,7 @@ pub fn init() {
 pub fn _print(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
         // Writing to either device cannot fail: their `write_str` always returns Ok.
-        let _ = VGA.lock().write_fmt(args);
+        let _ = SCREEN.lock().write_fmt(args);
         let _ = SERIAL.lock().write_fmt(args);
     });
 }
@@ -59,12 +131,12 @@ pub fn _serial_print(args: fmt::Arguments) {
 /// Prints in `color` on the screen (serial has no colours), restoring the previous colour.
 pub fn print_colored(color: ColorCode, args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
-        let mut vga = VGA.lock();
-        let previous = vga.color();
-        vga.set_color(color);
-        let _ = vga.write_fmt(args);
-        vga.set_color(previous);
-        drop(vga);
+        let mut screen = SCREEN.lock();
+        let previous = screen.color();
+        screen.set_color(color);
+        let _ = screen.write_fmt(args);
+        screen.set_color(previous);
+        drop(screen);
         let _ = SERIAL.lock().write_fmt(args);
     });
 }
@@ -74,13 +146,13 @@ pub fn print_colored(color: ColorCode, args: fmt::Arguments) {
 /// interleave with whatever the interrupted writer was doing.
 pub fn emergency_write(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
-        if VGA.is_locked() {
+        if SCREEN.is_locked() {
             // SAFETY: interrupts are off and Kestrel runs on one CPU, so the holder cannot be
             // running now; it was interrupted or is this very path. The screen stays consistent
             // enough to read, which is all a dying kernel needs.
-            unsafe { VGA.force_unlock() };
+            unsafe { SCREEN.force_unlock() };
         }
-        let _ = VGA.lock().write_fmt(args);
+        let _ = SCREEN.lock().write_fmt(args);
         // A second driver instance on the same ports bypasses the lock without touching the
         // interrupted writer's state; the UART itself serialises bytes. Re-probing would reset
         // the FIFOs and lose queued output, so only a never-probed port is initialised here.

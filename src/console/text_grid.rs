@@ -1,7 +1,8 @@
-//! The text console's state machine: an 80x25 grid of character cells with a cursor, wrapping,
-//! scrolling and colours. It keeps its own copy of the screen, so scrolling never reads video
-//! memory (slow on real hardware) and host tests can inspect exactly what is shown. Every cell it
-//! changes is also pushed to a [`CellSink`], which for the VGA console is video memory.
+//! The text console's state machine: a grid of character cells (80x25 for VGA text mode, as
+//! many as fit for a framebuffer) with a cursor, wrapping, scrolling and colours. It keeps its
+//! own copy of the screen, so scrolling never needs to read video memory (slow on real hardware)
+//! and host tests can inspect exactly what is shown. Every cell it changes is also pushed to a
+//! [`CellSink`]: VGA text memory, or the framebuffer renderer.
 
 /// The 16 colours of the VGA text-mode palette (the attribute nibble values).
 #[allow(dead_code)]
@@ -62,8 +63,13 @@ impl Cell {
     };
 }
 
+/// The size of VGA text mode, and of a new grid.
 pub const WIDTH: usize = 80;
 pub const HEIGHT: usize = 25;
+/// The largest grid: 1920x1200 pixels of 8x16 glyphs. A larger framebuffer shows the grid in
+/// its top-left corner; the cap keeps the statically allocated grid at 36 KiB.
+pub const MAX_COLUMNS: usize = 240;
+pub const MAX_ROWS: usize = 75;
 const TAB_WIDTH: usize = 8;
 /// Code page 437 "■", shown for characters the text mode cannot display.
 const UNPRINTABLE: u8 = 0xFE;
@@ -74,6 +80,14 @@ pub trait CellSink {
 
     /// Called once after a batch of writes, with the cursor position.
     fn cursor_moved(&mut self, _row: usize, _col: usize) {}
+
+    /// Shifts everything shown up by `lines` rows, when the sink can move what it shows faster
+    /// than redrawing it (a framebuffer copies pixel rows). Returning false, the default, makes
+    /// the grid put every cell again instead. Either way the grid then puts the rows freed at
+    /// the bottom.
+    fn scroll_up(&mut self, _lines: usize) -> bool {
+        false
+    }
 }
 
 /// A sink that discards everything, for a grid that is only inspected.
@@ -84,7 +98,10 @@ impl CellSink for NullSink {
 }
 
 pub struct TextGrid<S: CellSink> {
-    cells: [[Cell; WIDTH]; HEIGHT],
+    /// Row-major, `columns` cells per row; the tail beyond `columns * rows` is unused.
+    cells: [Cell; MAX_COLUMNS * MAX_ROWS],
+    columns: usize,
+    rows: usize,
     row: usize,
     col: usize,
     color: ColorCode,
@@ -92,15 +109,44 @@ pub struct TextGrid<S: CellSink> {
 }
 
 impl<S: CellSink> TextGrid<S> {
-    /// A grid that starts blank; call [`TextGrid::clear`] to blank the sink as well.
+    /// An 80x25 grid that starts blank; call [`TextGrid::clear`] to blank the sink as well.
     pub const fn new(sink: S) -> Self {
         TextGrid {
-            cells: [[Cell::BLANK; WIDTH]; HEIGHT],
+            cells: [Cell::BLANK; MAX_COLUMNS * MAX_ROWS],
+            columns: WIDTH,
+            rows: HEIGHT,
             row: 0,
             col: 0,
             color: DEFAULT_COLOR,
             sink,
         }
+    }
+
+    /// A `columns` x `rows` grid (clamped to 1..=the maximum), cleared on the sink as well.
+    pub fn with_size(sink: S, columns: usize, rows: usize) -> Self {
+        let mut grid = Self::new(sink);
+        grid.columns = columns.clamp(1, MAX_COLUMNS);
+        grid.rows = rows.clamp(1, MAX_ROWS);
+        grid.clear();
+        grid
+    }
+
+    /// Switches to another sink of `columns` x `rows` cells (clamped to 1..=the maximum) and
+    /// clears the grid and the new sink. Returns the previous sink.
+    pub fn replace_sink(&mut self, sink: S, columns: usize, rows: usize) -> S {
+        let previous = core::mem::replace(&mut self.sink, sink);
+        self.columns = columns.clamp(1, MAX_COLUMNS);
+        self.rows = rows.clamp(1, MAX_ROWS);
+        self.clear();
+        previous
+    }
+
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     pub fn set_color(&mut self, color: ColorCode) {
@@ -116,7 +162,17 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     pub fn cell(&self, row: usize, col: usize) -> Cell {
-        self.cells[row][col]
+        self.cells[self.index(row, col)]
+    }
+
+    fn index(&self, row: usize, col: usize) -> usize {
+        assert!(
+            row < self.rows && col < self.columns,
+            "cell {row},{col} is outside the {}x{} grid",
+            self.columns,
+            self.rows
+        );
+        row * self.columns + col
     }
 
     pub fn sink(&self) -> &S {
@@ -129,7 +185,8 @@ impl<S: CellSink> TextGrid<S> {
 
     /// The text of one row with trailing blanks removed (tests and diagnostics).
     pub fn row_bytes(&self, row: usize) -> impl Iterator<Item = u8> + '_ {
-        let cells = &self.cells[row];
+        let start = self.index(row, 0);
+        let cells = &self.cells[start..start + self.columns];
         let len = cells
             .iter()
             .rposition(|c| c.byte != b' ')
@@ -138,7 +195,7 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     pub fn clear(&mut self) {
-        for row in 0..HEIGHT {
+        for row in 0..self.rows {
             self.clear_row(row);
         }
         self.row = 0;
@@ -159,7 +216,7 @@ impl<S: CellSink> TextGrid<S> {
             '\r' => self.col = 0,
             '\t' => {
                 let next_stop = (self.col / TAB_WIDTH + 1) * TAB_WIDTH;
-                while self.col < next_stop.min(WIDTH) {
+                while self.col < next_stop.min(self.columns) {
                     self.put_byte(b' ');
                 }
             }
@@ -175,7 +232,7 @@ impl<S: CellSink> TextGrid<S> {
             self.col -= 1;
         } else if self.row > 0 {
             self.row -= 1;
-            self.col = WIDTH - 1;
+            self.col = self.columns - 1;
         } else {
             return;
         }
@@ -190,7 +247,7 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     fn put_byte(&mut self, byte: u8) {
-        if self.col >= WIDTH {
+        if self.col >= self.columns {
             self.new_line();
         }
         let cell = Cell {
@@ -203,7 +260,7 @@ impl<S: CellSink> TextGrid<S> {
 
     fn new_line(&mut self) {
         self.col = 0;
-        if self.row + 1 < HEIGHT {
+        if self.row + 1 < self.rows {
             self.row += 1;
         } else {
             self.scroll_up();
@@ -211,13 +268,16 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     fn scroll_up(&mut self) {
-        self.cells.copy_within(1.., 0);
-        for row in 0..HEIGHT - 1 {
-            for col in 0..WIDTH {
-                self.sink.put(row, col, self.cells[row][col]);
+        let used = self.columns * self.rows;
+        self.cells.copy_within(self.columns..used, 0);
+        if !self.sink.scroll_up(1) {
+            for index in 0..used - self.columns {
+                let cell = self.cells[index];
+                self.sink
+                    .put(index / self.columns, index % self.columns, cell);
             }
         }
-        self.clear_row(HEIGHT - 1);
+        self.clear_row(self.rows - 1);
     }
 
     fn clear_row(&mut self, row: usize) {
@@ -225,13 +285,14 @@ impl<S: CellSink> TextGrid<S> {
             byte: b' ',
             color: self.color,
         };
-        for col in 0..WIDTH {
+        for col in 0..self.columns {
             self.set_cell(row, col, blank);
         }
     }
 
     fn set_cell(&mut self, row: usize, col: usize, cell: Cell) {
-        self.cells[row][col] = cell;
+        let index = self.index(row, col);
+        self.cells[index] = cell;
         self.sink.put(row, col, cell);
     }
 }
@@ -250,26 +311,30 @@ mod tests {
     use std::string::String;
     use std::vec::Vec;
 
-    /// Records every cell pushed, so tests can check the sink mirrors the grid.
+    /// Records every cell pushed, so tests can check the sink mirrors the grid. With
+    /// `moves_rows` it scrolls its own copy, like a framebuffer, instead of being re-put.
     struct MirrorSink {
         cells: Vec<Vec<Cell>>,
         cursor: (usize, usize),
+        moves_rows: bool,
+        puts: usize,
     }
 
     impl MirrorSink {
         fn new() -> Self {
+            Self::sized(WIDTH, HEIGHT)
+        }
+
+        fn sized(columns: usize, rows: usize) -> Self {
+            let unset = Cell {
+                byte: 0,
+                color: ColorCode(0),
+            };
             MirrorSink {
-                cells: vec![
-                    vec![
-                        Cell {
-                            byte: 0,
-                            color: ColorCode(0)
-                        };
-                        WIDTH
-                    ];
-                    HEIGHT
-                ],
+                cells: vec![vec![unset; columns]; rows],
                 cursor: (99, 99),
+                moves_rows: false,
+                puts: 0,
             }
         }
     }
@@ -277,9 +342,24 @@ mod tests {
     impl CellSink for MirrorSink {
         fn put(&mut self, row: usize, col: usize, cell: Cell) {
             self.cells[row][col] = cell;
+            self.puts += 1;
         }
         fn cursor_moved(&mut self, row: usize, col: usize) {
             self.cursor = (row, col);
+        }
+        fn scroll_up(&mut self, lines: usize) -> bool {
+            if self.moves_rows {
+                self.cells.drain(..lines);
+                let columns = self.cells[0].len();
+                // What the grid must overwrite: garbage, so a missed put shows up.
+                let garbage = Cell {
+                    byte: b'?',
+                    color: ColorCode(0x77),
+                };
+                self.cells
+                    .extend((0..lines).map(|_| vec![garbage; columns]));
+            }
+            self.moves_rows
         }
     }
 
@@ -288,8 +368,8 @@ mod tests {
     }
 
     fn assert_mirrored(grid: &TextGrid<MirrorSink>) {
-        for row in 0..HEIGHT {
-            for col in 0..WIDTH {
+        for row in 0..grid.rows() {
+            for col in 0..grid.columns() {
                 assert_eq!(
                     grid.sink().cells[row][col],
                     grid.cell(row, col),
@@ -391,5 +471,65 @@ mod tests {
         let mut empty = TextGrid::new(NullSink);
         empty.write_str("\u{8}");
         assert_eq!(empty.cursor(), (0, 0));
+    }
+
+    #[test]
+    fn sink_that_moves_rows_only_gets_the_new_row() {
+        let mut sink = MirrorSink::new();
+        sink.moves_rows = true;
+        let mut grid = TextGrid::new(sink);
+        grid.clear();
+        for i in 0..HEIGHT - 1 {
+            grid.write_str(&std::format!("line {i}\n"));
+        }
+        let puts_before = grid.sink().puts;
+        grid.write_str("x\n");
+        // One cell for "x", then one blank row after the sink moved the rest itself.
+        assert_eq!(grid.sink().puts - puts_before, 1 + WIDTH);
+        assert_eq!(row_text(&grid, 0), "line 1");
+        assert_eq!(row_text(&grid, HEIGHT - 2), "x");
+        assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn sink_that_cannot_move_rows_gets_every_cell_again() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        for _ in 0..HEIGHT - 1 {
+            grid.write_str("\n");
+        }
+        let puts_before = grid.sink().puts;
+        grid.write_str("\n");
+        assert_eq!(grid.sink().puts - puts_before, WIDTH * HEIGHT);
+        assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn replacing_the_sink_resizes_and_clears() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.write_str("old text");
+        let columns = 100;
+        let rows = 37;
+        grid.replace_sink(MirrorSink::sized(columns, rows), columns, rows);
+        assert_eq!((grid.columns(), grid.rows()), (columns, rows));
+        assert_eq!(row_text(&grid, 0), "");
+        assert_eq!(grid.cursor(), (0, 0));
+        let long: String = core::iter::repeat_n('y', columns + 3).collect();
+        for _ in 0..rows + 2 {
+            grid.write_str(&long);
+            grid.write_str("\n");
+        }
+        assert_eq!(row_text(&grid, rows - 2), "yyy");
+        assert_eq!(row_text(&grid, rows - 3).len(), columns);
+        assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn grid_size_is_clamped_to_the_storage() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.replace_sink(NullSink, 10_000, 0);
+        assert_eq!((grid.columns(), grid.rows()), (MAX_COLUMNS, 1));
+        grid.write_str("a\nb\nc");
+        assert_eq!(row_text(&grid, 0), "c");
     }
 }
