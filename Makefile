@@ -13,7 +13,7 @@ KERNEL      := target/$(TARGET)/release/kestrel
 DEBUG_KERNEL := target/$(TARGET)/debug/kestrel
 DEBUG_ISO   := $(BUILD)/kestrel-debug.iso
 
-# Knobs: make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
+# Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
 MEMORY  ?= 128M
 MACHINE ?= pc
 CMDLINE ?=
@@ -26,7 +26,7 @@ else
 QEMU_CONSOLE := -nographic
 endif
 
-.PHONY: deps kernel iso run debug bochs test unit-test kernel-test boot-checks clippy fmt \
+.PHONY: deps kernel iso run run-uefi debug bochs test unit-test kernel-test boot-checks clippy fmt \
         fmt-check lint clean
 
 deps:
@@ -41,6 +41,11 @@ iso: kernel
 
 run: iso
 	$(QEMU) $(QEMU_CONSOLE) -cdrom $(ISO) || [ $$? -eq 33 ]
+
+# The same ISO under UEFI firmware (OVMF), with a fresh copy of its variable store each run.
+run-uefi: iso
+	$(QEMU) $(QEMU_CONSOLE) $$(tools/ovmf-args.sh $(BUILD)/ovmf-vars.fd) -cdrom $(ISO) \
+		|| [ $$? -eq 33 ]
 
 # QEMU waits for gdb on port 1234; tools/gdbinit loads the symbols and connects.
 debug: deps

@@ -17,7 +17,8 @@ fn main(_boot: &'static BootInfo) -> ! {
         println_works,
         many_lines_scroll,
         screen_holds_printed_text,
-        long_line_wraps
+        long_line_wraps,
+        emergency_write_gets_past_a_held_lock
     );
 }
 
@@ -91,6 +92,18 @@ fn long_line_wraps() {
     assert_eq!(screen.cell(row, 0).byte, b'X');
     assert_eq!(screen.row_bytes(row).count(), 10);
     assert_eq!(screen.row_bytes(row - 1).count(), columns);
+}
+
+/// A panic report must reach the screen even while the code it interrupted holds the lock.
+fn emergency_write_gets_past_a_held_lock() {
+    let held = SCREEN.lock();
+    console::emergency_write(format_args!("emergency report {}\n", 42));
+    // The emergency writer took the lock from under `held` and released it when done.
+    core::mem::forget(held);
+    let mut screen = SCREEN.lock();
+    let row = screen.cursor().0 - 1;
+    assert!(screen.row_bytes(row).eq(*b"emergency report 42"));
+    assert_shown(&mut screen, row..row + 1);
 }
 
 /// Every cell of `rows` is on the screen as the grid holds it.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boots the shipped kernel ISO the ways users will and checks what its serial console says:
-# PC and Q35 machines, 32 MiB and 4 GiB of RAM, and a 32-bit CPU that must get a readable
-# "no long mode" error and halt rather than reboot.
+# PC and Q35 machines under BIOS (SeaBIOS, VGA text console) with 32 MiB, 4 GiB and 6 GiB of
+# RAM and under UEFI (OVMF, framebuffer console) with 64 MiB (OVMF's minimum) and 6 GiB, and a
+# 32-bit CPU that must get a readable "no long mode" error and halt rather than reboot.
 # Usage: tests/boot_checks.sh KERNEL_ELF ISO
 set -uo pipefail
 
@@ -12,11 +13,12 @@ trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
 
-pass() { echo "boot_checks: $1 ... [ok]"; passed=$((passed + 1)); }
+pass() { echo "boot_checks: $* ... [ok]"; passed=$((passed + 1)); }
 fail() { echo "boot_checks: $1 ... [failed] $2"; failed=$((failed + 1)); }
 
 # boot NAME PATTERN TIMEOUT QEMU...: boots until PATTERN appears on serial (or TIMEOUT seconds
-# pass), leaving the serial log in $work/NAME.log and QEMU's liveness in $alive.
+# pass), leaving the serial log in $work/NAME.log, QEMU's liveness in $alive and the time
+# until PATTERN appeared in $elapsed.
 boot() {
     local name=$1 pattern=$2 limit=$3
     shift 3
@@ -25,13 +27,17 @@ boot() {
     "$@" -display none -serial "file:$log" -monitor none -net none -no-reboot -cdrom "$iso" \
         2>"$work/$name.err" &
     local qemu=$!
-    local deadline=$((SECONDS + limit))
+    local deadline=$((SECONDS + limit)) start
+    start=$(date +%s%N)
     while [ $SECONDS -lt $deadline ] && kill -0 $qemu 2>/dev/null; do
         grep -qE "$pattern" "$log" && break
         sleep 0.1
     done
     found=false
     grep -qE "$pattern" "$log" && found=true
+    local elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+    elapsed="$((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))s"
+
     # Give a kernel that was about to crash a moment to do so, then see if it is still up.
     sleep 1
     alive=false
@@ -46,18 +52,33 @@ else
     fail "grub-file accepts the kernel as Multiboot2" "(no valid Multiboot2 header)"
 fi
 
+# check_boot NAME SCREEN QEMU...: the kernel printed its banner, the console line naming
+# SCREEN and the memory summary, and is still up.
+check_boot() {
+    local name=$1 screen=$2
+    shift 2
+    boot "$name" "usable memory: [0-9]+ KiB" 60 "$@"
+    local log="$work/$name.log"
+    if $found && grep -q "booted by GRUB" "$log" && grep -q "console: $screen" "$log" && $alive
+    then
+        pass "$name: $screen console, $(grep -oE 'usable memory: [0-9]+ KiB' "$log")" \
+            "after $elapsed"
+    else
+        fail "$name" "(banner, '$screen' console or memory line missing, or the kernel died)"
+        cat "$log"
+    fi
+}
+
 for machine in pc q35; do
-    for memory in 32M 4G; do
-        name="boot-$machine-$memory"
-        boot "$name" "usable memory: [0-9]+ KiB" 30 \
+    for memory in 32M 4G 6G; do
+        check_boot "bios-$machine-$memory" "VGA text" \
             qemu-system-x86_64 -accel tcg -machine "$machine" -m "$memory"
-        log="$work/$name.log"
-        if $found && grep -q "booted by GRUB" "$log" && $alive; then
-            pass "$name: $(grep -oE 'usable memory: [0-9]+ KiB' "$log")"
-        else
-            fail "$name" "(banner or memory line missing, or the kernel died)"
-            cat "$log"
-        fi
+    done
+    for memory in 64M 6G; do
+        # shellcheck disable=SC2046 # the script prints plain words
+        check_boot "uefi-$machine-$memory" "framebuffer" \
+            qemu-system-x86_64 -accel tcg -machine "$machine" -m "$memory" \
+            $("$(dirname "$0")/../tools/ovmf-args.sh" "$work/ovmf-vars.fd")
     done
 done
 
