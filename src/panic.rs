@@ -2,7 +2,7 @@
 //! emergency path (the panicking code may hold a console lock), then the kernel halts, or a
 //! test kernel exits QEMU with the verdict the test expects.
 
-use crate::console::emergency_write;
+use crate::console::{emergency_write, emergency_write_serial};
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
 use core::panic::PanicInfo;
@@ -14,8 +14,9 @@ static PANICKING: AtomicBool = AtomicBool::new(false);
 fn panic(info: &PanicInfo) -> ! {
     x86_64::instructions::interrupts::disable();
     if PANICKING.swap(true, Ordering::SeqCst) {
-        // Formatting the first report panicked again: say so without formatting anything.
-        emergency_write(format_args!("\nkestrel: panic while panicking\n"));
+        // Formatting or drawing the first report panicked again: say so without formatting
+        // anything, and on serial only, in case drawing on the screen is what panics.
+        emergency_write_serial(format_args!("\nkestrel: panic while panicking\n"));
         finish(ExitCode::Failed);
     }
     match testing::expectation() {

@@ -7,7 +7,7 @@
 use kestrel::boot::{self, BootInfo};
 use kestrel::console::screen::{Screen, ScreenKind};
 use kestrel::console::{self, SCREEN};
-use kestrel::println;
+use kestrel::{println, serial_println};
 
 kestrel::entry_point!(main);
 
@@ -43,9 +43,12 @@ fn println_works() {
 fn many_lines_scroll() {
     let rows = SCREEN.lock().rows();
     let lines = 2 * rows + 7;
+    let start = tsc();
     for i in 0..lines {
         println!("scroll line {i}");
     }
+    let cycles = tsc() - start;
+    serial_println!("({} TSC cycles per scrolling line) ", cycles / lines as u64);
     let mut screen = SCREEN.lock();
     // The cursor sits on the blank last row, with the last line printed right above it.
     assert_eq!(screen.cursor(), (rows - 1, 0));
@@ -124,6 +127,11 @@ fn assert_shown(screen: &mut console::ScreenConsole, rows: core::ops::Range<usiz
             );
         }
     }
+}
+
+fn tsc() -> u64 {
+    // SAFETY: RDTSC only reads the time-stamp counter; every long-mode CPU has one.
+    unsafe { core::arch::x86_64::_rdtsc() }
 }
 
 /// Formats into a fixed buffer: the kernel has no heap yet.

@@ -153,6 +153,13 @@ pub fn emergency_write(args: fmt::Arguments) {
             unsafe { SCREEN.force_unlock() };
         }
         let _ = SCREEN.lock().write_fmt(args);
+        emergency_write_serial(args);
+    });
+}
+
+/// The serial half of [`emergency_write`], for when the screen code itself may have failed.
+pub fn emergency_write_serial(args: fmt::Arguments) {
+    interrupts::without_interrupts(|| {
         // A second driver instance on the same ports bypasses the lock without touching the
         // interrupted writer's state; the UART itself serialises bytes. Re-probing would reset
         // the FIFOs and lose queued output, so only a never-probed port is initialised here.
