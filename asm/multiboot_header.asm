@@ -16,8 +16,8 @@ header_start:
 
     ; Framebuffer request (§3.1.10). Optional, so a BIOS boot with `gfxpayload=text` keeps VGA
     ; text mode; under UEFI, which has no text mode, GRUB hands over a linear framebuffer. Zero
-    ; width, height and depth state no preference: GRUB keeps the firmware's mode (usually the
-    ; panel's native one) when grub.cfg says `gfxpayload=keep`.
+    ; width, height and depth state no preference, so GRUB's GOP driver keeps the firmware's
+    ; mode (usually the panel's native one). grub/grub.cfg makes the choice per platform.
     align 8
     dw MB2_TAG_FRAMEBUFFER
     dw MB2_TAG_OPTIONAL

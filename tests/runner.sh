@@ -28,7 +28,6 @@ conf="$root/tests/qemu/$name.conf"
 work="$root/target/test-runs/$name"
 mkdir -p "$work"
 iso="$work/$name.iso"
-log="$work/serial.log"
 "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
@@ -52,8 +51,14 @@ boot() {
         bios) ;;
         uefi)
             # shellcheck disable=SC2207 # the script prints plain words
-            firmware_args=($("$root/tools/ovmf-args.sh" "$work/ovmf-vars.fd")) || return 1 ;;
-        *) echo "runner: $name: unknown firmware '$firmware' in FIRMWARES"; return 1 ;;
+            if ! firmware_args=($("$root/tools/ovmf-args.sh" "$work/ovmf-vars.fd")); then
+                echo "$name: 0 passed, 1 failed"
+                return 1
+            fi ;;
+        *)
+            echo "runner: $name: unknown firmware '$firmware' in FIRMWARES"
+            echo "$name: 0 passed, 1 failed"
+            return 1 ;;
     esac
     [ ${#FIRMWARES[@]} -gt 1 ] && label="$name ($firmware)"
     rm -f "$monitor"

@@ -17,7 +17,7 @@ want "test -d /usr/lib/grub/x86_64-efi" grub-efi-amd64-bin
 want "command -v xorriso" xorriso
 want "command -v mformat" mtools
 want "command -v qemu-system-x86_64" qemu-system-x86
-want "test -f /usr/share/ovmf/OVMF.fd" ovmf
+want "test -f /usr/share/OVMF/OVMF_CODE_4M.fd || test -f /usr/share/ovmf/OVMF.fd" ovmf
 want "command -v python3" python3
 want "command -v strip" binutils
 for extra in "$@"; do
