@@ -8,6 +8,10 @@
 pub mod boot;
 pub mod boot_info;
 pub mod console;
+pub mod cpu;
+pub mod devices;
+pub mod input;
+pub mod interrupts;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]
@@ -15,4 +19,5 @@ mod panic;
 pub mod power;
 pub mod serial;
 pub mod testing;
+pub mod time;
 pub mod vga;
