@@ -74,9 +74,7 @@ pub fn pass_and_exit() -> ! {
         ));
         exit_emulator(ExitCode::Failed);
     }
-    crate::console::emergency_write(format_args!(
-        "[ok]\n{kernel}: {total} passed, 0 failed\n"
-    ));
+    crate::console::emergency_write(format_args!("[ok]\n{kernel}: {total} passed, 0 failed\n"));
     exit_emulator(ExitCode::Success)
 }
 

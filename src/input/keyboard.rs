@@ -3,8 +3,8 @@
 //! [`Decoder`] (via `pc-keyboard`) turns bytes into keys later, outside the interrupt.
 
 use pc_keyboard::layouts::{
-    AnyLayout, Azerty, Colemak, De105Key, Dvorak104Key, FiSe105Key, Jis109Key, No105Key,
-    Uk105Key, Us104Key,
+    AnyLayout, Azerty, Colemak, De105Key, Dvorak104Key, FiSe105Key, Jis109Key, No105Key, Uk105Key,
+    Us104Key,
 };
 use pc_keyboard::{DecodedKey, EventDecoder, HandleControl, ScancodeSet, ScancodeSet1};
 use x86_64::instructions::port::Port;
@@ -79,7 +79,7 @@ pub fn layout_from_command_line(command_line: &str) -> Result<Layout, &str> {
     match command_line
         .split_ascii_whitespace()
         .filter_map(|word| word.strip_prefix("keyboard="))
-        .last()
+        .next_back()
     {
         None => Ok(Layout::Us),
         Some(value) => Layout::from_name(value).ok_or(value),

@@ -110,10 +110,7 @@ mod tests {
 
     fn drain<const N: usize>(queue: &InputQueue<N>, warnings: &Cell<u32>) -> usize {
         let mut count = 0;
-        while queue
-            .pop(|_| warnings.set(warnings.get() + 1))
-            .is_some()
-        {
+        while queue.pop(|_| warnings.set(warnings.get() + 1)).is_some() {
             count += 1;
         }
         count

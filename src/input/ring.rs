@@ -31,7 +31,10 @@ impl<T: Copy, const N: usize> Default for SpscRing<T, N> {
 
 impl<T: Copy, const N: usize> SpscRing<T, N> {
     pub const fn new() -> Self {
-        assert!(N > 0 && N.is_power_of_two(), "ring capacity must be a power of two");
+        assert!(
+            N > 0 && N.is_power_of_two(),
+            "ring capacity must be a power of two"
+        );
         SpscRing {
             slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
             head: AtomicUsize::new(0),

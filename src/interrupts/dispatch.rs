@@ -136,4 +136,3 @@ fn stop() -> ! {
     }
     halt_forever()
 }
-

@@ -392,7 +392,11 @@ mod tests {
             "protection violation, instruction fetch, kernel mode"
         );
         let reserved = PageFaultError::from_bits_retain(0b1001);
-        assert!(reserved.to_string().ends_with("reserved bit set in a paging entry"));
+        assert!(
+            reserved
+                .to_string()
+                .ends_with("reserved bit set in a paging entry")
+        );
     }
 
     #[test]

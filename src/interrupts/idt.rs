@@ -53,9 +53,7 @@ impl Gate {
     }
 
     pub const fn handler(&self) -> u64 {
-        self.offset_low as u64
-            | (self.offset_middle as u64) << 16
-            | (self.offset_high as u64) << 32
+        self.offset_low as u64 | (self.offset_middle as u64) << 16 | (self.offset_high as u64) << 32
     }
 
     pub const fn ist(&self) -> u8 {

@@ -50,7 +50,12 @@ pub const fn recursive_table_address(indices: [u64; 4]) -> VirtAddr {
 /// The P4, P3, P2 and P1 indices of `addr`.
 pub const fn table_indices(addr: VirtAddr) -> [u64; 4] {
     let a = addr.as_u64();
-    [(a >> 39) & 511, (a >> 30) & 511, (a >> 21) & 511, (a >> 12) & 511]
+    [
+        (a >> 39) & 511,
+        (a >> 30) & 511,
+        (a >> 21) & 511,
+        (a >> 12) & 511,
+    ]
 }
 
 /// # Safety
@@ -98,10 +103,15 @@ pub fn unmap_page(page: VirtAddr) -> Result<bool, GuardError> {
 
 /// Replaces a 2 MiB mapping with a page table of 512 4 KiB mappings of the same frames and
 /// flags, so one of them can then be removed.
-fn split_huge_page(p2_entry: &mut x86_64::structures::paging::page_table::PageTableEntry) -> Result<(), GuardError> {
+fn split_huge_page(
+    p2_entry: &mut x86_64::structures::paging::page_table::PageTableEntry,
+) -> Result<(), GuardError> {
     let mut pool = POOL.lock();
     let index = pool.used;
-    let table = pool.tables.get_mut(index).ok_or(GuardError::PoolExhausted)?;
+    let table = pool
+        .tables
+        .get_mut(index)
+        .ok_or(GuardError::PoolExhausted)?;
     let base = p2_entry.addr().as_u64();
     // Bit 7 is "huge" in a P2 entry but PAT in a P1 entry; the trampoline sets no PAT bits.
     let flags = p2_entry.flags() - PageTableFlags::HUGE_PAGE;
@@ -159,6 +169,9 @@ mod tests {
             table_indices(VirtAddr::new(0xFFFF_FFFF_8020_3000)),
             [511, 510, 1, 3]
         );
-        assert_eq!(table_indices(VirtAddr::new(0x4000_0000_0000)), [128, 0, 0, 0]);
+        assert_eq!(
+            table_indices(VirtAddr::new(0x4000_0000_0000)),
+            [128, 0, 0, 0]
+        );
     }
 }

@@ -13,10 +13,15 @@ const CHANNEL2_DATA: u16 = 0x42;
 const COMMAND: u16 = 0x43;
 const SYSTEM_CONTROL_B: u16 = 0x61;
 
-/// Channel 0, low then high byte, mode 2 (rate generator), binary.
-const CHANNEL0_RATE_GENERATOR: u8 = 0b00_11_010_0;
-/// Channel 2, low then high byte, mode 0 (interrupt on terminal count), binary.
-const CHANNEL2_ONE_SHOT: u8 = 0b10_11_000_0;
+/// Builds a command byte: bits 7-6 channel, 5-4 access mode (3: low byte, then high byte),
+/// 3-1 operating mode, 0 BCD (off).
+const fn command(channel: u8, mode: u8) -> u8 {
+    channel << 6 | 0b11 << 4 | mode << 1
+}
+/// Channel 0, mode 2 (rate generator): one pulse per period.
+const CHANNEL0_RATE_GENERATOR: u8 = command(0, 2);
+/// Channel 2, mode 0 (interrupt on terminal count): OUT rises once the count runs out.
+const CHANNEL2_ONE_SHOT: u8 = command(2, 0);
 const PORT_B_GATE2: u8 = 1 << 0;
 const PORT_B_SPEAKER: u8 = 1 << 1;
 const PORT_B_OUT2: u8 = 1 << 5;
@@ -84,6 +89,12 @@ pub fn tsc_cycles_over(counts: u16, cycle_limit: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_bytes() {
+        assert_eq!(CHANNEL0_RATE_GENERATOR, 0x34);
+        assert_eq!(CHANNEL2_ONE_SHOT, 0xB0);
+    }
 
     #[test]
     fn divisors() {

@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn cycles_become_durations() {
-        assert_eq!(duration_from(3_000_000, 3_000_000), Duration::from_millis(1));
+        assert_eq!(
+            duration_from(3_000_000, 3_000_000),
+            Duration::from_millis(1)
+        );
         assert_eq!(duration_from(0, 1), Duration::ZERO);
         // A day at 5 GHz still fits.
         let day = duration_from(5_000_000_000 * 86_400, 5_000_000);
