@@ -14,7 +14,7 @@ pub fn start(boot: &BootInfo) {
         "devices::start must run before interrupts are enabled"
     );
     pic::init();
-    time::init();
+    time::init(boot.boot_tsc);
     let layout = keyboard::layout_from_command_line(boot_info::command_line(&boot.multiboot))
         .unwrap_or_else(|bad| {
             log::warn!(

@@ -9,6 +9,7 @@ use core::time::Duration;
 use kestrel::boot::BootInfo;
 use kestrel::time::{self, tsc};
 use kestrel::{println, serial_println};
+use x86_64::instructions::interrupts::without_interrupts;
 
 kestrel::entry_point!(main);
 
@@ -29,11 +30,17 @@ fn tsc_is_calibrated() {
     assert_eq!(tsc::ticks_per_us(), Some(khz / 1000));
 }
 
+/// Reads the tick count and the uptime with no tick in between.
+fn ticks_and_uptime() -> (u64, Duration) {
+    without_interrupts(|| (time::ticks(), time::uptime()))
+}
+
 fn sleep_and_uptime_follow_the_ticks() {
-    let (ticks, uptime) = (time::ticks(), time::uptime());
+    let (ticks, uptime) = ticks_and_uptime();
     time::sleep(Duration::from_millis(100));
-    let slept_ticks = time::ticks() - ticks;
-    let slept = time::uptime() - uptime;
+    let (ticks_after, uptime_after) = ticks_and_uptime();
+    let slept_ticks = ticks_after - ticks;
+    let slept = uptime_after - uptime;
     assert!(slept_ticks >= 100, "slept {slept_ticks} ticks");
     assert!(slept >= Duration::from_millis(99), "slept {slept:?}");
     // Uptime is exactly ticks times the period (up to rounding to nanoseconds).
@@ -44,12 +51,15 @@ fn sleep_and_uptime_follow_the_ticks() {
     );
 }
 
-/// How far the counted ticks may stray from what the TSC says should have arrived. Both clocks
-/// follow the host's real time under TCG, but a tick can be late or two can merge into one when
-/// the QEMU thread is descheduled on a busy machine; 10 % over half a second tolerates that,
-/// while any wrong divisor or a lost-interrupt bug (100 Hz, the BIOS's 18.2 Hz, every other
-/// tick) is off by far more.
-const RATE_TOLERANCE_PERCENT: u64 = 10;
+/// How far the counted ticks may stray from what the TSC says should have arrived. Ticks can
+/// never come early, so more than 10 % too many is a failure. They can go missing under TCG,
+/// though: while the QEMU threads wait for a host CPU, due ticks pile up and the emulated PIC
+/// merges them into one interrupt. With both host cores saturated by other work, 15–25 % of
+/// ticks were lost in trials (under 1 % with one core busy), so up to 40 % too few passes. Both
+/// bounds still reject every plausible bug: a wrong divisor (100 Hz, the BIOS's 18.2 Hz: -90 %
+/// and more), every second tick lost (-50 %), ticks counted twice (+100 %).
+const TOO_MANY_PERCENT: u64 = 10;
+const TOO_FEW_PERCENT: u64 = 40;
 const MEASURE: Duration = Duration::from_millis(500);
 
 fn timer_ticks_at_the_programmed_rate() {
@@ -65,10 +75,11 @@ fn timer_ticks_at_the_programmed_rate() {
         "\n  {counted} ticks in {elapsed:?} by the TSC, {expected} expected at {} Hz",
         time::TIMER_HZ
     );
-    let tolerance = expected * RATE_TOLERANCE_PERCENT / 100;
+    let most = expected + expected * TOO_MANY_PERCENT / 100;
+    let least = expected - expected * TOO_FEW_PERCENT / 100;
     assert!(
-        counted.abs_diff(expected) <= tolerance,
-        "{counted} ticks counted, {expected} ± {tolerance} expected"
+        (least..=most).contains(&counted),
+        "{counted} ticks counted, {least}..={most} expected"
     );
 }
 

@@ -25,6 +25,8 @@ const SERIAL_IRQ: u8 = 4;
 /// The 16550's receive FIFO holds 16 bytes; this bounds one interrupt's reading.
 const SERIAL_READ_LIMIT: usize = 64;
 
+/// Two producers, the keyboard and serial IRQ handlers, which never overlap: interrupt gates
+/// keep interrupts off while either runs. One consumer: whoever calls [`read_key`].
 static QUEUE: InputQueue<QUEUE_CAPACITY> = InputQueue::new();
 /// Only the consumer side takes this lock; interrupt handlers never touch it.
 static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
@@ -134,6 +136,10 @@ pub fn wait_for_key() -> DecodedKey {
 
 /// Like [`wait_for_key`], giving up after `timeout` (needs the timer running).
 pub fn wait_for_key_timeout(timeout: Duration) -> Option<DecodedKey> {
+    assert!(
+        crate::time::is_running(),
+        "a key timeout needs the timer (devices::start)"
+    );
     let deadline = crate::time::uptime() + timeout;
     loop {
         if let Some(key) = read_key() {

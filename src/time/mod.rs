@@ -1,6 +1,6 @@
 //! Kernel time: the PIT ticks at [`TIMER_HZ`], a monotonic tick counter counts them, and
-//! [`uptime`] turns ticks into time since the timer started. The TSC is calibrated against the
-//! PIT on the way, for finer measurements.
+//! [`uptime`] turns ticks into time since the kernel started. The TSC is calibrated against the
+//! PIT on the way, for finer measurements and to date the start of the timer.
 //!
 //! 1000 Hz: a 1 ms tick gives sleeps, timeouts and log stamps millisecond resolution, and the
 //! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
@@ -19,13 +19,16 @@ const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
 const TIMER_IRQ: u8 = 0;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds from the trampoline's TSC sample to the start of the timer.
+static TIMER_START_NS: AtomicU64 = AtomicU64::new(0);
 static RUNNING: AtomicBool = AtomicBool::new(false);
 /// 0, or an `fn(u64)` cast to `usize`, called from the timer interrupt with the new tick count.
 static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
 
-/// Calibrates the TSC, then starts the periodic tick on IRQ 0. Needs the PICs initialised;
+/// Calibrates the TSC, then starts the periodic tick on IRQ 0. `boot_tsc` is the trampoline's
+/// TSC sample (`BootInfo::boot_tsc`), from which uptime counts. Needs the PICs initialised;
 /// call with interrupts off (the calibration must not be interrupted).
-pub fn init() {
+pub fn init(boot_tsc: u64) {
     match tsc::calibrate() {
         Some(khz) => log::info!(
             "TSC: {}.{:03} MHz (calibrated against the PIT)",
@@ -34,6 +37,11 @@ pub fn init() {
         ),
         None => log::warn!("TSC: PIT channel 2 never finished; TSC not calibrated"),
     }
+    let since_boot = tsc::cycles_to_duration(tsc::read().saturating_sub(boot_tsc));
+    TIMER_START_NS.store(
+        since_boot.map_or(0, |d| d.as_nanos() as u64),
+        Ordering::SeqCst,
+    );
     interrupts::set_irq_handler(TIMER_IRQ, on_tick);
     pit::start_periodic(DIVISOR);
     pic::unmask(TIMER_IRQ);
@@ -66,9 +74,11 @@ pub fn tick_period() -> Duration {
     pit::ticks_to_duration(1, DIVISOR)
 }
 
-/// Time since the timer started, with tick (1 ms) resolution; zero before [`init`].
+/// Time since the kernel started: since the trampoline's TSC sample. The timer ticks advance
+/// it (1 ms resolution); the TSC only dates the timer's start. Zero before [`init`].
 pub fn uptime() -> Duration {
-    pit::ticks_to_duration(ticks(), DIVISOR)
+    Duration::from_nanos(TIMER_START_NS.load(Ordering::Relaxed))
+        + pit::ticks_to_duration(ticks(), DIVISOR)
 }
 
 pub fn is_running() -> bool {
