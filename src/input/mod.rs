@@ -74,11 +74,6 @@ fn on_serial_irq() {
     }
 }
 
-/// Queues an event as if an interrupt handler had received it (tests).
-pub fn inject(event: InputEvent) -> bool {
-    QUEUE.push(event)
-}
-
 pub fn set_layout(layout: Layout) {
     DECODER.lock().set_layout(layout);
 }

@@ -7,6 +7,7 @@ pub mod frame;
 pub mod idt;
 pub mod pic;
 
+pub use dispatch::{breakpoint_count, spurious_irq_count};
 pub use exception::ExceptionReport;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -58,5 +59,3 @@ fn irq_handler(irq: u8) -> Option<fn()> {
 pub fn print_report(report: &ExceptionReport) {
     crate::console::emergency_write(format_args!("\n{report}"));
 }
-
-pub use dispatch::{breakpoint_count, spurious_irq_count};
