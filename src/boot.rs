@@ -1,7 +1,7 @@
 //! From the trampoline's hand-off to a kernel with consoles, logging and parsed boot info.
 
 use crate::boot_info::{self, BootInfoError};
-use crate::{console, logger, power, println};
+use crate::{console, cpu, logger, memory, power, println};
 use multiboot2::BootInformation;
 use spin::Once;
 
@@ -25,11 +25,15 @@ pub fn info() -> &'static BootInfo {
 /// Called by [`entry_point!`](crate::entry_point) with the trampoline's arguments.
 pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static BootInfo {
     console::init();
+    // From here on every exception gets a report instead of a reset.
+    cpu::init();
     // SAFETY: `info_addr` is what GRUB passed in EBX; the trampoline checked it is non-zero and
     // nothing has reused that memory yet.
     let multiboot = unsafe { boot_info::load(info_addr) }.unwrap_or_else(|err| boot_error(err));
     let screen = console::select_screen(&multiboot);
     logger::init(logger::parse_level(boot_info::command_line(&multiboot)));
+    // Until the kernel builds its own page tables, this makes stack overflows fault.
+    memory::guard::unmap_stack_guards();
     println!(
         "Kestrel {} (x86_64), booted by {}",
         env!("CARGO_PKG_VERSION"),

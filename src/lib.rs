@@ -8,7 +8,11 @@
 pub mod boot;
 pub mod boot_info;
 pub mod console;
+pub mod cpu;
+pub mod devices;
 pub mod framebuffer;
+pub mod input;
+pub mod interrupts;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]
@@ -16,4 +20,5 @@ mod panic;
 pub mod power;
 pub mod serial;
 pub mod testing;
+pub mod time;
 pub mod vga;

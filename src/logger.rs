@@ -1,7 +1,9 @@
-//! A `log` backend on the kernel console: `LEVEL target: message`, with the level coloured on
+//! A `log` backend on the kernel console: `[uptime] LEVEL message`, with the level coloured on
 //! screen. The threshold comes from `loglevel=` on the kernel command line (default info).
 
 use crate::console::text_grid::{Color, ColorCode};
+use core::fmt;
+use core::time::Duration;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 struct ConsoleLogger;
@@ -23,11 +25,21 @@ impl Log for ConsoleLogger {
             Level::Info => ColorCode::new(Color::LightGreen, Color::Black),
             Level::Debug | Level::Trace => ColorCode::new(Color::DarkGray, Color::Black),
         };
+        crate::print!("{} ", UptimeStamp(crate::time::uptime()));
         crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
         crate::println!("{}", record.args());
     }
 
     fn flush(&self) {}
+}
+
+/// Seconds since the timer started, to the microsecond, as `[   1.234567]`.
+pub struct UptimeStamp(pub Duration);
+
+impl fmt::Display for UptimeStamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{:>4}.{:06}]", self.0.as_secs(), self.0.subsec_micros())
+    }
 }
 
 /// Parses a `loglevel=` value; unknown words fall back to the default.
@@ -48,6 +60,21 @@ pub fn init(level: LevelFilter) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uptime_stamps() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(UptimeStamp(Duration::ZERO).to_string(), "[   0.000000]");
+        assert_eq!(
+            UptimeStamp(Duration::from_nanos(1_234_567_890)).to_string(),
+            "[   1.234567]"
+        );
+        assert_eq!(
+            UptimeStamp(Duration::from_secs(86_400)).to_string(),
+            "[86400.000000]"
+        );
+    }
 
     #[test]
     fn level_from_command_line() {

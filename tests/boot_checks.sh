@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boots the shipped kernel ISO the ways users will and checks what its serial console says:
 # PC and Q35 machines under BIOS (SeaBIOS, VGA text console) with 32 MiB, 4 GiB and 6 GiB of
-# RAM and under UEFI (OVMF, framebuffer console) with 64 MiB (OVMF's minimum) and 6 GiB, and a
-# 32-bit CPU that must get a readable "no long mode" error and halt rather than reboot.
+# RAM and under UEFI (OVMF, framebuffer console) with 64 MiB (OVMF's minimum) and 6 GiB; typing
+# into it (timer-stamped log lines, keys echoed); Bochs; and a 32-bit CPU that must get a
+# readable "no long mode" error and halt rather than reboot.
 # Usage: tests/boot_checks.sh KERNEL_ELF ISO
 set -uo pipefail
 
@@ -81,6 +82,37 @@ for machine in pc q35; do
             $("$(dirname "$0")/../tools/ovmf-args.sh" "$work/ovmf-vars.fd")
     done
 done
+
+# A normal boot logs with timer-driven uptime stamps and echoes keys typed on the keyboard
+# (through the QEMU monitor).
+name="echo"
+log="$work/$name.log"
+: > "$log"
+monitor="$work/monitor.sock"
+qemu-system-x86_64 -accel tcg -machine pc -m 128M -display none -serial "file:$log" \
+    -monitor "unix:$monitor,server=on,wait=off" -net none -no-reboot -cdrom "$iso" \
+    </dev/null 2>"$work/$name.err" &
+qemu=$!
+for _ in $(seq 1 300); do
+    grep -q "kestrel: ready for input" "$log" && break
+    sleep 0.1
+done
+printf 'sendkey k\nsendkey e\nsendkey y\nsendkey s\n' | python3 "$(dirname "$0")/monitor.py" "$monitor"
+for _ in $(seq 1 50); do
+    grep -q "keys" "$log" && break
+    sleep 0.1
+done
+kill $qemu 2>/dev/null
+wait $qemu 2>/dev/null
+# Lines logged once the timer runs carry a non-zero stamp: time since the kernel started.
+if grep -qE '^\[ +[0-9]+\.[0-9]{6}\] INFO  input:' "$log" &&
+   ! grep -qE '^\[ +0\.000000\] INFO  input:' "$log" &&
+   grep -q "ready for input" "$log" && tr -d '\r' < "$log" | grep -qx "keys"; then
+    pass "$name: uptime-stamped log lines, typed keys echoed"
+else
+    fail "$name" "(no uptime stamp, or the typed keys were not echoed)"
+    cat "$log"
+fi
 
 name="no-long-mode"
 boot "$name" "kestrel: boot error: no long mode" 30 qemu-system-i386 -accel tcg -m 64M

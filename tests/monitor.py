@@ -1,7 +1,14 @@
-"""Feeds QEMU monitor commands from stdin into the monitor's UNIX socket (tests/runner.sh)."""
+"""Feeds QEMU monitor commands from stdin into the monitor's UNIX socket (tests/runner.sh).
+
+Each command is sent only after QEMU has answered the previous one with a fresh prompt, so a
+fast stream (a key flood) is neither lost when the socket closes nor stuck behind a full buffer.
+"""
 import socket
 import sys
 import time
+
+PROMPT = b"(qemu) "
+ANSWER_TIMEOUT = 10.0
 
 path = sys.argv[1]
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -13,11 +20,25 @@ for _ in range(100):
         time.sleep(0.05)
 else:
     sys.exit(f"monitor.py: cannot connect to {path}")
-sock.setblocking(False)
-for line in sys.stdin:
-    sock.sendall(line.encode())
-    try:
-        sock.recv(65536)  # discard the monitor's echo so its buffer never fills
-    except BlockingIOError:
-        pass
+sock.settimeout(ANSWER_TIMEOUT)
+pending = b""
+
+
+def wait_for_prompt():
+    global pending
+    while PROMPT not in pending:
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("monitor.py: QEMU closed the monitor")
+        pending += chunk
+    pending = pending[pending.index(PROMPT) + len(PROMPT):]
+
+
+try:
+    wait_for_prompt()
+    for line in sys.stdin:
+        sock.sendall(line.encode())
+        wait_for_prompt()
+except (socket.timeout, BrokenPipeError, ConnectionResetError) as err:
+    sys.exit(f"monitor.py: {err}")
 sock.close()

@@ -4,11 +4,22 @@
 # isa-debug-exit status into the process status cargo reads.
 #
 # Per-kernel settings come from tests/qemu/<name>.conf when it exists, a bash fragment that may
-# set QEMU_ARGS (array, appended), CMDLINE (kernel command line), TIMEOUT (seconds per boot),
-# KEYS (array of QEMU monitor `sendkey` arguments typed once the kernel says it is ready) and
-# FIRMWARES (array of `bios` and/or `uefi`, default `bios`): the kernel boots once under each,
-# SeaBIOS or OVMF, and must pass every time. A kernel booted under more than one firmware must
-# also report the screen that firmware calls for: VGA text under BIOS, a framebuffer under UEFI.
+# set:
+#   QEMU_ARGS    array, appended to the QEMU command line
+#   CMDLINE      the kernel command line
+#   TIMEOUT      seconds per boot before the run counts as a hang
+#   KEYS         array of input steps, run once the kernel prints "kestrel: ready for input":
+#                  a QEMU `sendkey` argument (`a`, `shift-b`, `ret`) types that key;
+#                  `wait=TEXT` waits until TEXT appears on the serial console;
+#                  `delay=SECONDS` sets the pause between the following keys (default 0.02);
+#                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port.
+#   EXPECT       array of strings that must appear on the serial console for a pass
+#   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
+#                report test); its EXPECT strings then carry the verdict.
+#   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
+#                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
+#                than one firmware must also report the screen that firmware calls for: VGA
+#                text under BIOS, a framebuffer under UEFI.
 set -uo pipefail
 
 elf=$1
@@ -20,6 +31,8 @@ QEMU_ARGS=()
 CMDLINE=""
 TIMEOUT=60
 KEYS=()
+EXPECT=()
+EXPECT_EXIT=success
 FIRMWARES=(bios)
 conf="$root/tests/qemu/$name.conf"
 # shellcheck source=/dev/null
@@ -31,16 +44,33 @@ iso="$work/$name.iso"
 "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
+serial_in="$work/serial.in"
+qemu_done="$work/qemu.done"
 
-type_keys() {
-    # Wait until the kernel announces it reads input, then type through the monitor.
+# Waits (up to 20 s) until TEXT appears on the serial console; fails once QEMU has exited.
+wait_for_output() {
     for _ in $(seq 1 400); do
-        grep -q "kestrel: ready for input" "$log" 2>/dev/null && break
+        grep -qF -- "$1" "$log" 2>/dev/null && return 0
+        [ -e "$qemu_done" ] && return 1
         sleep 0.05
     done
-    for key in "${KEYS[@]}"; do
-        printf 'sendkey %s\n' "$key"
-        sleep 0.02
+    echo "runner: gave up waiting for '$1' on the serial console" >&2
+    return 1
+}
+
+type_keys() {
+    wait_for_output "kestrel: ready for input" || return
+    local delay=0.02
+    for step in "${KEYS[@]}"; do
+        case $step in
+            wait=*) wait_for_output "${step#wait=}" || break ;;
+            delay=*) delay=${step#delay=} ;;
+            serial=*) printf '%b' "${step#serial=}" > "$serial_in" ;;
+            *)
+                printf 'sendkey %s\n' "$step"
+                [ "$delay" = 0 ] || sleep "$delay"
+                ;;
+        esac
     done | python3 "$root/tests/monitor.py" "$monitor"
 }
 
@@ -61,41 +91,69 @@ boot() {
             return 1 ;;
     esac
     [ ${#FIRMWARES[@]} -gt 1 ] && label="$name ($firmware)"
-    rm -f "$monitor"
+
+    rm -f "$monitor" "$serial_in" "$qemu_done"
+    mkfifo "$serial_in"
+    # Held open read-write so that neither QEMU's read end nor the writers above ever block or
+    # see end-of-file.
+    exec 3<>"$serial_in"
     local qemu=(qemu-system-x86_64 -accel tcg -machine pc -m 128M -cpu max
                 -display none -serial stdio -monitor "unix:$monitor,server=on,wait=off"
                 -net none -no-reboot
                 -device isa-debug-exit,iobase=0xf4,iosize=0x04
                 "${firmware_args[@]}" -cdrom "$iso" "${QEMU_ARGS[@]}")
-    local start status elapsed_ms elapsed verdict
+    local start status elapsed_ms elapsed verdict screen passed
     start=$(date +%s%N)
     : > "$log"
     if [ ${#KEYS[@]} -gt 0 ]; then
         type_keys &
     fi
-    timeout --kill-after=5 "$TIMEOUT" "${qemu[@]}" < /dev/null | tee "$log"
+    timeout --kill-after=5 "$TIMEOUT" "${qemu[@]}" <&3 | tee "$log"
     status=${PIPESTATUS[0]}
+    touch "$qemu_done"
     wait
     elapsed_ms=$((($(date +%s%N) - start) / 1000000))
     elapsed="$((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))"
+    exec 3>&-
+    rm -f "$serial_in" "$qemu_done"
 
-    if [ "$status" -eq 33 ] && [ ${#FIRMWARES[@]} -gt 1 ]; then
-        local screen="console: VGA text"
+    local missing=()
+    for text in "${EXPECT[@]}"; do
+        grep -qF -- "$text" "$log" || missing+=("$text")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"
+    fi
+    if [ "$status" = 33 ] && [ ${#FIRMWARES[@]} -gt 1 ]; then
+        screen="console: VGA text"
         [ "$firmware" = uefi ] && screen="console: framebuffer"
-        if ! grep -q "$screen" "$log"; then
-            status=screen
+        grep -q "$screen" "$log" || status=screen
+    fi
+
+    passed=$(grep -c '\[ok\]' "$log")
+    if [ "$EXPECT_EXIT" = failure ]; then
+        if [ "$status" = 35 ] && [ ${#missing[@]} -eq 0 ]; then
+            echo "runner: $label passed (failed as expected) in ${elapsed}s"
+            echo "$name: 1 passed, 0 failed"
+            return 0
         fi
+        [ "$status" = 33 ] && status=unexpected-success
     fi
     case $status in
-        33) echo "runner: $label passed in ${elapsed}s"; return 0 ;;
+        33) if [ ${#missing[@]} -eq 0 ]; then
+                echo "runner: $label passed in ${elapsed}s"
+                return 0
+            fi
+            verdict="expected output missing" ;;
         35) verdict="a test failed" ;;
         screen) verdict="the boot log lacks '$screen' under $firmware" ;;
+        unexpected-success) verdict="the kernel exited with success but was meant to fail" ;;
         124|137) verdict="timed out after ${TIMEOUT}s (hang?)" ;;
         0) verdict="QEMU stopped without an exit code: the kernel reset (triple fault?)" ;;
         *) verdict="QEMU exited with status $status" ;;
     esac
     echo "runner: $label FAILED: $verdict after ${elapsed}s"
-    echo "$name: $(grep -c '\[ok\]' "$log") passed, 1 failed"
+    echo "$name: $passed passed, 1 failed"
     return 1
 }
 

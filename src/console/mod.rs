@@ -176,9 +176,24 @@ pub fn emergency_write_serial(args: fmt::Arguments) {
     });
 }
 
-/// Waits until COM1 has sent everything, before an exit or reset cuts it off.
+/// Waits until COM1 has sent everything, before an exit or reset cuts it off. Called on the
+/// way out of fatal errors too, so it does not wait for a lock the failing code may hold.
 pub fn flush() {
-    interrupts::without_interrupts(|| SERIAL.lock().flush());
+    interrupts::without_interrupts(|| match SERIAL.try_lock() {
+        Some(mut serial) => serial.flush(),
+        None if SERIAL_STATE.load(Ordering::Relaxed) == SERIAL_PRESENT => {
+            let mut serial = SerialPort::new(COM1);
+            serial.assume_present();
+            serial.flush();
+        }
+        None => {}
+    });
+}
+
+/// Whether no console lock is held: code that may run while the interrupted code holds one
+/// (exception handlers) checks this before printing normally.
+pub fn is_idle() -> bool {
+    !SCREEN.is_locked() && !SERIAL.is_locked()
 }
 
 #[macro_export]

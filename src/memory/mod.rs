@@ -1,4 +1,5 @@
 //! Physical and virtual memory management.
 
+pub mod guard;
 pub mod layout;
 pub mod stacks;

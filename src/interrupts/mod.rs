@@ -1,0 +1,61 @@
+//! Interrupts and exceptions: the IDT, the common dispatcher behind the assembly entry stubs,
+//! fatal-exception reports, the PICs, and the hooks drivers and tests attach to.
+
+mod dispatch;
+pub mod exception;
+pub mod frame;
+pub mod idt;
+pub mod pic;
+
+pub use dispatch::{breakpoint_count, spurious_irq_count};
+pub use exception::ExceptionReport;
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// What the dispatcher does after a test hook has looked at an exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// What happens without a hook: a breakpoint logs and resumes, anything else is fatal.
+    Default,
+    /// Resume the interrupted code at this instruction address (the expected fault was seen).
+    ResumeAt(u64),
+}
+
+pub type FaultHook = fn(&ExceptionReport) -> FaultAction;
+
+/// 0, or a `FaultHook` cast to `usize`.
+static FAULT_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Lets a test kernel see every exception before the kernel acts on it, to check the decoded
+/// fields of a fault it provoked. The hook runs in the exception handler with interrupts off;
+/// it may panic (failing the test) or end the run with `testing::pass_and_exit`.
+pub fn set_test_fault_hook(hook: Option<FaultHook>) {
+    FAULT_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
+}
+
+fn fault_hook() -> Option<FaultHook> {
+    let raw = FAULT_HOOK.load(Ordering::SeqCst);
+    // SAFETY: the only non-zero values ever stored are `FaultHook` pointers cast to usize.
+    (raw != 0).then(|| unsafe { core::mem::transmute::<usize, FaultHook>(raw) })
+}
+
+/// Handlers for IRQ 0–15, each 0 or an `fn()` cast to `usize`.
+static IRQ_HANDLERS: [AtomicUsize; pic::IRQ_COUNT as usize] =
+    [const { AtomicUsize::new(0) }; pic::IRQ_COUNT as usize];
+
+/// Installs the handler for an IRQ line; the dispatcher sends the EOI after it returns. The
+/// handler runs with interrupts off and must be short: read the device, queue, return.
+pub fn set_irq_handler(irq: u8, handler: fn()) {
+    IRQ_HANDLERS[usize::from(irq)].store(handler as usize, Ordering::SeqCst);
+}
+
+fn irq_handler(irq: u8) -> Option<fn()> {
+    let raw = IRQ_HANDLERS[usize::from(irq)].load(Ordering::SeqCst);
+    // SAFETY: the only non-zero values ever stored are `fn()` pointers cast to usize.
+    (raw != 0).then(|| unsafe { core::mem::transmute::<usize, fn()>(raw) })
+}
+
+/// Prints the full report of an exception through the lock-free emergency writer.
+pub fn print_report(report: &ExceptionReport) {
+    crate::console::emergency_write(format_args!("\n{report}"));
+}

@@ -1,0 +1,107 @@
+//! Kernel time: the PIT ticks at [`TIMER_HZ`], a monotonic tick counter counts them, and
+//! [`uptime`] turns ticks into time since the kernel started. The TSC is calibrated against the
+//! PIT on the way, for finer measurements and to date the start of the timer.
+//!
+//! 1000 Hz: a 1 ms tick gives sleeps, timeouts and log stamps millisecond resolution, and the
+//! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
+//! makes the real rate 1000.15 Hz; [`uptime`] uses the exact period, so it does not drift.
+
+pub mod pit;
+pub mod tsc;
+
+use crate::interrupts::{self, pic};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::time::Duration;
+use x86_64::instructions::interrupts as cpu_interrupts;
+
+pub const TIMER_HZ: u32 = 1000;
+const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
+const TIMER_IRQ: u8 = 0;
+
+static TICKS: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds from the trampoline's TSC sample to the start of the timer.
+static TIMER_START_NS: AtomicU64 = AtomicU64::new(0);
+static RUNNING: AtomicBool = AtomicBool::new(false);
+/// 0, or an `fn(u64)` cast to `usize`, called from the timer interrupt with the new tick count.
+static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Calibrates the TSC, then starts the periodic tick on IRQ 0. `boot_tsc` is the trampoline's
+/// TSC sample (`BootInfo::boot_tsc`), from which uptime counts. Needs the PICs initialised;
+/// call with interrupts off (the calibration must not be interrupted).
+pub fn init(boot_tsc: u64) {
+    match tsc::calibrate() {
+        Some(khz) => log::info!(
+            "TSC: {}.{:03} MHz (calibrated against the PIT)",
+            khz / 1000,
+            khz % 1000
+        ),
+        None => log::warn!("TSC: PIT channel 2 never finished; TSC not calibrated"),
+    }
+    let since_boot = tsc::cycles_to_duration(tsc::read().saturating_sub(boot_tsc));
+    TIMER_START_NS.store(
+        since_boot.map_or(0, |d| d.as_nanos() as u64),
+        Ordering::SeqCst,
+    );
+    interrupts::set_irq_handler(TIMER_IRQ, on_tick);
+    pit::start_periodic(DIVISOR);
+    pic::unmask(TIMER_IRQ);
+    RUNNING.store(true, Ordering::SeqCst);
+    log::info!("timer: PIT at {} Hz (divisor {})", TIMER_HZ, DIVISOR);
+}
+
+fn on_tick() {
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let raw = TICK_HOOK.load(Ordering::Relaxed);
+    if raw != 0 {
+        // SAFETY: the only non-zero values ever stored are `fn(u64)` pointers cast to usize.
+        let hook = unsafe { core::mem::transmute::<usize, fn(u64)>(raw) };
+        hook(now);
+    }
+}
+
+/// Calls `hook` from every timer interrupt (tests: printing from interrupt context).
+pub fn set_tick_hook(hook: Option<fn(u64)>) {
+    TICK_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
+}
+
+/// Timer interrupts since [`init`].
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// The exact length of one tick.
+pub fn tick_period() -> Duration {
+    pit::ticks_to_duration(1, DIVISOR)
+}
+
+/// Time since the kernel started: since the trampoline's TSC sample. The timer ticks advance
+/// it (1 ms resolution); the TSC only dates the timer's start. Zero before [`init`].
+pub fn uptime() -> Duration {
+    Duration::from_nanos(TIMER_START_NS.load(Ordering::Relaxed))
+        + pit::ticks_to_duration(ticks(), DIVISOR)
+}
+
+pub fn is_running() -> bool {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// Halts until at least `duration` has passed. Needs the timer running and interrupts on, or
+/// nothing would ever wake the CPU; both are checked.
+pub fn sleep(duration: Duration) {
+    assert!(is_running(), "time::sleep before time::init");
+    assert!(
+        cpu_interrupts::are_enabled(),
+        "time::sleep with interrupts disabled would never wake"
+    );
+    let period = tick_period().as_nanos();
+    let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64;
+    loop {
+        cpu_interrupts::disable();
+        if ticks() >= deadline {
+            cpu_interrupts::enable();
+            return;
+        }
+        // sti takes effect after hlt begins, so a tick cannot slip in between check and halt.
+        cpu_interrupts::enable_and_hlt();
+    }
+}
