@@ -5,6 +5,8 @@
 
 #![cfg_attr(not(test), no_std)]
 
+extern crate alloc;
+
 pub mod boot;
 pub mod boot_info;
 pub mod console;
@@ -19,6 +21,7 @@ pub mod memory;
 mod panic;
 pub mod power;
 pub mod serial;
+pub mod task;
 pub mod testing;
 pub mod time;
 pub mod vga;
