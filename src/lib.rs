@@ -21,6 +21,7 @@ pub mod memory;
 mod panic;
 pub mod power;
 pub mod serial;
+pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;

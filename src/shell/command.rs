@@ -1,0 +1,239 @@
+//! Shell command lines: one table of commands (used for parsing and for `help`), and a parser
+//! from a line to a [`Command`] or a one-line error.
+
+use core::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command<'a> {
+    Empty,
+    Help,
+    Echo(&'a str),
+    Clear,
+    Uptime,
+    Mem,
+    Tasks,
+    Sleep(Duration),
+    Bench,
+    Keyboard(&'a str),
+    Breakpoint,
+    PageFault,
+    StackOverflow,
+    Reboot,
+    Halt,
+}
+
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub summary: &'static str,
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "help",
+        usage: "help",
+        summary: "list the commands",
+    },
+    CommandSpec {
+        name: "echo",
+        usage: "echo TEXT",
+        summary: "print TEXT",
+    },
+    CommandSpec {
+        name: "clear",
+        usage: "clear",
+        summary: "clear the screen",
+    },
+    CommandSpec {
+        name: "uptime",
+        usage: "uptime",
+        summary: "time since boot",
+    },
+    CommandSpec {
+        name: "mem",
+        usage: "mem",
+        summary: "frames and heap in use and free",
+    },
+    CommandSpec {
+        name: "tasks",
+        usage: "tasks",
+        summary: "list the running tasks",
+    },
+    CommandSpec {
+        name: "sleep",
+        usage: "sleep SECONDS",
+        summary: "wait (Ctrl-C does not stop it)",
+    },
+    CommandSpec {
+        name: "bench",
+        usage: "bench",
+        summary: "run the allocator benchmarks",
+    },
+    CommandSpec {
+        name: "keyboard",
+        usage: "keyboard us|uk|de",
+        summary: "switch the keyboard layout",
+    },
+    CommandSpec {
+        name: "breakpoint",
+        usage: "breakpoint",
+        summary: "run int3 and carry on",
+    },
+    CommandSpec {
+        name: "pagefault",
+        usage: "pagefault",
+        summary: "touch unmapped memory (fatal)",
+    },
+    CommandSpec {
+        name: "overflow",
+        usage: "overflow",
+        summary: "overflow the kernel stack (fatal)",
+    },
+    CommandSpec {
+        name: "reboot",
+        usage: "reboot",
+        summary: "restart the machine",
+    },
+    CommandSpec {
+        name: "halt",
+        usage: "halt | shutdown",
+        summary: "stop (ends QEMU and Bochs runs; halts real hardware)",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError<'a> {
+    Unknown(&'a str),
+    Usage(&'static str),
+}
+
+impl core::fmt::Display for ParseError<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ParseError::Unknown(name) => {
+                write!(f, "unknown command '{name}': type 'help' for the list")
+            }
+            ParseError::Usage(usage) => write!(f, "usage: {usage}"),
+        }
+    }
+}
+
+/// Longest accepted `sleep`: long enough for any demonstration, short of a typo like 1e9.
+const MAX_SLEEP_SECONDS: f64 = 3600.0;
+
+pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
+    let line = line.trim();
+    let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let no_arguments = |command: Command<'static>, usage: &'static str| {
+        if rest.is_empty() {
+            Ok(command)
+        } else {
+            Err(ParseError::Usage(usage))
+        }
+    };
+    match name {
+        "" => Ok(Command::Empty),
+        "help" => no_arguments(Command::Help, "help"),
+        "echo" => Ok(Command::Echo(rest)),
+        "clear" => no_arguments(Command::Clear, "clear"),
+        "uptime" => no_arguments(Command::Uptime, "uptime"),
+        "mem" => no_arguments(Command::Mem, "mem"),
+        "tasks" => no_arguments(Command::Tasks, "tasks"),
+        "sleep" => parse_seconds(rest)
+            .map(Command::Sleep)
+            .ok_or(ParseError::Usage("sleep SECONDS")),
+        "bench" => no_arguments(Command::Bench, "bench"),
+        "keyboard" => match rest {
+            "us" | "uk" | "de" => Ok(Command::Keyboard(rest)),
+            _ => Err(ParseError::Usage("keyboard us|uk|de")),
+        },
+        "breakpoint" => no_arguments(Command::Breakpoint, "breakpoint"),
+        "pagefault" => no_arguments(Command::PageFault, "pagefault"),
+        "overflow" => no_arguments(Command::StackOverflow, "overflow"),
+        "reboot" => no_arguments(Command::Reboot, "reboot"),
+        "halt" | "shutdown" => no_arguments(Command::Halt, "halt | shutdown"),
+        unknown => Err(ParseError::Unknown(unknown)),
+    }
+}
+
+/// Seconds as a decimal number (`2`, `0.5`), bounded to [`MAX_SLEEP_SECONDS`].
+fn parse_seconds(text: &str) -> Option<Duration> {
+    let seconds: f64 = text.parse().ok()?;
+    (seconds.is_finite() && (0.0..=MAX_SLEEP_SECONDS).contains(&seconds))
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_commands() {
+        assert_eq!(parse("help"), Ok(Command::Help));
+        assert_eq!(parse("  uptime  "), Ok(Command::Uptime));
+        assert_eq!(parse(""), Ok(Command::Empty));
+        assert_eq!(parse("shutdown"), Ok(Command::Halt));
+        assert_eq!(parse("overflow"), Ok(Command::StackOverflow));
+    }
+
+    #[test]
+    fn echo_keeps_inner_spacing() {
+        assert_eq!(parse("echo hello"), Ok(Command::Echo("hello")));
+        assert_eq!(parse("echo  a  b "), Ok(Command::Echo("a  b")));
+        assert_eq!(parse("echo"), Ok(Command::Echo("")));
+    }
+
+    #[test]
+    fn sleep_takes_bounded_seconds() {
+        assert_eq!(parse("sleep 2"), Ok(Command::Sleep(Duration::from_secs(2))));
+        assert_eq!(
+            parse("sleep 0.25"),
+            Ok(Command::Sleep(Duration::from_millis(250)))
+        );
+        for bad in [
+            "sleep",
+            "sleep x",
+            "sleep -1",
+            "sleep 1e9",
+            "sleep NaN",
+            "sleep inf",
+        ] {
+            assert_eq!(parse(bad), Err(ParseError::Usage("sleep SECONDS")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keyboard_layouts() {
+        assert_eq!(parse("keyboard de"), Ok(Command::Keyboard("de")));
+        assert_eq!(
+            parse("keyboard fr"),
+            Err(ParseError::Usage("keyboard us|uk|de"))
+        );
+    }
+
+    #[test]
+    fn errors_read_well() {
+        assert_eq!(
+            parse("frobnicate now"),
+            Err(ParseError::Unknown("frobnicate"))
+        );
+        assert_eq!(
+            alloc::format!("{}", parse("frobnicate").unwrap_err()),
+            "unknown command 'frobnicate': type 'help' for the list"
+        );
+        assert_eq!(parse("mem extra"), Err(ParseError::Usage("mem")));
+    }
+
+    #[test]
+    fn every_command_in_the_table_parses() {
+        for spec in COMMANDS {
+            let line = match spec.name {
+                "sleep" => "sleep 1",
+                "keyboard" => "keyboard us",
+                name => name,
+            };
+            assert!(parse(line).is_ok(), "{line}");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Turns the characters a serial terminal sends into editing keys: DEL or BS is backspace, CR
+//! (or LF, or CR LF) is Enter, ETX is Ctrl-C, and the ANSI sequences ESC [ A / ESC [ B are the
+//! up and down arrows. Other escape sequences are swallowed whole rather than typed.
+
+use super::line_editor::EditKey;
+
+#[derive(Debug, Default)]
+pub struct TerminalInput {
+    state: State,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum State {
+    #[default]
+    Ground,
+    AfterCr,
+    Escape,
+    /// Inside `ESC [`: parameters until a final byte in 0x40..=0x7E.
+    ControlSequence,
+}
+
+const ETX: char = '\u{3}';
+const BS: char = '\u{8}';
+const ESC: char = '\u{1b}';
+const DEL: char = '\u{7f}';
+
+impl TerminalInput {
+    pub fn decode(&mut self, ch: char) -> Option<EditKey> {
+        let (next, key) = match (self.state, ch) {
+            (State::Escape, '[') => (State::ControlSequence, None),
+            (State::Escape, _) => (State::Ground, None),
+            (State::ControlSequence, 'A') => (State::Ground, Some(EditKey::Up)),
+            (State::ControlSequence, 'B') => (State::Ground, Some(EditKey::Down)),
+            (State::ControlSequence, '\u{40}'..='\u{7e}') => (State::Ground, None),
+            (State::ControlSequence, _) => (State::ControlSequence, None),
+            // The LF of a CR LF pair is part of the same Enter.
+            (State::AfterCr, '\n') => (State::Ground, None),
+            (_, '\r') => (State::AfterCr, Some(EditKey::Enter)),
+            (_, '\n') => (State::Ground, Some(EditKey::Enter)),
+            (_, ESC) => (State::Escape, None),
+            (_, DEL | BS) => (State::Ground, Some(EditKey::Backspace)),
+            (_, ETX) => (State::Ground, Some(EditKey::Interrupt)),
+            (_, ch) => (State::Ground, Some(EditKey::Char(ch))),
+        };
+        self.state = next;
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec::Vec;
+
+    fn decode_all(input: &str) -> Vec<EditKey> {
+        let mut terminal = TerminalInput::default();
+        input.chars().filter_map(|ch| terminal.decode(ch)).collect()
+    }
+
+    #[test]
+    fn plain_text_and_line_endings() {
+        use EditKey::*;
+        assert_eq!(decode_all("ab\r"), [Char('a'), Char('b'), Enter]);
+        assert_eq!(decode_all("a\r\nb\n"), [Char('a'), Enter, Char('b'), Enter]);
+        assert_eq!(decode_all("\r\r"), [Enter, Enter]);
+    }
+
+    #[test]
+    fn control_characters() {
+        use EditKey::*;
+        assert_eq!(
+            decode_all("x\u{7f}\u{8}\u{3}"),
+            [Char('x'), Backspace, Backspace, Interrupt]
+        );
+    }
+
+    #[test]
+    fn arrow_keys_and_unknown_sequences() {
+        use EditKey::*;
+        assert_eq!(decode_all("\u{1b}[A\u{1b}[B"), [Up, Down]);
+        // Right arrow, a parameterised sequence (F5), and ESC followed by a letter: all dropped.
+        assert_eq!(decode_all("\u{1b}[C\u{1b}[15~\u{1b}xq"), [Char('q')]);
+    }
+}
