@@ -1,24 +1,62 @@
-//! The Kestrel kernel binary: starts the devices, then echoes typed keys, halting in between.
+//! The Kestrel kernel binary: starts the devices, then runs the shell and a status line as
+//! tasks on the executor, which halts the CPU whenever no task is ready.
 
 #![no_std]
 #![no_main]
 
-use kestrel::boot::BootInfo;
-use kestrel::input::{self, DecodedKey};
-use kestrel::{devices, print, println};
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+use kestrel::boot::{self, BootInfo};
+use kestrel::task::executor::Executor;
+use kestrel::task::runtime;
+use kestrel::time::{self, tsc};
+use kestrel::{devices, shell};
 
 kestrel::entry_point!(kernel_main);
 
+/// Tasks the kernel runs at most at once: the shell, the status line, the boot report, and
+/// room for what the shell starts.
+const MAX_TASKS: usize = 64;
+
+/// The TSC when the shell first showed its prompt.
+static PROMPT_TSC: AtomicU64 = AtomicU64::new(0);
+
 fn kernel_main(boot: &'static BootInfo) -> ! {
     devices::start(boot);
-    println!("kestrel: ready for input");
-    loop {
-        // Halts (interrupts on) until the keyboard or serial console delivers a key.
-        match input::wait_for_key() {
-            // Erase on a terminal as well as on screen: back, blank, back.
-            DecodedKey::Unicode('\u{8}') => print!("\u{8} \u{8}"),
-            DecodedKey::Unicode(c) => print!("{c}"),
-            DecodedKey::RawKey(_) => {}
-        }
+    let executor = Executor::new(MAX_TASKS);
+    let spawner = executor.spawner();
+    // Spawning into an empty executor cannot exceed its limit.
+    executor
+        .spawn("shell", shell::run(spawner.clone(), mark_prompt))
+        .expect("spawn the shell");
+    executor
+        .spawn("status", shell::status::run(spawner))
+        .expect("spawn the status line");
+    executor
+        .spawn("boot-report", report_boot_time())
+        .expect("spawn the boot report");
+    runtime::run(executor)
+}
+
+fn mark_prompt() {
+    PROMPT_TSC.store(tsc::read(), Ordering::SeqCst);
+}
+
+/// Logs how long the boot took, from the trampoline's first TSC sample to the first prompt,
+/// once the TSC is calibrated (the timer does that in the background, off the boot path).
+async fn report_boot_time() {
+    while tsc::frequency_khz().is_none() || PROMPT_TSC.load(Ordering::SeqCst) == 0 {
+        runtime::sleep(time::tick_period() * 10).await;
     }
+    let cycles = PROMPT_TSC.load(Ordering::SeqCst) - boot::info().boot_tsc;
+    let khz = tsc::frequency_khz().unwrap_or(1);
+    let elapsed = tsc::cycles_to_duration(cycles).unwrap_or(Duration::ZERO);
+    log::info!(
+        "boot: {}.{:03} ms from the trampoline to the shell prompt ({} cycles, TSC {}.{:03} MHz)",
+        elapsed.as_millis(),
+        elapsed.as_micros() % 1000,
+        cycles,
+        khz / 1000,
+        khz % 1000
+    );
 }

@@ -46,6 +46,14 @@ pub fn is_test_kernel() -> bool {
     expectation() != PanicExpectation::NotTesting
 }
 
+/// For a test kernel that runs the real kernel loop instead of [`run_tests`] (the shell test,
+/// whose verdict the runner reads from the serial output): a panic now ends the run as failed
+/// instead of halting until the timeout.
+pub fn exit_on_panic(kernel: &'static str) {
+    KERNEL_NAME.call_once(|| kernel);
+    expect(PanicExpectation::Unexpected);
+}
+
 /// Runs every test, then exits QEMU with success; a failing test never returns here.
 pub fn run_tests(kernel: &'static str, tests: &[Test]) -> ! {
     KERNEL_NAME.call_once(|| kernel);

@@ -14,6 +14,7 @@
 #                  `delay=SECONDS` sets the pause between the following keys (default 0.02);
 #                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port.
 #   EXPECT       array of strings that must appear on the serial console for a pass
+#   EXPECT_LINES array of strings that must each be a whole line of the serial console
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test); its EXPECT strings then carry the verdict.
 #   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
@@ -32,6 +33,7 @@ CMDLINE=""
 TIMEOUT=60
 KEYS=()
 EXPECT=()
+EXPECT_LINES=()
 EXPECT_EXIT=success
 FIRMWARES=(bios)
 conf="$root/tests/qemu/$name.conf"
@@ -120,6 +122,9 @@ boot() {
     local missing=()
     for text in "${EXPECT[@]}"; do
         grep -qF -- "$text" "$log" || missing+=("$text")
+    done
+    for line in "${EXPECT_LINES[@]}"; do
+        tr -d '\r' < "$log" | grep -qxF -- "$line" || missing+=("$line (as a whole line)")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"

@@ -121,6 +121,34 @@ pub fn _print(args: fmt::Arguments) {
     });
 }
 
+/// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).
+pub struct Consoles;
+
+impl Write for Consoles {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        _print(format_args!("{text}"));
+        Ok(())
+    }
+}
+
+/// Blanks the screen and homes its cursor; asks a serial terminal to do the same (ANSI).
+pub fn clear() {
+    interrupts::without_interrupts(|| {
+        SCREEN.lock().clear();
+        let _ = SERIAL.lock().write_str("\x1b[2J\x1b[H");
+    });
+}
+
+/// Shows `text` in the screen's top-right corner, over whatever is there, without moving the
+/// cursor. The screen only: on a serial terminal it would interleave with the output.
+pub fn show_status(text: &str, color: ColorCode) {
+    interrupts::without_interrupts(|| {
+        let mut screen = SCREEN.lock();
+        let col = screen.columns().saturating_sub(text.len());
+        screen.write_at(0, col, text, color);
+    });
+}
+
 #[doc(hidden)]
 pub fn _serial_print(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {

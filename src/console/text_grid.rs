@@ -203,6 +203,19 @@ impl<S: CellSink> TextGrid<S> {
         self.sink.cursor_moved(0, 0);
     }
 
+    /// Writes `text` at a fixed position in `color`, clipped to the row, without moving the
+    /// cursor or scrolling: for overlays such as the status line.
+    pub fn write_at(&mut self, row: usize, col: usize, text: &str, color: ColorCode) {
+        if row >= self.rows {
+            return;
+        }
+        for (col, ch) in (col..self.columns).zip(text.chars()) {
+            let byte = if matches!(ch, ' '..='~') { ch as u8 } else { UNPRINTABLE };
+            self.set_cell(row, col, Cell { byte, color });
+        }
+        self.sink.cursor_moved(self.row, self.col);
+    }
+
     pub fn write_str(&mut self, text: &str) {
         for ch in text.chars() {
             self.write_char(ch);
@@ -532,4 +545,21 @@ mod tests {
         grid.write_str("a\nb\nc");
         assert_eq!(row_text(&grid, 0), "c");
     }
+
+    #[test]
+    fn write_at_overlays_without_moving_the_cursor() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        grid.write_str("hello");
+        let status = ColorCode::new(Color::White, Color::Blue);
+        grid.write_at(0, WIDTH - 4, "up 12s", status);
+        assert_eq!(grid.cursor(), (0, 5));
+        assert_eq!(grid.cell(0, WIDTH - 4), Cell { byte: b'u', color: status });
+        assert_eq!(grid.cell(0, WIDTH - 1).byte, b'1', "clipped at the row's end");
+        grid.write_at(HEIGHT, 0, "off screen", status);
+        grid.write_str(" world");
+        assert_eq!(row_text(&grid, 0)[..11].to_string(), "hello world");
+        assert_mirrored(&grid);
+    }
+
 }

@@ -98,8 +98,12 @@ impl Decoder {
     pub const fn new() -> Self {
         Decoder {
             scancodes: ScancodeSet1::new(),
-            // Ctrl+letter stays the letter: there is nothing yet that reads control codes.
-            events: EventDecoder::new(AnyLayout::Us104Key(Us104Key), HandleControl::Ignore),
+            // Ctrl+letter becomes its control code (Ctrl-C is U+0003), as a terminal sends it,
+            // so the shell treats both consoles alike.
+            events: EventDecoder::new(
+                AnyLayout::Us104Key(Us104Key),
+                HandleControl::MapLettersToUnicode,
+            ),
             layout: Layout::Us,
         }
     }

@@ -4,6 +4,7 @@
 pub mod keyboard;
 pub mod queue;
 pub mod ring;
+pub mod stream;
 
 pub use keyboard::Layout;
 pub use pc_keyboard::{DecodedKey, KeyCode};

@@ -4,6 +4,8 @@
 
 use super::ring::SpscRing;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::Waker;
+use futures_util::task::AtomicWaker;
 
 /// One unit of raw input, as an interrupt handler saw it. Decoding waits for the consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,9 @@ pub struct InputQueue<const N: usize> {
     /// Set by the consumer once it has warned about the current overflow.
     warned: AtomicBool,
     warnings: AtomicU64,
+    /// The task waiting for input, woken by every push. `AtomicWaker` tolerates a wake that
+    /// interrupts a registration halfway (the registration then wakes itself).
+    waiter: AtomicWaker,
 }
 
 /// Counters for diagnostics and tests.
@@ -48,7 +53,19 @@ impl<const N: usize> InputQueue<N> {
             overflowed: AtomicBool::new(false),
             warned: AtomicBool::new(false),
             warnings: AtomicU64::new(0),
+            waiter: AtomicWaker::new(),
         }
+    }
+
+    /// Consumer side: `waker` is woken when the next event arrives.
+    pub fn register_waiter(&self, waker: &Waker) {
+        self.waiter.register(waker);
+    }
+
+    /// Consumer side: forget the registered waker, so an interrupt never drops the last
+    /// reference to a finished task's waker (which would free memory in interrupt context).
+    pub fn unregister_waiter(&self) {
+        drop(self.waiter.take());
     }
 
     /// Producer side (interrupt handlers): queues `event`, or counts it as dropped.
@@ -56,6 +73,7 @@ impl<const N: usize> InputQueue<N> {
         match self.ring.push(event) {
             Ok(()) => {
                 self.accepted.fetch_add(1, Ordering::Relaxed);
+                self.waiter.wake();
                 true
             }
             Err(_) => {
@@ -114,6 +132,37 @@ mod tests {
             count += 1;
         }
         count
+    }
+
+    #[test]
+    fn push_wakes_the_registered_waiter_once() {
+        extern crate std;
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicUsize;
+        use std::task::Wake;
+
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let queue = InputQueue::<4>::new();
+        queue.push(InputEvent::Serial(b'a')); // nobody waiting yet
+        queue.register_waiter(&Waker::from(count.clone()));
+        queue.push(InputEvent::Serial(b'b'));
+        queue.push(InputEvent::Serial(b'c')); // a waker wakes once per registration
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        queue.register_waiter(&Waker::from(count.clone()));
+        queue.unregister_waiter();
+        queue.push(InputEvent::Serial(b'd'));
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            Arc::strong_count(&count),
+            1,
+            "the queue still holds a waker"
+        );
     }
 
     #[test]

@@ -1,5 +1,54 @@
-//! The interactive shell: a line editor and a command set, run as an async task.
+//! The interactive shell: a line editor and a command set, run as an async task next to the
+//! others. It reads keys from the keyboard and the serial console alike and echoes to both.
 
 pub mod command;
+pub mod exec;
 pub mod line_editor;
+pub mod status;
 pub mod terminal_input;
+
+use crate::console::Consoles;
+use crate::input::stream::KeyStream;
+use crate::input::{DecodedKey, KeyCode};
+use crate::task::executor::Spawner;
+use crate::{print, println};
+use futures_util::StreamExt;
+use line_editor::{EditKey, LineEditor, Outcome};
+use terminal_input::TerminalInput;
+
+const PROMPT: &str = "kestrel> ";
+const HISTORY_LINES: usize = 32;
+
+/// The shell task. `on_first_prompt` runs once, right after the first prompt is shown (the
+/// kernel measures its boot time there).
+pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
+    let Some(mut keys) = KeyStream::take() else {
+        log::error!("shell: another task already reads the keyboard");
+        return;
+    };
+    let mut editor = LineEditor::new(HISTORY_LINES);
+    let mut terminal = TerminalInput::default();
+    println!("Type 'help' for the commands.");
+    // Test runners wait for this line before they type.
+    log::info!("kestrel: ready for input");
+    print!("{PROMPT}");
+    on_first_prompt();
+    while let Some(key) = keys.next().await {
+        let edit = match key {
+            DecodedKey::Unicode(ch) => terminal.decode(ch),
+            DecodedKey::RawKey(KeyCode::ArrowUp) => Some(EditKey::Up),
+            DecodedKey::RawKey(KeyCode::ArrowDown) => Some(EditKey::Down),
+            DecodedKey::RawKey(_) => None,
+        };
+        let Some(edit) = edit else { continue };
+        match editor.handle(edit, &mut Consoles) {
+            Outcome::Editing => continue,
+            Outcome::Line(line) => match command::parse(&line) {
+                Ok(command) => exec::execute(command, &spawner).await,
+                Err(error) => println!("{error}"),
+            },
+            Outcome::Cancelled => {}
+        }
+        print!("{PROMPT}");
+    }
+}

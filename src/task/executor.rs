@@ -51,6 +51,8 @@ struct Spawns {
     /// Live tasks plus pending spawns, checked against `limit` at spawn time.
     count: AtomicUsize,
     limit: usize,
+    /// What the executor runs, readable from inside tasks (the `tasks` shell command).
+    registry: Mutex<BTreeMap<TaskId, TaskInfo>>,
 }
 
 /// A handle that spawns tasks onto an executor, also from inside its tasks.
@@ -76,6 +78,19 @@ impl Spawner {
         let id = task.id();
         self.spawns.pending.lock().push_back(task);
         Ok(id)
+    }
+
+    /// The executor's tasks, in spawn order (also callable from inside a task).
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        self.spawns.registry.lock().values().copied().collect()
+    }
+
+    pub fn task_count(&self) -> usize {
+        self.spawns.count.load(Ordering::Acquire)
+    }
+
+    pub fn task_limit(&self) -> usize {
+        self.spawns.limit
     }
 }
 
@@ -104,6 +119,7 @@ impl Executor {
                     pending: Mutex::new(VecDeque::new()),
                     count: AtomicUsize::new(0),
                     limit: max_tasks,
+                    registry: Mutex::new(BTreeMap::new()),
                 }),
             },
         }
@@ -136,11 +152,16 @@ impl Executor {
             entry.state.queued.store(false, Ordering::Release);
             let mut context = Context::from_waker(&entry.waker);
             polled += 1;
-            if entry.task.poll(&mut context).is_ready() {
+            let finished = entry.task.poll(&mut context).is_ready();
+            let spawns = &self.spawner.spawns;
+            if finished {
                 // Keep the flag set forever: a late wake of a finished task queues nothing.
                 entry.state.queued.store(true, Ordering::Release);
                 self.tasks.remove(&id);
-                self.spawner.spawns.count.fetch_sub(1, Ordering::AcqRel);
+                spawns.registry.lock().remove(&id);
+                spawns.count.fetch_sub(1, Ordering::AcqRel);
+            } else if let Some(info) = spawns.registry.lock().get_mut(&id) {
+                info.polls += 1;
             }
         }
         polled
@@ -152,22 +173,11 @@ impl Executor {
     }
 
     pub fn task_count(&self) -> usize {
-        self.spawner.spawns.count.load(Ordering::Acquire)
-    }
-
-    pub fn task_limit(&self) -> usize {
-        self.spawner.spawns.limit
+        self.spawner.task_count()
     }
 
     pub fn tasks(&self) -> Vec<TaskInfo> {
-        self.tasks
-            .values()
-            .map(|entry| TaskInfo {
-                id: entry.task.id,
-                name: entry.task.name,
-                polls: entry.task.polls,
-            })
-            .collect()
+        self.spawner.tasks()
     }
 
     fn accept_spawns(&mut self) {
@@ -184,6 +194,14 @@ impl Executor {
             });
             let waker = Waker::from(state.clone());
             waker.wake_by_ref(); // a new task is polled once to get going
+            self.spawner.spawns.registry.lock().insert(
+                task.id,
+                TaskInfo {
+                    id: task.id,
+                    name: task.name,
+                    polls: 0,
+                },
+            );
             self.tasks.insert(task.id, Entry { task, state, waker });
         }
     }
@@ -324,6 +342,7 @@ mod tests {
         let names: Vec<_> = executor.tasks().iter().map(|t| t.name).collect();
         assert_eq!(names, ["a", "b"]);
         assert!(executor.tasks().iter().all(|t| t.polls == 1));
+        assert_eq!(executor.spawner().tasks(), executor.tasks());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod executor;
 pub mod ready_queue;
+pub mod runtime;
 pub mod timer;
 
 use alloc::boxed::Box;
@@ -35,7 +36,6 @@ pub struct Task {
     id: TaskId,
     name: &'static str,
     future: Pin<Box<dyn Future<Output = ()> + Send>>,
-    polls: u64,
 }
 
 impl Task {
@@ -44,7 +44,6 @@ impl Task {
             id: TaskId::next(),
             name,
             future: Box::pin(future),
-            polls: 0,
         }
     }
 
@@ -53,7 +52,6 @@ impl Task {
     }
 
     fn poll(&mut self, context: &mut Context) -> Poll<()> {
-        self.polls += 1;
         self.future.as_mut().poll(context)
     }
 }

@@ -1,0 +1,86 @@
+//! What each shell command does.
+
+use super::command::{COMMANDS, Command};
+use crate::input::{self, Layout};
+use crate::interrupts;
+use crate::task::executor::Spawner;
+use crate::task::runtime;
+use crate::{console, power, println, time};
+use core::arch::asm;
+
+/// Canonical, in the lower half, and never mapped: the `pagefault` command reads it.
+const UNMAPPED_ADDRESS: u64 = 0x0000_7FFF_DEAD_0000;
+
+pub async fn execute(command: Command<'_>, spawner: &Spawner) {
+    match command {
+        Command::Empty => {}
+        Command::Help => {
+            for spec in COMMANDS {
+                println!("  {:<20} {}", spec.usage, spec.summary);
+            }
+        }
+        Command::Echo(text) => println!("{text}"),
+        Command::Clear => console::clear(),
+        Command::Uptime => {
+            let uptime = time::uptime();
+            println!("up {}.{:03} s", uptime.as_secs(), uptime.subsec_millis());
+        }
+        Command::Mem => crate::memory::print_usage(),
+        Command::Tasks => {
+            println!("  {:>4}  {:<12} {:>8}", "id", "name", "polls");
+            for task in spawner.tasks() {
+                println!("  {:>4}  {:<12} {:>8}", task.id, task.name, task.polls);
+            }
+            println!("{} of at most {} tasks", spawner.task_count(), spawner.task_limit());
+        }
+        Command::Sleep(duration) => {
+            runtime::sleep(duration).await;
+            println!("slept {:?}", duration);
+        }
+        Command::Bench => crate::bench::run_all(),
+        Command::Keyboard(name) => match Layout::from_name(name) {
+            Some(layout) => {
+                input::set_layout(layout);
+                println!("keyboard layout: {}", layout.name());
+            }
+            None => println!("unknown layout '{name}'"),
+        },
+        Command::Breakpoint => {
+            let before = interrupts::breakpoint_count();
+            // SAFETY: int3 traps to the breakpoint handler, which logs and returns right after
+            // the instruction; no register or memory changes.
+            unsafe { asm!("int3") };
+            println!(
+                "back from the breakpoint ({} so far)",
+                interrupts::breakpoint_count() - before
+            );
+        }
+        Command::PageFault => {
+            println!("reading {UNMAPPED_ADDRESS:#x}, which is not mapped...");
+            // SAFETY: not sound, on purpose: the read faults and the page-fault handler reports
+            // it and halts the kernel. Volatile, so the compiler keeps the access.
+            let value = unsafe { core::ptr::read_volatile(UNMAPPED_ADDRESS as *const u64) };
+            println!("read {value:#x}: the page fault did not happen");
+        }
+        Command::StackOverflow => {
+            println!("recursing until the kernel stack runs out...");
+            println!("depth {}", recurse(0));
+        }
+        Command::Reboot => {
+            println!("rebooting...");
+            power::reboot();
+        }
+        Command::Halt => {
+            println!("kestrel: halted; it is now safe to turn off the machine");
+            power::shutdown();
+        }
+    }
+}
+
+/// Never returns: each frame keeps a buffer alive past the recursive call, so the compiler can
+/// turn this into neither a loop nor a tail call.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let buffer = core::hint::black_box([depth; 64]);
+    recurse(depth + 1) + buffer[depth as usize % 64]
+}

@@ -1,0 +1,40 @@
+//! The kernel's async runtime: the global timers on the PIT tick, and the executor's main loop,
+//! which sleeps the CPU whenever no task is ready.
+
+use super::executor::Executor;
+use super::timer::{Interval, Sleep, Timers};
+use crate::time;
+use core::time::Duration;
+use x86_64::instructions::interrupts;
+
+/// Sleepers and intervals on the kernel's tick clock.
+pub static TIMERS: Timers = Timers::new(time::ticks, time::TIMER_HZ as u64);
+
+pub fn sleep(duration: Duration) -> Sleep<'static> {
+    TIMERS.sleep(duration)
+}
+
+pub fn interval(period: Duration) -> Interval<'static> {
+    TIMERS.interval(period)
+}
+
+/// Runs the executor forever. Each round polls the ready tasks, then wakes expired sleepers;
+/// with nothing left to do it halts until the next interrupt. The emptiness check and the `hlt`
+/// happen with interrupts disabled and `sti; hlt` re-enables them atomically, so a wake-up from
+/// an interrupt cannot slip in between the check and the halt and be slept through.
+pub fn run(mut executor: Executor) -> ! {
+    assert!(
+        time::is_running(),
+        "the runtime needs the timer (devices::start)"
+    );
+    loop {
+        executor.run_ready();
+        TIMERS.fire_expired();
+        interrupts::disable();
+        if executor.has_ready() || TIMERS.has_expired() {
+            interrupts::enable();
+        } else {
+            interrupts::enable_and_hlt();
+        }
+    }
+}
