@@ -1,15 +1,8 @@
-//! The time-stamp counter, calibrated against PIT channel 2, so that cycle counts (such as the
-//! boot TSC the trampoline sampled) can be turned into time.
+//! The time-stamp counter, calibrated against the PIT's ticks (see `time::init`), so that cycle
+//! counts (such as the boot TSC the trampoline sampled) can be turned into time.
 
-use super::pit;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
-
-/// How long the calibration runs: 20 ms of PIT clocks. A one-count error in reading the end
-/// is then 1/23864, about 0.004 %.
-const CALIBRATION_COUNTS: u16 = (pit::INPUT_HZ / 50) as u16;
-/// Give up on a PIT that never answers after this many cycles (seconds at any real clock rate).
-const CALIBRATION_CYCLE_LIMIT: u64 = 1 << 34;
 
 /// Measured TSC frequency in kHz; 0 until calibrated.
 static FREQUENCY_KHZ: AtomicU64 = AtomicU64::new(0);
@@ -19,15 +12,14 @@ pub fn read() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// Measures the TSC frequency against the PIT. Call with interrupts off.
-pub fn calibrate() -> Option<u64> {
-    let cycles = pit::tsc_cycles_over(CALIBRATION_COUNTS, CALIBRATION_CYCLE_LIMIT)?;
-    let khz = frequency_khz_from(cycles, CALIBRATION_COUNTS);
+/// Records the TSC frequency from `cycles` counted over `elapsed` of PIT time.
+pub fn calibrate_from(cycles: u64, elapsed: Duration) -> u64 {
+    let khz = frequency_khz_from(cycles, elapsed);
     FREQUENCY_KHZ.store(khz, Ordering::SeqCst);
-    Some(khz)
+    khz
 }
 
-/// The TSC frequency in kHz, once [`calibrate`] succeeded.
+/// The TSC frequency in kHz, once calibrated.
 pub fn frequency_khz() -> Option<u64> {
     match FREQUENCY_KHZ.load(Ordering::SeqCst) {
         0 => None,
@@ -45,8 +37,8 @@ pub fn cycles_to_duration(cycles: u64) -> Option<Duration> {
     frequency_khz().map(|khz| duration_from(cycles, khz))
 }
 
-pub const fn frequency_khz_from(cycles: u64, pit_counts: u16) -> u64 {
-    (cycles as u128 * pit::INPUT_HZ as u128 / pit_counts as u128 / 1000) as u64
+pub const fn frequency_khz_from(cycles: u64, elapsed: Duration) -> u64 {
+    (cycles as u128 * 1_000_000 / elapsed.as_nanos()) as u64
 }
 
 pub const fn duration_from(cycles: u64, khz: u64) -> Duration {
@@ -59,9 +51,13 @@ mod tests {
 
     #[test]
     fn frequency_from_a_measurement() {
-        // 60 million cycles in 20 ms (23864 PIT clocks) is a 3 GHz clock.
-        let khz = frequency_khz_from(60_000_000, CALIBRATION_COUNTS);
-        assert!((2_999_000..=3_001_000).contains(&khz), "{khz}");
+        // 300 million cycles in 100 ms is a 3 GHz clock.
+        let khz = frequency_khz_from(300_000_000, Duration::from_millis(100));
+        assert_eq!(khz, 3_000_000);
+        // 100 ticks of the 1000.15 Hz PIT.
+        let ticks = crate::time::pit::ticks_to_duration(100, 1193);
+        let khz = frequency_khz_from(259_600_000, ticks);
+        assert!((2_596_000..2_596_500).contains(&khz), "{khz}");
     }
 
     #[test]
