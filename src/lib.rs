@@ -5,6 +5,10 @@
 
 #![cfg_attr(not(test), no_std)]
 
+extern crate alloc;
+
+pub mod allocator;
+pub mod bench;
 pub mod boot;
 pub mod boot_info;
 pub mod console;
