@@ -24,11 +24,12 @@ fn main(_boot: &'static BootInfo) -> ! {
     kestrel::run_tests!(
         translate_known_addresses,
         recursive_entry_points_at_the_active_p4,
+        // Before identity_map_a_frame, which makes P4 entry 0 present again.
+        identity_map_is_gone,
         map_unmap_round_trip,
         identity_map_a_frame,
         huge_pages_translate_and_refuse_4k_edits,
         kernel_sections_are_w_xor_x,
-        identity_map_is_gone,
         guard_pages_are_unmapped,
         boot_tables_were_freed,
         boot_information_moved,
