@@ -12,6 +12,8 @@ ISO         := $(BUILD)/kestrel.iso
 KERNEL      := target/$(TARGET)/release/kestrel
 DEBUG_KERNEL := target/$(TARGET)/debug/kestrel
 DEBUG_ISO   := $(BUILD)/kestrel-debug.iso
+BENCH_KERNEL := target/$(TARGET)/release/bench
+BENCH_ISO   := $(BUILD)/kestrel-bench.iso
 
 # Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
 MEMORY  ?= 128M
@@ -26,7 +28,7 @@ else
 QEMU_CONSOLE := -nographic
 endif
 
-.PHONY: deps kernel iso run run-uefi debug bochs test unit-test kernel-test boot-checks clippy fmt \
+.PHONY: deps kernel iso run run-uefi debug bochs bench test unit-test kernel-test boot-checks clippy fmt \
         fmt-check lint clean
 
 deps:
@@ -57,6 +59,17 @@ debug: deps
 bochs: iso
 	@tools/install-deps.sh bochs $(if $(DISPLAY),bochs-x)
 	tools/bochs.sh $(ISO)
+
+# Allocator and frame-allocator benchmarks (shared/bench/WORKLOADS.md) in a release kernel;
+# frames_50k needs 512 MiB. The lines and table also land in build/bench.log.
+bench: deps
+	cargo build --release --bin bench
+	grub/mkiso.sh $(BENCH_KERNEL) $(BENCH_ISO)
+	@mkdir -p $(BUILD)
+	qemu-system-x86_64 -accel tcg -machine pc -m 512M -cpu max -net none -no-reboot \
+		-display none -serial stdio -monitor none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(BENCH_ISO) \
+		| tee $(BUILD)/bench.log || [ $$? -eq 33 ]
 
 test: deps
 	@tools/install-deps.sh bochs

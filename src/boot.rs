@@ -32,8 +32,6 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     let multiboot = unsafe { boot_info::load(info_addr) }.unwrap_or_else(|err| boot_error(err));
     let screen = console::select_screen(&multiboot);
     logger::init(logger::parse_level(boot_info::command_line(&multiboot)));
-    // Until the kernel builds its own page tables, this makes stack overflows fault.
-    memory::guard::unmap_stack_guards();
     println!(
         "Kestrel {} (x86_64), booted by {}",
         env!("CARGO_PKG_VERSION"),
@@ -44,6 +42,19 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     if !nx_enabled {
         log::warn!("CPU has no NX bit: data pages stay executable");
     }
+    // This first BootInfo reads the structure through the identity map, which memory::init
+    // removes: it must not outlive this block.
+    let info_virt = {
+        let early = BootInfo {
+            multiboot,
+            nx_enabled,
+            boot_tsc,
+        };
+        memory::init(&early).unwrap_or_else(|err| halt_with(err))
+    };
+    // SAFETY: memory::init mapped the same structure, read-only, at `info_virt` for good.
+    let multiboot =
+        unsafe { boot_info::parse(info_virt.as_ptr()) }.unwrap_or_else(|err| halt_with(err));
     BOOT_INFO.call_once(|| BootInfo {
         multiboot,
         nx_enabled,
@@ -54,15 +65,28 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
 fn boot_error(err: BootInfoError) -> ! {
     // Without the boot information the screen type is unknown; VGA text is right on BIOS.
     console::use_vga_text();
+    halt_with(err)
+}
+
+/// Reports a boot failure on every console and stops.
+fn halt_with(err: impl core::fmt::Display) -> ! {
     console::emergency_write(format_args!("kestrel: boot error: {err} (system halted)\n"));
     power::halt_forever()
 }
 
-/// Defines the symbol the trampoline calls, running `start` and then `$main(&BootInfo) -> !`.
-/// Every kernel binary (the kernel and each test kernel) uses this exactly once.
+/// Defines the symbol the trampoline calls, running `start` and then `$main(&BootInfo) -> !`,
+/// and makes the kernel heap the global allocator. Every kernel binary (the kernel and each
+/// test kernel) uses this exactly once. `entry_point!(main, custom_global_allocator)` leaves
+/// the `#[global_allocator]` to the binary (tests/heap_designs.rs uses that).
 #[macro_export]
 macro_rules! entry_point {
     ($main:path) => {
+        #[global_allocator]
+        static KESTREL_GLOBAL_ALLOCATOR: $crate::memory::heap::GlobalKernelHeap =
+            $crate::memory::heap::GlobalKernelHeap;
+        $crate::entry_point!($main, custom_global_allocator);
+    };
+    ($main:path, custom_global_allocator) => {
         #[unsafe(no_mangle)]
         extern "C" fn kernel_entry(info_addr: usize, nx_enabled: usize, boot_tsc: u64) -> ! {
             let main: fn(&'static $crate::boot::BootInfo) -> ! = $main;

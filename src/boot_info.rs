@@ -61,13 +61,24 @@ pub unsafe fn load(addr: usize) -> Result<BootInformation<'static>, BootInfoErro
     }
     // SAFETY: the address is non-null, aligned and identity-mapped; the caller vouches that it
     // is the structure GRUB passed.
-    let total_size = unsafe { (addr as *const u32).read() };
+    unsafe { parse(addr as *const u8) }
+}
+
+/// Parses the structure at a virtual address: where [`load`] found it, or where
+/// `memory::init` mapped it afterwards.
+///
+/// # Safety
+/// `ptr` must be 8-byte aligned and point at readable memory that stays mapped and unchanged
+/// for the life of the kernel, at least 8 bytes of it and as many as the size field says.
+pub unsafe fn parse(ptr: *const u8) -> Result<BootInformation<'static>, BootInfoError> {
+    // SAFETY: per the caller, the first 8 bytes are readable and aligned.
+    let total_size = unsafe { ptr.cast::<u32>().read() };
     // The crate would underflow computing the payload length of a structure this small.
     if total_size < MIN_INFO_SIZE {
         return Err(BootInfoError::TooSmall(total_size));
     }
     // SAFETY: as above; the crate checks the size and end tag before trusting the contents.
-    unsafe { BootInformation::load(addr as *const BootInformationHeader) }
+    unsafe { BootInformation::load(ptr as *const BootInformationHeader) }
         .map_err(BootInfoError::Malformed)
 }
 

@@ -7,6 +7,8 @@
 
 extern crate alloc;
 
+pub mod allocator;
+pub mod bench;
 pub mod boot;
 pub mod boot_info;
 pub mod console;

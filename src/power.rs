@@ -2,10 +2,10 @@
 //! and resetting it through the keyboard controller. (ACPI power-off needs an AML interpreter
 //! and is not implemented: on real hardware `shutdown` halts and the user switches off.)
 
+use x86_64::VirtAddr;
 use x86_64::instructions::tables::lidt;
 use x86_64::instructions::{hlt, interrupts, port::Port};
 use x86_64::structures::DescriptorTablePointer;
-use x86_64::VirtAddr;
 
 /// QEMU exits with status `(code << 1) | 1` when this is written to isa-debug-exit (configured
 /// by tests/runner.sh as `iobase=0xf4,iosize=0x04`): Success gives 33, Failed gives 35.

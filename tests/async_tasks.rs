@@ -70,7 +70,10 @@ fn idle_executor_halts() {
     let rounds = runtime::run_until_done(&mut executor);
     let elapsed = time::ticks() - ticks;
     assert!(elapsed >= 200, "slept only {elapsed} ticks");
-    assert!(rounds <= 2 * elapsed + 10, "{rounds} rounds in {elapsed} ticks");
+    assert!(
+        rounds <= 2 * elapsed + 10,
+        "{rounds} rounds in {elapsed} ticks"
+    );
 }
 
 fn tasks_spawn_tasks() {

@@ -18,8 +18,12 @@ fn main(boot: &'static BootInfo) -> ! {
     devices::start(boot);
     let executor = Executor::new(16);
     let spawner = executor.spawner();
-    executor.spawn("shell", shell::run(spawner.clone(), || {})).unwrap();
-    executor.spawn("status", shell::status::run(spawner)).unwrap();
+    executor
+        .spawn("shell", shell::run(spawner.clone(), || {}))
+        .unwrap();
+    executor
+        .spawn("status", shell::status::run(spawner))
+        .unwrap();
     executor.spawn("ticker", ticker()).unwrap();
     runtime::run(executor)
 }

@@ -210,7 +210,11 @@ impl<S: CellSink> TextGrid<S> {
             return;
         }
         for (col, ch) in (col..self.columns).zip(text.chars()) {
-            let byte = if matches!(ch, ' '..='~') { ch as u8 } else { UNPRINTABLE };
+            let byte = if matches!(ch, ' '..='~') {
+                ch as u8
+            } else {
+                UNPRINTABLE
+            };
             self.set_cell(row, col, Cell { byte, color });
         }
         self.sink.cursor_moved(self.row, self.col);
@@ -554,12 +558,21 @@ mod tests {
         let status = ColorCode::new(Color::White, Color::Blue);
         grid.write_at(0, WIDTH - 4, "up 12s", status);
         assert_eq!(grid.cursor(), (0, 5));
-        assert_eq!(grid.cell(0, WIDTH - 4), Cell { byte: b'u', color: status });
-        assert_eq!(grid.cell(0, WIDTH - 1).byte, b'1', "clipped at the row's end");
+        assert_eq!(
+            grid.cell(0, WIDTH - 4),
+            Cell {
+                byte: b'u',
+                color: status
+            }
+        );
+        assert_eq!(
+            grid.cell(0, WIDTH - 1).byte,
+            b'1',
+            "clipped at the row's end"
+        );
         grid.write_at(HEIGHT, 0, "off screen", status);
         grid.write_str(" world");
         assert_eq!(row_text(&grid, 0)[..11].to_string(), "hello world");
         assert_mirrored(&grid);
     }
-
 }

@@ -48,6 +48,8 @@ extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
 }
 
 fn hardware_irq(irq: u8) {
+    // IRQ handlers never allocate (see memory::heap): debug builds catch one that does.
+    let _no_allocation = crate::memory::heap::ForbidAllocation::enter();
     let ack = pic::classify(irq);
     if ack == Acknowledge::Handle {
         if let Some(handler) = irq_handler(irq) {

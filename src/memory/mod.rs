@@ -1,5 +1,411 @@
 //! Physical and virtual memory management.
+//!
+//! [`init`] runs once on the boot path, right after the Multiboot2 information is parsed:
+//!
+//! 1. the memory map is normalised into usable ranges ([`memory_map`]), minus the first MiB,
+//!    the kernel image, the boot information and boot modules;
+//! 2. the frame allocator ([`frames`], a [`frame_bitmap`]) takes them, its bitmap carved out of
+//!    low RAM and reached through the boot tables' higher-half alias for now;
+//! 3. the PAT gets a write-combining entry ([`pat`]);
+//! 4. the kernel builds its own page tables from the ELF sections GRUB reports ([`remap`]):
+//!    `.text` read-only and executable, `.rodata` read-only, `.data`/`.bss` writable, both
+//!    no-execute, stack guard pages unmapped, plus the VGA text buffer, the frame bitmap and
+//!    the boot information at fixed addresses ([`layout`]). The identity map is gone after the
+//!    switch; CR0.WP makes read-only pages binding for the kernel too; the boot tables' frames
+//!    go to the frame allocator;
+//! 5. the heap ([`heap`]) maps its first pages.
 
-pub mod guard;
+pub mod anonymous;
+pub mod device;
+pub mod frame_bitmap;
+pub mod frames;
+pub mod heap;
 pub mod layout;
+pub mod memory_map;
+pub mod paging;
+pub mod pat;
+pub mod remap;
 pub mod stacks;
+pub mod vspace;
+
+pub use anonymous::{AnonymousRegion, map_anonymous};
+pub use device::{MapDeviceError, map_device};
+pub use pat::CacheType;
+
+use crate::boot::BootInfo;
+use core::fmt;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
+use frame_bitmap::{FrameBitmap, FrameError};
+use layout::{
+    BOOT_INFO_START, FRAME_BITMAP_MAX_SIZE, FRAME_BITMAP_START, HIGHER_HALF_PHYS_LIMIT, KERNEL_VMA,
+    phys_to_virt, virt_to_phys,
+};
+use memory_map::{MemoryMapError, PhysRange, RangeSet, RawArea};
+use remap::{Mapping, RemapError};
+use x86_64::VirtAddr;
+use x86_64::registers::control::{Cr0, Cr0Flags};
+use x86_64::structures::paging::PageTableFlags as Flags;
+
+/// Below this much usable RAM the kernel refuses to boot: the frame bitmap, page tables and a
+/// first heap must fit, with room to spare.
+pub const MIN_USABLE_MEMORY: u64 = 4 << 20;
+/// The heap's first mapping; it grows from there.
+pub const INITIAL_HEAP_SIZE: u64 = 1 << 20;
+
+const VGA_TEXT_PHYS: u64 = 0xB8000;
+/// The first MiB holds the real-mode IVT, BIOS data, VGA memory and ROMs.
+const LOW_MEMORY_END: u64 = 0x10_0000;
+
+static INITIALISED: AtomicBool = AtomicBool::new(false);
+
+unsafe extern "C" {
+    // Linker symbols (linker.ld): only their addresses mean anything.
+    static __kernel_start: u8;
+    static __kernel_end: u8;
+    static __boot_bss_start: u8;
+    static __boot_bss_end: u8;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitError {
+    NoMemoryMap,
+    MemoryMap(MemoryMapError),
+    /// No usable range below 2 GiB can hold the frame bitmap.
+    NoRoomForBitmap {
+        bytes: u64,
+    },
+    Frames(FrameError),
+    /// The ELF sections tag is missing, so the kernel cannot know its own sections.
+    NoElfSections,
+    Remap(RemapError),
+    Framebuffer(MapDeviceError),
+    Heap(paging::MapError),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::NoMemoryMap => write!(f, "the boot loader passed no memory map"),
+            InitError::MemoryMap(err) => write!(f, "{err}"),
+            InitError::NoRoomForBitmap { bytes } => write!(
+                f,
+                "no usable RAM below 2 GiB holds the {} KiB frame bitmap",
+                bytes / 1024
+            ),
+            InitError::Frames(err) => write!(f, "frame allocator: {err}"),
+            InitError::NoElfSections => {
+                write!(f, "the boot loader passed no ELF sections for the kernel")
+            }
+            InitError::Remap(err) => write!(f, "remapping the kernel: {err}"),
+            InitError::Framebuffer(err) => write!(f, "mapping the framebuffer: {err}"),
+            InitError::Heap(err) => write!(f, "mapping the heap: {err}"),
+        }
+    }
+}
+
+/// Panics unless [`init`] has run (for the entry points that need the kernel's own tables).
+pub(crate) fn require_initialised() {
+    assert!(
+        INITIALISED.load(Ordering::Acquire),
+        "memory used before memory::init"
+    );
+}
+
+pub fn is_initialised() -> bool {
+    INITIALISED.load(Ordering::Acquire)
+}
+
+fn symbol(sym: &u8) -> u64 {
+    sym as *const u8 as u64
+}
+
+/// The physical range of the whole kernel image, boot sections included.
+pub fn kernel_image() -> PhysRange {
+    // SAFETY (both): only the linker symbols' addresses are taken.
+    let (start, end) = unsafe { (symbol(&__kernel_start), symbol(&__kernel_end)) };
+    PhysRange::new(virt_to_phys(start), virt_to_phys(end))
+}
+
+/// The boot page tables and boot stack: reserved until the remap, free RAM afterwards.
+pub fn boot_bss() -> PhysRange {
+    // SAFETY (both): only the linker symbols' addresses are taken; the section is low, so its
+    // addresses are physical.
+    unsafe { PhysRange::new(symbol(&__boot_bss_start), symbol(&__boot_bss_end)) }
+}
+
+/// Where the boot information lies physically (GRUB's choice).
+fn boot_info_range(boot: &BootInfo) -> PhysRange {
+    let start = boot.multiboot.start_address() as u64;
+    PhysRange::new(start, start + boot.multiboot.total_size() as u64)
+}
+
+/// The usable RAM the memory map describes, minus everything the kernel must keep.
+fn usable_memory(boot: &BootInfo) -> Result<RangeSet, InitError> {
+    let map = boot
+        .multiboot
+        .memory_map_tag()
+        .ok_or(InitError::NoMemoryMap)?;
+    let areas = map
+        .memory_areas()
+        .iter()
+        .map(|a| RawArea::from_multiboot(a.start_address(), a.size(), a.typ().into()));
+    let mut reserved = RangeSet::new();
+    let mut reserve = |range| reserved.add(range).map_err(InitError::MemoryMap);
+    reserve(PhysRange::new(0, LOW_MEMORY_END))?;
+    reserve(kernel_image())?;
+    reserve(boot_info_range(boot))?;
+    for module in boot.multiboot.module_tags() {
+        reserve(PhysRange::new(
+            module.start_address().into(),
+            module.end_address().into(),
+        ))?;
+    }
+    let usable =
+        memory_map::usable_ranges(areas, reserved.as_slice()).map_err(InitError::MemoryMap)?;
+    memory_map::require(&usable, MIN_USABLE_MEMORY).map_err(InitError::MemoryMap)?;
+    Ok(usable)
+}
+
+/// Sets up the frame allocator with its bitmap in low memory; returns the bitmap's range.
+fn init_frames(mut usable: RangeSet) -> Result<PhysRange, InitError> {
+    let words = FrameBitmap::storage_words(usable.end());
+    let bytes = (words as u64 * 8).next_multiple_of(4096);
+    if bytes > FRAME_BITMAP_MAX_SIZE {
+        return Err(InitError::NoRoomForBitmap { bytes });
+    }
+    let storage_range = usable
+        .take_below(bytes, HIGHER_HALF_PHYS_LIMIT)
+        .ok_or(InitError::NoRoomForBitmap { bytes })?;
+    // SAFETY: the range is usable RAM below 2 GiB (mapped by the boot tables' higher-half
+    // alias), just taken out of the ranges the allocator manages, so nothing else uses it.
+    let storage = unsafe {
+        core::slice::from_raw_parts_mut(phys_to_virt(storage_range.start) as *mut u64, words)
+    };
+    let bitmap = FrameBitmap::new(storage, &usable).map_err(InitError::Frames)?;
+    frames::install(bitmap);
+    Ok(storage_range)
+}
+
+/// The kernel's sections as GRUB reports them, with W^X permissions.
+fn kernel_sections(boot: &BootInfo, runs: &mut RunList) -> Result<(), InitError> {
+    use multiboot2::ElfSectionFlags as Elf;
+    let sections = boot
+        .multiboot
+        .elf_sections_tag()
+        .ok_or(InitError::NoElfSections)?
+        .sections();
+    // Names are not read: GRUB leaves the section-name table in memory the frame allocator
+    // may already have handed out.
+    for section in sections {
+        let flags = section.flags();
+        if !flags.contains(Elf::ALLOCATED) || section.size() == 0 {
+            continue;
+        }
+        // The low boot sections (trampoline, boot GDT, boot tables) are left behind.
+        if section.start_address() < KERNEL_VMA {
+            continue;
+        }
+        let mut page_flags = Flags::PRESENT;
+        if flags.contains(Elf::WRITABLE) {
+            page_flags |= Flags::WRITABLE;
+        }
+        if !flags.contains(Elf::EXECUTABLE) {
+            page_flags |= Flags::NO_EXECUTE;
+        }
+        let virt = section.start_address();
+        runs.push(Mapping::covering(
+            virt,
+            virt_to_phys(virt),
+            section.size(),
+            page_flags,
+        ))?;
+    }
+    Ok(())
+}
+
+struct RunList {
+    runs: [Mapping; 48],
+    len: usize,
+}
+
+impl RunList {
+    fn push(&mut self, run: Mapping) -> Result<(), InitError> {
+        let slot = self
+            .runs
+            .get_mut(self.len)
+            .ok_or(InitError::MemoryMap(MemoryMapError::TooManyRanges))?;
+        *slot = run;
+        self.len += 1;
+        Ok(())
+    }
+}
+
+/// Sets up physical and virtual memory and the heap (see the module docs). Returns where the
+/// Multiboot2 information is mapped from now on: `boot.multiboot` points into the identity map,
+/// which is gone when this returns.
+pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
+    let start_tsc = crate::time::tsc::read();
+    paging::set_nx_enabled(boot.nx_enabled);
+    let usable = usable_memory(boot)?;
+    let map_tsc = crate::time::tsc::read();
+    let bitmap_range = init_frames(usable)?;
+    let frames_tsc = crate::time::tsc::read();
+    pat::init();
+
+    let mut runs = RunList {
+        runs: [Mapping::covering(0, 0, 0, Flags::empty()); 48],
+        len: 0,
+    };
+    kernel_sections(boot, &mut runs)?;
+    let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+    runs.push(Mapping::covering(
+        phys_to_virt(VGA_TEXT_PHYS),
+        VGA_TEXT_PHYS,
+        80 * 25 * 2,
+        data,
+    ))?;
+    runs.push(Mapping::covering(
+        FRAME_BITMAP_START,
+        bitmap_range.start,
+        bitmap_range.len(),
+        data,
+    ))?;
+    let info = boot_info_range(boot);
+    let info_virt = BOOT_INFO_START + (info.start & 0xFFF);
+    runs.push(Mapping::covering(
+        info_virt,
+        info.start,
+        info.len(),
+        Flags::PRESENT | Flags::NO_EXECUTE,
+    ))?;
+    // The trampoline's GDT sits in the low boot section. Until the CPU code loads a GDT from
+    // the higher half, segment loads and interrupt delivery still read it there, so its page
+    // keeps an identity mapping (writable: the CPU may set descriptors' accessed bits).
+    let gdt = x86_64::instructions::tables::sgdt();
+    if gdt.base.as_u64() < KERNEL_VMA {
+        let base = gdt.base.as_u64();
+        runs.push(Mapping::covering(
+            base,
+            base,
+            u64::from(gdt.limit) + 1,
+            data,
+        ))?;
+        log::debug!("memory: boot GDT at {base:#x} stays mapped until a GDT is loaded");
+    }
+
+    // A framebuffer console reaches its framebuffer through the identity map; it moves to a
+    // write-combining device window mapped along with everything else.
+    let framebuffer = match crate::console::framebuffer() {
+        Some(mode) => {
+            let (virt, run) = device::reserve_window(
+                mode.address(),
+                mode.size_bytes(),
+                CacheType::WriteCombining,
+            )
+            .map_err(InitError::Framebuffer)?;
+            runs.push(run)?;
+            Some(virt)
+        }
+        None => None,
+    };
+
+    let stacks = stacks::all();
+    let guards = stacks.map(|stack| stack.guard);
+    let here = VirtAddr::new(init as *const () as u64);
+    let stack_pointer = VirtAddr::from_ptr(&here);
+    let must_map = [
+        ("running code", here),
+        ("current stack", stack_pointer),
+        (
+            "VGA text buffer",
+            VirtAddr::new(phys_to_virt(VGA_TEXT_PHYS)),
+        ),
+        ("boot information", VirtAddr::new(info_virt)),
+        ("frame bitmap", VirtAddr::new(FRAME_BITMAP_START)),
+    ];
+    // Interrupts stay off from the switch until the console has moved: a handler that prints
+    // must not find the framebuffer unmapped.
+    let boot_p4 = x86_64::instructions::interrupts::without_interrupts(|| {
+        // SAFETY: the runs map the kernel image with its sections' permissions, the VGA alias
+        // the console uses, the framebuffer (the console moves to it right below), the frame
+        // bitmap (switched to its new address before any frame is allocated) and the boot
+        // information (whose new address the caller switches to).
+        let boot_p4 =
+            unsafe { remap::switch_to_new_tables(&runs.runs[..runs.len], &guards, &must_map) }?;
+        if let Some(virt) = framebuffer.and_then(|v| NonNull::new(v.as_mut_ptr::<u8>())) {
+            // SAFETY: the window maps the whole framebuffer, writable, for good.
+            unsafe { crate::console::rebase_framebuffer(virt) };
+        }
+        Ok(boot_p4)
+    })
+    .map_err(InitError::Remap)?;
+    frames::with(|bitmap| {
+        let words = bitmap.storage().len();
+        // SAFETY: the same frames are now mapped at FRAME_BITMAP_START, and the alias the
+        // allocator used so far is gone.
+        unsafe {
+            bitmap.relocate(core::slice::from_raw_parts_mut(
+                FRAME_BITMAP_START as *mut u64,
+                words,
+            ))
+        }
+    });
+    // SAFETY: the kernel's own tables map every page it writes as writable, so making
+    // read-only pages binding in ring 0 only turns stray writes into page faults.
+    unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
+    // Nothing uses the boot tables or boot stack any more.
+    debug_assert!(boot_bss().contains(boot_p4.start_address().as_u64()));
+    frames::add_range(boot_bss()).map_err(InitError::Frames)?;
+    INITIALISED.store(true, Ordering::Release);
+
+    let heap_tsc = crate::time::tsc::read();
+    let usable_bytes = frames::stats().total * 4096;
+    let heap_limit = (usable_bytes / 2).max(INITIAL_HEAP_SIZE) & !0xFFF;
+    heap::init(INITIAL_HEAP_SIZE, heap_limit).map_err(InitError::Heap)?;
+    let end_tsc = crate::time::tsc::read();
+    log::debug!(
+        "memory: cycles: memory map {}, frame bitmap {}, PAT and remap {}, heap {}",
+        map_tsc - start_tsc,
+        frames_tsc - map_tsc,
+        heap_tsc - frames_tsc,
+        end_tsc - heap_tsc
+    );
+    log_summary(
+        &usable,
+        frames_tsc - start_tsc,
+        end_tsc - start_tsc,
+        heap_limit,
+    );
+    Ok(VirtAddr::new(info_virt))
+}
+
+fn log_summary(usable: &RangeSet, frame_cycles: u64, total_cycles: u64, heap_limit: u64) {
+    let stats = frames::stats();
+    let above_4g: u64 = usable
+        .as_slice()
+        .iter()
+        .map(|r| r.end.saturating_sub(r.start.max(1 << 32)))
+        .sum();
+    log::info!(
+        "memory: {} KiB usable in {} ranges ({} KiB above 4 GiB), {} frames free",
+        stats.total * 4,
+        usable.as_slice().len(),
+        above_4g / 1024,
+        stats.free
+    );
+    log::info!(
+        "memory: heap {} KiB at {:#x}, grows to {} KiB; kernel remapped W^X{}",
+        INITIAL_HEAP_SIZE / 1024,
+        layout::HEAP_START,
+        heap_limit / 1024,
+        if paging::nx_enabled() {
+            ""
+        } else {
+            " (no NX: data stays executable)"
+        }
+    );
+    log::info!(
+        "memory: frame allocator ready in {frame_cycles} cycles, memory::init took {total_cycles} cycles"
+    );
+}

@@ -5,7 +5,7 @@ use crate::input::{self, Layout};
 use crate::interrupts;
 use crate::task::executor::Spawner;
 use crate::task::runtime;
-use crate::{console, power, println, time};
+use crate::{console, memory, power, println, time};
 use core::arch::asm;
 
 /// Canonical, in the lower half, and never mapped: the `pagefault` command reads it.
@@ -25,13 +25,33 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             let uptime = time::uptime();
             println!("up {}.{:03} s", uptime.as_secs(), uptime.subsec_millis());
         }
-        Command::Mem => crate::memory::print_usage(),
+        Command::Mem => {
+            let frames = memory::frames::stats();
+            let heap = memory::heap::stats();
+            println!(
+                "frames: {} total, {} used, {} free ({} KiB free)",
+                frames.total,
+                frames.used,
+                frames.free,
+                frames.free * 4
+            );
+            println!(
+                "heap:   {} KiB in use, {} KiB mapped, may grow to {} KiB",
+                heap.in_use / 1024,
+                heap.mapped / 1024,
+                heap.limit / 1024
+            );
+        }
         Command::Tasks => {
             println!("  {:>4}  {:<12} {:>8}", "id", "name", "polls");
             for task in spawner.tasks() {
                 println!("  {:>4}  {:<12} {:>8}", task.id, task.name, task.polls);
             }
-            println!("{} of at most {} tasks", spawner.task_count(), spawner.task_limit());
+            println!(
+                "{} of at most {} tasks",
+                spawner.task_count(),
+                spawner.task_limit()
+            );
         }
         Command::Sleep(duration) => {
             runtime::sleep(duration).await;
@@ -80,6 +100,7 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
 /// Never returns: each frame keeps a buffer alive past the recursive call, so the compiler can
 /// turn this into neither a loop nor a tail call.
 #[inline(never)]
+#[allow(unconditional_recursion)] // the point: it ends in the double-fault handler
 fn recurse(depth: u64) -> u64 {
     let buffer = core::hint::black_box([depth; 64]);
     recurse(depth + 1) + buffer[depth as usize % 64]

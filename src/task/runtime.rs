@@ -23,18 +23,34 @@ pub fn interval(period: Duration) -> Interval<'static> {
 /// happen with interrupts disabled and `sti; hlt` re-enables them atomically, so a wake-up from
 /// an interrupt cannot slip in between the check and the halt and be slept through.
 pub fn run(mut executor: Executor) -> ! {
+    loop {
+        step(&mut executor);
+    }
+}
+
+/// Runs the executor until every task has finished; returns how many rounds that took (each
+/// round ends in a halt unless work is already waiting), which tests use to tell sleeping from
+/// spinning.
+pub fn run_until_done(executor: &mut Executor) -> u64 {
+    let mut rounds = 0;
+    while executor.task_count() > 0 {
+        step(executor);
+        rounds += 1;
+    }
+    rounds
+}
+
+fn step(executor: &mut Executor) {
     assert!(
         time::is_running(),
         "the runtime needs the timer (devices::start)"
     );
-    loop {
-        executor.run_ready();
-        TIMERS.fire_expired();
-        interrupts::disable();
-        if executor.has_ready() || TIMERS.has_expired() {
-            interrupts::enable();
-        } else {
-            interrupts::enable_and_hlt();
-        }
+    executor.run_ready();
+    TIMERS.fire_expired();
+    interrupts::disable();
+    if executor.has_ready() || TIMERS.has_expired() || executor.task_count() == 0 {
+        interrupts::enable();
+    } else {
+        interrupts::enable_and_hlt();
     }
 }
