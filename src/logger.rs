@@ -25,7 +25,12 @@ impl Log for ConsoleLogger {
             Level::Info => ColorCode::new(Color::LightGreen, Color::Black),
             Level::Debug | Level::Trace => ColorCode::new(Color::DarkGray, Color::Black),
         };
+        // A line logged while someone types (the shell's prompt) starts on a line of its own.
+        if !crate::console::at_line_start() {
+            crate::println!();
+        }
         crate::print!("{} ", UptimeStamp(crate::time::uptime()));
+
         crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
         crate::println!("{}", record.args());
     }

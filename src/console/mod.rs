@@ -121,7 +121,13 @@ pub fn _print(args: fmt::Arguments) {
     });
 }
 
+/// Whether the last output ended a line (as the screen's cursor shows; serial mirrors it).
+pub fn at_line_start() -> bool {
+    interrupts::without_interrupts(|| SCREEN.lock().cursor().1 == 0)
+}
+
 /// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).
+
 pub struct Consoles;
 
 impl Write for Consoles {
