@@ -107,8 +107,12 @@ pub fn command_line<'a>(info: &'a BootInformation) -> &'a str {
 
 /// Logs the facts about this boot that help most when a user reports a problem.
 pub fn log_summary(info: &BootInformation) {
-    log::info!("boot loader: {}", bootloader_name(info));
-    log::info!("command line: '{}'", command_line(info));
+    // The banner already names the boot loader; an empty command line is not worth a line.
+    log::debug!("boot loader: {}", bootloader_name(info));
+    match command_line(info) {
+        "" => log::debug!("command line: ''"),
+        line => log::info!("command line: '{line}'"),
+    }
     match info.memory_map_tag() {
         Some(map) => {
             let areas = map.memory_areas();

@@ -30,7 +30,6 @@ impl Log for ConsoleLogger {
             crate::println!();
         }
         crate::print!("{} ", UptimeStamp(crate::time::uptime()));
-
         crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
         crate::println!("{}", record.args());
     }

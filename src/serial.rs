@@ -8,7 +8,7 @@ pub const COM1: u16 = 0x3F8;
 
 const DATA: u16 = 0; // RBR/THR, or divisor low byte while DLAB is set
 const INTERRUPT_ENABLE: u16 = 1; // or divisor high byte while DLAB is set
-const FIFO_CONTROL: u16 = 2;
+const FIFO_CONTROL: u16 = 2; // write: FCR; read: the interrupt identification register (IIR)
 const LINE_CONTROL: u16 = 3;
 const MODEM_CONTROL: u16 = 4;
 const LINE_STATUS: u16 = 5;
@@ -22,6 +22,9 @@ const LSR_DATA_READY: u8 = 0x01;
 const LSR_THR_EMPTY: u8 = 0x20;
 const LSR_TRANSMITTER_IDLE: u8 = 0x40;
 const IER_RECEIVED_DATA: u8 = 0x01;
+/// IIR bits 7-6 read 11 when the FIFOs are enabled: a 16550A or later, with a 16-byte FIFO.
+const IIR_FIFOS_ENABLED: u8 = 0xC0;
+const TX_FIFO_DEPTH: u8 = 16;
 
 /// 115200 baud: the UART clock (1.8432 MHz / 16) divided by 1.
 const BAUD_DIVISOR: u16 = 1;
@@ -33,6 +36,12 @@ const LOOPBACK_PROBE: u8 = 0xAE;
 pub struct SerialPort {
     base: u16,
     present: bool,
+    /// Bytes the transmitter takes at once: 16 with a working FIFO, else 1.
+    fifo_depth: u8,
+    /// Bytes that may still be written before the line status must be polled again: each poll
+    /// is a slow port read (an exit to the hypervisor under emulation), so once THRE says the
+    /// FIFO is empty a whole FIFO's worth goes out without asking.
+    tx_room: u8,
 }
 
 impl SerialPort {
@@ -41,6 +50,8 @@ impl SerialPort {
         SerialPort {
             base,
             present: false,
+            fifo_depth: 1,
+            tx_room: 0,
         }
     }
 
@@ -64,6 +75,9 @@ impl SerialPort {
         self.write_reg(INTERRUPT_ENABLE, (BAUD_DIVISOR >> 8) as u8);
         self.write_reg(LINE_CONTROL, LCR_8N1);
         self.write_reg(FIFO_CONTROL, FCR_ENABLE_CLEAR_14);
+        let has_fifo = self.read_reg(FIFO_CONTROL) & IIR_FIFOS_ENABLED == IIR_FIFOS_ENABLED;
+        self.fifo_depth = if has_fifo { TX_FIFO_DEPTH } else { 1 };
+        self.tx_room = 0;
 
         self.write_reg(MODEM_CONTROL, MCR_LOOPBACK);
         self.write_reg(DATA, LOOPBACK_PROBE);
@@ -111,19 +125,24 @@ impl SerialPort {
         if !self.present {
             return;
         }
-        // Bochs drops bytes written while the transmitter is busy, and real UARTs overrun.
-        if !self.wait_for(LSR_THR_EMPTY) {
-            self.present = false;
-            return;
+        // Bochs drops bytes written while the transmitter is busy, and real UARTs overrun:
+        // never write more than the FIFO had room for when it was last seen empty.
+        if self.tx_room == 0 {
+            if !self.wait_for(LSR_THR_EMPTY) {
+                self.present = false;
+                return;
+            }
+            self.tx_room = self.fifo_depth;
         }
         self.write_reg(DATA, byte);
+        self.tx_room -= 1;
     }
 
     /// Waits until the last byte has left the shift register, so an exit right after printing
     /// does not cut the output short.
     pub fn flush(&mut self) {
-        if self.present {
-            self.wait_for(LSR_TRANSMITTER_IDLE);
+        if self.present && self.wait_for(LSR_TRANSMITTER_IDLE) {
+            self.tx_room = self.fifo_depth;
         }
     }
 

@@ -63,9 +63,8 @@ check_boot() {
     if $found && grep -q "booted by GRUB" "$log" && grep -q "console: $screen" "$log" &&
         grep -qE 'usable memory: [0-9]+ KiB' "$log" && grep -q "kestrel> " "$log" && $alive
     then
-        pass "$name: $screen console, $(grep -oE 'usable memory: [0-9]+ KiB' "$log"), " \
+        pass "$name: $screen console, $(grep -oE 'usable memory: [0-9]+ KiB' "$log")," \
             "$(grep -oE 'boot: [0-9.]+ ms' "$log") to the prompt, shell after $elapsed"
-
     else
         fail "$name" "(banner, '$screen' console or memory line missing, or the kernel died)"
         cat "$log"
@@ -110,13 +109,11 @@ kill $qemu 2>/dev/null
 wait $qemu 2>/dev/null
 if grep -qE '^\[ +0\.[0-9]*[1-9][0-9]*\] INFO  boot: ' "$log" &&
    grep -q "echo keys" "$log" && tr -d '\r' < "$log" | grep -qx "keys"; then
-
     pass "$name: 'echo keys' typed and run; $(grep -oE 'boot: [0-9.]+ ms' "$log")"
 else
     fail "$name" "(no shell, the typed command did not run, or no uptime-stamped boot line)"
     cat "$log"
 fi
-
 
 name="no-long-mode"
 boot "$name" "kestrel: boot error: no long mode" 30 qemu-system-i386 -accel tcg -m 64M

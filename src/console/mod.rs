@@ -127,7 +127,6 @@ pub fn at_line_start() -> bool {
 }
 
 /// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).
-
 pub struct Consoles;
 
 impl Write for Consoles {

@@ -221,10 +221,14 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     pub fn write_str(&mut self, text: &str) {
+        self.write_chars(text);
+        self.sink.cursor_moved(self.row, self.col);
+    }
+
+    fn write_chars(&mut self, text: &str) {
         for ch in text.chars() {
             self.write_char(ch);
         }
-        self.sink.cursor_moved(self.row, self.col);
     }
 
     fn write_char(&mut self, ch: char) {
@@ -317,6 +321,24 @@ impl<S: CellSink> TextGrid<S> {
 impl<S: CellSink> core::fmt::Write for TextGrid<S> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         TextGrid::write_str(self, s);
+        Ok(())
+    }
+
+    /// Moves the cursor once for the whole formatted text rather than once per piece: moving
+    /// the VGA cursor is four port writes, and the framebuffer redraws it.
+    fn write_fmt(&mut self, args: core::fmt::Arguments<'_>) -> core::fmt::Result {
+        core::fmt::write(&mut CursorDeferred(self), args)?;
+        self.sink.cursor_moved(self.row, self.col);
+        Ok(())
+    }
+}
+
+/// Writes to a grid without moving the cursor; [`TextGrid::write_fmt`] moves it at the end.
+struct CursorDeferred<'a, S: CellSink>(&'a mut TextGrid<S>);
+
+impl<S: CellSink> core::fmt::Write for CursorDeferred<'_, S> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.write_chars(s);
         Ok(())
     }
 }
@@ -574,5 +596,21 @@ mod tests {
         grid.write_str(" world");
         assert_eq!(row_text(&grid, 0)[..11].to_string(), "hello world");
         assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn formatted_writes_move_the_cursor_once() {
+        struct CountingSink(usize);
+        impl CellSink for CountingSink {
+            fn put(&mut self, _row: usize, _col: usize, _cell: Cell) {}
+            fn cursor_moved(&mut self, _row: usize, _col: usize) {
+                self.0 += 1;
+            }
+        }
+        let mut grid = TextGrid::new(CountingSink(0));
+        core::fmt::Write::write_fmt(&mut grid, format_args!("{} and {}\n", 1, "two")).unwrap();
+        assert_eq!(grid.sink().0, 1);
+        assert_eq!(row_text(&grid, 0), "1 and two");
+        assert_eq!(grid.cursor(), (1, 0));
     }
 }

@@ -49,7 +49,7 @@ pub fn init(layout: Layout) {
         interrupts::set_irq_handler(SERIAL_IRQ, on_serial_irq);
         pic::unmask(SERIAL_IRQ);
     }
-    log::info!(
+    log::debug!(
         "input: PS/2 keyboard ({} layout){}",
         layout.name(),
         if serial_present {

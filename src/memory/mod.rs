@@ -405,7 +405,7 @@ fn log_summary(usable: &RangeSet, frame_cycles: u64, total_cycles: u64, heap_lim
             " (no NX: data stays executable)"
         }
     );
-    log::info!(
+    log::debug!(
         "memory: frame allocator ready in {frame_cycles} cycles, memory::init took {total_cycles} cycles"
     );
 }

@@ -28,9 +28,8 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
     };
     let mut editor = LineEditor::new(HISTORY_LINES);
     let mut terminal = TerminalInput::default();
-    println!("Type 'help' for the commands.");
-    // Test runners wait for this line before they type.
-    log::info!("kestrel: ready for input");
+    // Test runners wait for "kestrel: ready for input" before they type.
+    println!("kestrel: ready for input. Type 'help' for the commands.");
     print!("{PROMPT}");
     on_first_prompt();
     while let Some(key) = keys.next().await {

@@ -43,7 +43,7 @@ pub fn init(boot_tsc: u64) {
     pit::start_periodic(DIVISOR);
     pic::unmask(TIMER_IRQ);
     RUNNING.store(true, Ordering::SeqCst);
-    log::info!("timer: PIT at {} Hz (divisor {})", TIMER_HZ, DIVISOR);
+    log::debug!("timer: PIT at {} Hz (divisor {})", TIMER_HZ, DIVISOR);
 }
 
 fn on_tick() {
