@@ -78,11 +78,12 @@ fn exception(frame: &mut InterruptFrame) {
 
 fn breakpoint(report: &ExceptionReport) {
     BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
-    // An int3 inside code that holds a console lock must not wait for that lock.
+    // An int3 inside code that holds a console lock must not wait for that lock, nor force it:
+    // the interrupted writer resumes afterwards, so its screen state must stay untouched.
     if console::is_idle() {
         log::info!("breakpoint: resuming at RIP {:#x}", report.rip);
     } else {
-        console::emergency_write(format_args!(
+        console::emergency_write_serial(format_args!(
             "breakpoint: resuming at RIP {:#x}\n",
             report.rip
         ));
@@ -91,16 +92,22 @@ fn breakpoint(report: &ExceptionReport) {
 
 /// On a PC an NMI reports a hardware error (memory parity, I/O channel check) or comes from a
 /// watchdog or debugger. It is logged and survived; it may interrupt any code, even with
-/// interrupts off and a console lock held, so the line goes out without locks.
+/// interrupts off and a console lock held: then the line goes to serial alone, without locks,
+/// leaving the screen to the writer that resumes after the NMI.
 fn nmi(frame: &InterruptFrame) {
     /// System control port B: bit 7 memory parity error, bit 6 I/O channel check.
     const SYSTEM_CONTROL_B: u16 = 0x61;
     // SAFETY: reading port B only reports status.
     let status = unsafe { Port::<u8>::new(SYSTEM_CONTROL_B).read() };
-    console::emergency_write(format_args!(
+    let line = format_args!(
         "kestrel: NMI at RIP {:#x} (system control port B {status:#04x}), continuing\n",
         frame.rip
-    ));
+    );
+    if console::is_idle() {
+        crate::print!("{line}");
+    } else {
+        console::emergency_write_serial(line);
+    }
 }
 
 fn fatal(report: &ExceptionReport) -> ! {

@@ -26,7 +26,15 @@ const DEL: char = '\u{7f}';
 
 impl TerminalInput {
     pub fn decode(&mut self, ch: char) -> Option<EditKey> {
+        let in_escape = matches!(self.state, State::Escape | State::ControlSequence);
+        // Enter, Ctrl-C and the like end an unfinished escape sequence and still count (a lone
+        // Esc key press must not swallow them).
+        if in_escape && ch.is_ascii_control() && ch != ESC {
+            self.state = State::Ground;
+        }
         let (next, key) = match (self.state, ch) {
+            // A new Esc starts over, whatever came before.
+            (_, ESC) => (State::Escape, None),
             (State::Escape, '[') => (State::ControlSequence, None),
             (State::Escape, _) => (State::Ground, None),
             (State::ControlSequence, 'A') => (State::Ground, Some(EditKey::Up)),
@@ -37,7 +45,6 @@ impl TerminalInput {
             (State::AfterCr, '\n') => (State::Ground, None),
             (_, '\r') => (State::AfterCr, Some(EditKey::Enter)),
             (_, '\n') => (State::Ground, Some(EditKey::Enter)),
-            (_, ESC) => (State::Escape, None),
             (_, DEL | BS) => (State::Ground, Some(EditKey::Backspace)),
             (_, ETX) => (State::Ground, Some(EditKey::Interrupt)),
             (_, ch) => (State::Ground, Some(EditKey::Char(ch))),
@@ -81,5 +88,13 @@ mod tests {
         assert_eq!(decode_all("\u{1b}[A\u{1b}[B"), [Up, Down]);
         // Right arrow, a parameterised sequence (F5), and ESC followed by a letter: all dropped.
         assert_eq!(decode_all("\u{1b}[C\u{1b}[15~\u{1b}xq"), [Char('q')]);
+    }
+
+    #[test]
+    fn control_keys_end_an_unfinished_escape() {
+        use EditKey::*;
+        assert_eq!(decode_all("\u{1b}\r"), [Enter]);
+        assert_eq!(decode_all("\u{1b}[1\u{3}a"), [Interrupt, Char('a')]);
+        assert_eq!(decode_all("\u{1b}\u{1b}[A"), [Up]);
     }
 }

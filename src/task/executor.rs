@@ -32,8 +32,10 @@ impl Wake for TaskWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            // Cannot fail: see the module comment on the queue's capacity.
-            let _ = self.ready.push(self.id);
+            // Cannot fail: see the module comment on the queue's capacity. Were it to, the task
+            // would never run again, so debug builds say so.
+            let pushed = self.ready.push(self.id);
+            debug_assert!(pushed.is_ok(), "ready queue full: task {} lost", self.id);
         }
     }
 }

@@ -8,7 +8,7 @@ use core::time::Duration;
 use x86_64::instructions::interrupts;
 
 /// Sleepers and intervals on the kernel's tick clock.
-pub static TIMERS: Timers = Timers::new(time::ticks, time::TIMER_HZ as u64);
+pub static TIMERS: Timers = Timers::new(time::ticks, time::TICK_PERIOD);
 
 pub fn sleep(duration: Duration) -> Sleep<'static> {
     TIMERS.sleep(duration)
@@ -23,9 +23,9 @@ pub fn interval(period: Duration) -> Interval<'static> {
 /// happen with interrupts disabled and `sti; hlt` re-enables them atomically, so a wake-up from
 /// an interrupt cannot slip in between the check and the halt and be slept through.
 pub fn run(mut executor: Executor) -> ! {
-    loop {
-        step(&mut executor);
-    }
+    run_until_done(&mut executor);
+    log::warn!("every task has finished; halting");
+    crate::power::halt_forever()
 }
 
 /// Runs the executor until every task has finished; returns how many rounds that took (each

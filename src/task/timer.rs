@@ -19,17 +19,17 @@ pub struct Timers {
     sleepers: Mutex<BTreeMap<(u64, u64), Waker>>,
     next_id: AtomicU64,
     now: fn() -> u64,
-    ticks_per_second: u64,
+    tick_nanos: u64,
 }
 
 impl Timers {
-    /// Timers over a clock `now` (monotonic ticks) that ticks `ticks_per_second` times a second.
-    pub const fn new(now: fn() -> u64, ticks_per_second: u64) -> Self {
+    /// Timers over a clock `now` (monotonic ticks) whose ticks are `tick` apart.
+    pub const fn new(now: fn() -> u64, tick: Duration) -> Self {
         Timers {
             sleepers: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(0),
             now,
-            ticks_per_second,
+            tick_nanos: tick.as_nanos() as u64,
         }
     }
 
@@ -39,12 +39,18 @@ impl Timers {
 
     /// Ticks in `duration`, rounded up so a sleep never ends early.
     pub fn ticks_for(&self, duration: Duration) -> u64 {
-        let nanos = duration.as_nanos() * self.ticks_per_second as u128;
-        nanos.div_ceil(1_000_000_000).min(u64::MAX as u128) as u64
+        let ticks = duration.as_nanos().div_ceil(self.tick_nanos as u128);
+        ticks.min(u64::MAX as u128) as u64
     }
 
+    /// A future that completes once at least `duration` has passed. The current tick is
+    /// already partly over, so the sleep waits one tick more than `duration` spans.
     pub fn sleep(&self, duration: Duration) -> Sleep<'_> {
-        self.sleep_until(self.now().saturating_add(self.ticks_for(duration)))
+        let ticks = match self.ticks_for(duration) {
+            0 => 0,
+            ticks => ticks.saturating_add(1),
+        };
+        self.sleep_until(self.now().saturating_add(ticks))
     }
 
     pub fn sleep_until(&self, deadline: u64) -> Sleep<'_> {
@@ -189,12 +195,20 @@ mod tests {
     macro_rules! test_timers {
         ($clock:ident, $timers:ident) => {
             static $clock: AtomicU64 = AtomicU64::new(0);
-            static $timers: Timers = Timers::new(|| $clock.load(Ordering::SeqCst), 1000);
+            static $timers: Timers =
+                Timers::new(|| $clock.load(Ordering::SeqCst), Duration::from_millis(1));
         };
     }
 
     fn advance(clock: &AtomicU64, ticks: u64) {
         clock.fetch_add(ticks, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn ticks_use_the_exact_period() {
+        static PIT_TIMERS: Timers = Timers::new(|| 0, Duration::from_nanos(999_847));
+        // 1000 ticks of 999.847 µs fall 153 µs short of a second: it takes 1001.
+        assert_eq!(PIT_TIMERS.ticks_for(Duration::from_secs(1)), 1001);
     }
 
     #[test]
@@ -225,7 +239,8 @@ mod tests {
         }
         executor.run_ready();
         assert_eq!(TIMERS.sleeper_count(), 5);
-        assert_eq!(TIMERS.next_deadline(), Some(10));
+        // 10 ms from the middle of tick 0 ends, at the earliest, on tick 11.
+        assert_eq!(TIMERS.next_deadline(), Some(11));
         for _ in 0..60 {
             advance(&CLOCK, 1);
             TIMERS.fire_expired();
@@ -236,8 +251,8 @@ mod tests {
             order.iter().map(|&(ms, _)| ms).collect::<Vec<_>>(),
             [10, 10, 20, 30, 50]
         );
-        // Each woke on the very tick its deadline passed.
-        assert!(order.iter().all(|&(ms, woke)| woke == ms));
+        // Each woke on the very tick its deadline passed: one tick past the duration.
+        assert!(order.iter().all(|&(ms, woke)| woke == ms + 1));
         assert_eq!(TIMERS.sleeper_count(), 0);
     }
 
@@ -262,8 +277,12 @@ mod tests {
             .unwrap();
         executor.run_ready();
         assert_eq!(*done.lock().unwrap(), 1);
-        advance(&CLOCK, 4);
-        assert_eq!(TIMERS.fire_expired(), 0);
+        advance(&CLOCK, 5);
+        assert_eq!(
+            TIMERS.fire_expired(),
+            0,
+            "5 ms from mid-tick is not over at tick 5"
+        );
         assert!(!TIMERS.has_expired());
         advance(&CLOCK, 1);
         assert!(TIMERS.has_expired());

@@ -18,6 +18,8 @@ use x86_64::instructions::interrupts as cpu_interrupts;
 
 pub const TIMER_HZ: u32 = 1000;
 const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
+/// The exact length of one tick (the divisor makes it 999.85 µs, not 1 ms).
+pub const TICK_PERIOD: Duration = pit::ticks_to_duration(1, DIVISOR);
 const TIMER_IRQ: u8 = 0;
 
 /// Ticks the TSC calibration spans.
@@ -106,7 +108,8 @@ pub fn sleep(duration: Duration) {
         "time::sleep with interrupts disabled would never wake"
     );
     let period = tick_period().as_nanos();
-    let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64;
+    // One tick more than the duration spans: the current tick is already partly over.
+    let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64 + 1;
     loop {
         cpu_interrupts::disable();
         if ticks() >= deadline {
