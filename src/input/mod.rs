@@ -31,6 +31,8 @@ const SERIAL_READ_LIMIT: usize = 64;
 static QUEUE: InputQueue<QUEUE_CAPACITY> = InputQueue::new();
 /// Only the consumer side takes this lock; interrupt handlers never touch it.
 static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
+/// The serial side's decoding state, also taken by the consumer only.
+static SERIAL_DECODER: Mutex<SerialDecoder> = Mutex::new(SerialDecoder::new());
 
 /// Installs the keyboard and serial receive handlers and unmasks their IRQs. Needs the PICs
 /// initialised; interrupts are enabled by the caller afterwards.
@@ -92,16 +94,31 @@ pub fn is_pending() -> bool {
     !QUEUE.is_empty()
 }
 
-/// What a byte from a terminal means: Enter sends CR, Backspace often DEL; anything beyond
-/// ASCII (a UTF-8 sequence) is shown as a replacement character.
-pub fn serial_byte_to_key(byte: u8) -> DecodedKey {
-    let c = match byte {
-        b'\r' => '\n',
-        0x7F => '\u{8}',
-        0..=0x7F => char::from(byte),
-        _ => char::REPLACEMENT_CHARACTER,
-    };
-    DecodedKey::Unicode(c)
+/// Turns bytes from a terminal into keys: Enter sends CR (some terminals CR LF, some LF),
+/// Backspace often DEL; anything beyond ASCII (a UTF-8 sequence) is shown as a replacement
+/// character.
+#[derive(Debug, Default)]
+pub struct SerialDecoder {
+    after_cr: bool,
+}
+
+impl SerialDecoder {
+    pub const fn new() -> Self {
+        SerialDecoder { after_cr: false }
+    }
+
+    pub fn feed(&mut self, byte: u8) -> Option<DecodedKey> {
+        // The LF of a CR LF pair belongs to the Enter the CR already gave.
+        let after_cr = core::mem::replace(&mut self.after_cr, byte == b'\r');
+        let c = match byte {
+            b'\n' if after_cr => return None,
+            b'\r' => '\n',
+            0x7F => '\u{8}',
+            0..=0x7F => char::from(byte),
+            _ => char::REPLACEMENT_CHARACTER,
+        };
+        Some(DecodedKey::Unicode(c))
+    }
 }
 
 /// The next key, if the queue holds one; never waits.
@@ -112,7 +129,7 @@ pub fn read_key() -> Option<DecodedKey> {
         })?;
         let key = match event {
             InputEvent::Scancode(byte) => DECODER.lock().feed(byte),
-            InputEvent::Serial(byte) => Some(serial_byte_to_key(byte)),
+            InputEvent::Serial(byte) => SERIAL_DECODER.lock().feed(byte),
         };
         if key.is_some() {
             return key;
@@ -168,14 +185,31 @@ fn halt_until_input() {
 mod tests {
     use super::*;
 
+    fn decode(bytes: &[u8]) -> alloc::vec::Vec<DecodedKey> {
+        let mut decoder = SerialDecoder::new();
+        bytes
+            .iter()
+            .filter_map(|&byte| decoder.feed(byte))
+            .collect()
+    }
+
     #[test]
     fn terminal_bytes_become_keys() {
-        assert_eq!(serial_byte_to_key(b'a'), DecodedKey::Unicode('a'));
-        assert_eq!(serial_byte_to_key(b'\r'), DecodedKey::Unicode('\n'));
-        assert_eq!(serial_byte_to_key(0x7F), DecodedKey::Unicode('\u{8}'));
+        use DecodedKey::Unicode;
         assert_eq!(
-            serial_byte_to_key(0xC3),
-            DecodedKey::Unicode(char::REPLACEMENT_CHARACTER)
+            decode(b"a\r\x7f"),
+            [Unicode('a'), Unicode('\n'), Unicode('\u{8}')]
         );
+        assert_eq!(decode(&[0xC3]), [Unicode(char::REPLACEMENT_CHARACTER)]);
+    }
+
+    #[test]
+    fn every_line_ending_is_one_enter() {
+        use DecodedKey::Unicode;
+        let enter = Unicode('\n');
+        assert_eq!(decode(b"\r\n\r\n"), [enter, enter]);
+        assert_eq!(decode(b"\n\n"), [enter, enter]);
+        assert_eq!(decode(b"\r\r"), [enter, enter]);
+        assert_eq!(decode(b"\rx\n"), [enter, Unicode('x'), enter]);
     }
 }

@@ -1,6 +1,7 @@
-//! Turns the characters a serial terminal sends into editing keys: DEL or BS is backspace, CR
-//! (or LF, or CR LF) is Enter, ETX is Ctrl-C, and the ANSI sequences ESC [ A / ESC [ B are the
-//! up and down arrows. Other escape sequences are swallowed whole rather than typed.
+//! Turns the characters a terminal sends into editing keys: BS is backspace, CR or LF is Enter
+//! (`input::SerialDecoder` has already folded CR LF pairs and DEL), ETX is Ctrl-C, and the ANSI
+//! sequences ESC [ A / ESC [ B are the up and down arrows. Other escape sequences are swallowed
+//! whole rather than typed.
 
 use super::line_editor::EditKey;
 
@@ -13,7 +14,6 @@ pub struct TerminalInput {
 enum State {
     #[default]
     Ground,
-    AfterCr,
     Escape,
     /// Inside `ESC [`: parameters until a final byte in 0x40..=0x7E.
     ControlSequence,
@@ -41,9 +41,7 @@ impl TerminalInput {
             (State::ControlSequence, 'B') => (State::Ground, Some(EditKey::Down)),
             (State::ControlSequence, '\u{40}'..='\u{7e}') => (State::Ground, None),
             (State::ControlSequence, _) => (State::ControlSequence, None),
-            // The LF of a CR LF pair is part of the same Enter.
-            (State::AfterCr, '\n') => (State::Ground, None),
-            (_, '\r') => (State::AfterCr, Some(EditKey::Enter)),
+            (_, '\r') => (State::Ground, Some(EditKey::Enter)),
             (_, '\n') => (State::Ground, Some(EditKey::Enter)),
             (_, DEL | BS) => (State::Ground, Some(EditKey::Backspace)),
             (_, ETX) => (State::Ground, Some(EditKey::Interrupt)),
@@ -69,7 +67,7 @@ mod tests {
     fn plain_text_and_line_endings() {
         use EditKey::*;
         assert_eq!(decode_all("ab\r"), [Char('a'), Char('b'), Enter]);
-        assert_eq!(decode_all("a\r\nb\n"), [Char('a'), Enter, Char('b'), Enter]);
+        assert_eq!(decode_all("a\rb\n"), [Char('a'), Enter, Char('b'), Enter]);
         assert_eq!(decode_all("\r\r"), [Enter, Enter]);
     }
 
