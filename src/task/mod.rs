@@ -28,7 +28,8 @@ impl TaskId {
 
 impl core::fmt::Display for TaskId {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}", self.0)
+        // Through u64's own Display, so widths and alignment in format strings apply.
+        core::fmt::Display::fmt(&self.0, f)
     }
 }
 
