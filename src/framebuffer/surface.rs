@@ -126,19 +126,37 @@ impl<'a> Surface<'a> {
         u32::from_le_bytes(bytes)
     }
 
+    /// One pixel. The common sizes get copies of a constant length, which compile to single
+    /// stores instead of a `memcpy` call per pixel (that call made clearing a 1280x800 screen
+    /// take over 100 ms under QEMU).
+    #[inline(always)]
     fn store(&mut self, offset: usize, value: u32) {
-        let size = self.geometry.format.bytes_per_pixel();
-        self.pixels[offset..offset + size].copy_from_slice(&value.to_le_bytes()[..size]);
+        let bytes = value.to_le_bytes();
+        match self.geometry.format.bytes_per_pixel() {
+            4 => self.pixels[offset..offset + 4].copy_from_slice(&bytes),
+            3 => self.pixels[offset..offset + 3].copy_from_slice(&bytes[..3]),
+            2 => self.pixels[offset..offset + 2].copy_from_slice(&bytes[..2]),
+            size => self.pixels[offset..offset + size].copy_from_slice(&bytes[..size]),
+        }
     }
 
+    /// Draws the rectangle's first row pixel by pixel, then copies that row down: a bulk copy
+    /// per row instead of a store per pixel.
     pub fn fill_rect(&mut self, x: usize, y: usize, width: usize, height: usize, value: u32) {
         self.check_rect(x, y, width, height);
+        if width == 0 || height == 0 {
+            return;
+        }
         let step = self.geometry.format.bytes_per_pixel();
-        for row in y..y + height {
-            let start = row * self.geometry.pitch + x * step;
-            for offset in (start..start + width * step).step_by(step) {
-                self.store(offset, value);
-            }
+        let pitch = self.geometry.pitch;
+        let first = y * pitch + x * step;
+        let row_bytes = width * step;
+        for offset in (first..first + row_bytes).step_by(step) {
+            self.store(offset, value);
+        }
+        for row in 1..height {
+            let start = first + row * pitch;
+            self.pixels.copy_within(first..first + row_bytes, start);
         }
     }
 
