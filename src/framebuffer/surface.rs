@@ -189,12 +189,17 @@ impl<'a> Surface<'a> {
     ) {
         self.check_rect(x, y, GLYPH_WIDTH, GLYPH_HEIGHT);
         let step = self.geometry.format.bytes_per_pixel();
+        let colors = [background.to_le_bytes(), foreground.to_le_bytes()];
         for (row, bits) in glyph.iter().enumerate() {
             let start = (y + row) * self.geometry.pitch + x * step;
-            for col in 0..GLYPH_WIDTH {
-                let lit = bits & (0x80 >> col) != 0;
-                let value = if lit { foreground } else { background };
-                self.store(start + col * step, value);
+            // One bounds check per glyph row; each pixel is then a constant-size copy.
+            let line = &mut self.pixels[start..start + GLYPH_WIDTH * step];
+            for (col, pixel) in line.chunks_exact_mut(step).enumerate() {
+                let lit = usize::from(bits & (0x80 >> col) != 0);
+                match step {
+                    4 => pixel.copy_from_slice(&colors[lit]),
+                    _ => pixel.copy_from_slice(&colors[lit][..step]),
+                }
             }
         }
     }
