@@ -31,6 +31,9 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 static TIMER_START_NS: AtomicU64 = AtomicU64::new(0);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static TIMER_START_TSC: AtomicU64 = AtomicU64::new(0);
+/// The TSC at each of the first [`CALIBRATION_TICKS`] ticks (entry 0: the timer's start).
+static CALIBRATION_TSC: [AtomicU64; CALIBRATION_TICKS as usize + 1] =
+    [const { AtomicU64::new(0) }; CALIBRATION_TICKS as usize + 1];
 static RUNNING: AtomicBool = AtomicBool::new(false);
 /// 0, or an `fn(u64)` cast to `usize`, called from the timer interrupt with the new tick count.
 static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
@@ -41,7 +44,9 @@ static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
 pub fn init(boot_tsc: u64) {
     BOOT_TSC.store(boot_tsc, Ordering::SeqCst);
     interrupts::set_irq_handler(TIMER_IRQ, on_tick);
-    TIMER_START_TSC.store(tsc::read(), Ordering::SeqCst);
+    let start = tsc::read();
+    TIMER_START_TSC.store(start, Ordering::SeqCst);
+    CALIBRATION_TSC[0].store(start, Ordering::SeqCst);
     pit::start_periodic(DIVISOR);
     pic::unmask(TIMER_IRQ);
     RUNNING.store(true, Ordering::SeqCst);
@@ -50,8 +55,11 @@ pub fn init(boot_tsc: u64) {
 
 fn on_tick() {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
-    if now == CALIBRATION_TICKS {
-        calibrate_tsc(now);
+    if now <= CALIBRATION_TICKS {
+        CALIBRATION_TSC[now as usize].store(tsc::read(), Ordering::Relaxed);
+        if now == CALIBRATION_TICKS {
+            calibrate_tsc();
+        }
     }
     let raw = TICK_HOOK.load(Ordering::Relaxed);
     if raw != 0 {
@@ -61,11 +69,19 @@ fn on_tick() {
     }
 }
 
-/// Runs in the timer interrupt: the TSC cycles since the timer started, over the PIT time the
-/// ticks stand for, give the TSC frequency, which then dates the timer's start from the boot.
-fn calibrate_tsc(ticks: u64) {
+/// Runs in the timer interrupt: the median TSC gap between consecutive ticks, over the tick
+/// period, gives the TSC frequency, which then dates the timer's start from the boot. The
+/// median, not the whole span: while interrupts are off for longer than a tick (slow console
+/// output), the PIC keeps only one pending tick and the rest are lost, which would stretch the
+/// span per counted tick; a few stretched or squeezed gaps cannot move the median.
+fn calibrate_tsc() {
+    let mut gaps = [0u64; CALIBRATION_TICKS as usize];
+    for (index, gap) in gaps.iter_mut().enumerate() {
+        let before = CALIBRATION_TSC[index].load(Ordering::Relaxed);
+        *gap = CALIBRATION_TSC[index + 1].load(Ordering::Relaxed) - before;
+    }
+    tsc::calibrate_from(tsc::median(&mut gaps), TICK_PERIOD);
     let start = TIMER_START_TSC.load(Ordering::SeqCst);
-    tsc::calibrate_from(tsc::read() - start, pit::ticks_to_duration(ticks, DIVISOR));
     let before_timer = start.saturating_sub(BOOT_TSC.load(Ordering::SeqCst));
     if let Some(duration) = tsc::cycles_to_duration(before_timer) {
         TIMER_START_NS.store(duration.as_nanos() as u64, Ordering::SeqCst);

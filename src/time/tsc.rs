@@ -19,6 +19,19 @@ pub fn calibrate_from(cycles: u64, elapsed: Duration) -> u64 {
     khz
 }
 
+/// The middle value of `values` (which it sorts in place; insertion sort, as it runs in an
+/// interrupt handler on a hundred values); 0 for none.
+pub fn median(values: &mut [u64]) -> u64 {
+    for i in 1..values.len() {
+        let mut j = i;
+        while j > 0 && values[j - 1] > values[j] {
+            values.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    values.get(values.len() / 2).copied().unwrap_or(0)
+}
+
 /// The TSC frequency in kHz, once calibrated.
 pub fn frequency_khz() -> Option<u64> {
     match FREQUENCY_KHZ.load(Ordering::SeqCst) {
@@ -58,6 +71,23 @@ mod tests {
         let ticks = crate::time::pit::ticks_to_duration(100, 1193);
         let khz = frequency_khz_from(259_600_000, ticks);
         assert!((2_596_000..2_596_500).contains(&khz), "{khz}");
+    }
+
+    #[test]
+    fn lost_ticks_do_not_move_the_median_gap() {
+        // 2.6 GHz: 2.6M cycles per 1 ms tick; three ticks lost (double gaps), one late tick
+        // followed by an early one.
+        let mut gaps = [2_600_000u64; 100];
+        gaps[10] = 5_200_000;
+        gaps[40] = 5_200_000;
+        gaps[41] = 7_800_000;
+        gaps[70] = 2_700_000;
+        gaps[71] = 2_500_000;
+        let gap = median(&mut gaps);
+        assert_eq!(gap, 2_600_000);
+        assert_eq!(frequency_khz_from(gap, Duration::from_millis(1)), 2_600_000);
+        assert_eq!(median(&mut []), 0);
+        assert_eq!(median(&mut [3, 1, 2]), 2);
     }
 
     #[test]
