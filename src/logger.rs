@@ -25,13 +25,18 @@ impl Log for ConsoleLogger {
             Level::Info => ColorCode::new(Color::LightGreen, Color::Black),
             Level::Debug | Level::Trace => ColorCode::new(Color::DarkGray, Color::Black),
         };
-        // A line logged while someone types (the shell's prompt) starts on a line of its own.
-        if !crate::console::at_line_start() {
+        // A line logged while someone types (the shell's prompt) starts on a line of its own,
+        // and the line's owner is told to draw it again below.
+        let interrupting = !crate::console::at_line_start();
+        if interrupting {
             crate::println!();
         }
         crate::print!("{} ", UptimeStamp(crate::time::uptime()));
         crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
         crate::println!("{}", record.args());
+        if interrupting {
+            crate::console::note_line_interrupted();
+        }
     }
 
     fn flush(&self) {}

@@ -15,7 +15,9 @@ use crate::serial::{COM1, SerialPort};
 use crate::vga::VgaTextBuffer;
 use core::fmt::{self, Write};
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::task::{Context, Poll};
+use futures_util::task::AtomicWaker;
 use multiboot2::BootInformation;
 use screen::{Choice, Screen, ScreenKind};
 use spin::{Mutex, Once};
@@ -124,6 +126,32 @@ pub fn _print(args: fmt::Arguments) {
 /// Whether the last output ended a line (as the screen's cursor shows; serial mirrors it).
 pub fn at_line_start() -> bool {
     interrupts::without_interrupts(|| SCREEN.lock().cursor().1 == 0)
+}
+
+/// Set when output had to break into a line someone was typing (a log line arriving while the
+/// shell shows its prompt), so that the line's owner can draw it again below.
+static LINE_INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static LINE_OWNER: AtomicWaker = AtomicWaker::new();
+
+/// Says that output broke into the line being edited; wakes whoever waits in
+/// [`poll_line_interrupted`]. Safe from interrupt handlers: it only sets a flag and wakes.
+pub fn note_line_interrupted() {
+    LINE_INTERRUPTED.store(true, Ordering::Release);
+    LINE_OWNER.wake();
+}
+
+/// Ready once since the last call if [`note_line_interrupted`] happened; registers the waker
+/// otherwise.
+pub fn poll_line_interrupted(cx: &mut Context<'_>) -> Poll<()> {
+    if LINE_INTERRUPTED.swap(false, Ordering::AcqRel) {
+        return Poll::Ready(());
+    }
+    LINE_OWNER.register(cx.waker());
+    // A note between the first check and the registration woke nobody: look again.
+    match LINE_INTERRUPTED.swap(false, Ordering::AcqRel) {
+        true => Poll::Ready(()),
+        false => Poll::Pending,
+    }
 }
 
 /// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).

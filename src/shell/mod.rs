@@ -7,16 +7,23 @@ pub mod line_editor;
 pub mod status;
 pub mod terminal_input;
 
-use crate::console::Consoles;
+use crate::console::{self, Consoles};
 use crate::input::stream::KeyStream;
 use crate::input::{DecodedKey, KeyCode};
 use crate::task::executor::Spawner;
 use crate::{print, println};
+use core::task::Poll;
 use futures_util::StreamExt;
 use line_editor::{EditKey, LineEditor, Outcome};
 use terminal_input::TerminalInput;
 
 const PROMPT: &str = "kestrel> ";
+
+enum Event {
+    Key(DecodedKey),
+    /// Output broke into the line being edited: show the prompt and the line again.
+    Redraw,
+}
 const HISTORY_LINES: usize = 32;
 
 /// The shell task. `on_first_prompt` runs once, right after the first prompt is shown (the
@@ -32,7 +39,22 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
     println!("kestrel: ready for input. Type 'help' for the commands.");
     print!("{PROMPT}");
     on_first_prompt();
-    while let Some(key) = keys.next().await {
+    loop {
+        let event = core::future::poll_fn(|cx| {
+            if console::poll_line_interrupted(cx).is_ready() {
+                return Poll::Ready(Some(Event::Redraw));
+            }
+            keys.poll_next_unpin(cx).map(|key| key.map(Event::Key))
+        })
+        .await;
+        let key = match event {
+            Some(Event::Key(key)) => key,
+            Some(Event::Redraw) => {
+                print!("{PROMPT}{}", editor.line());
+                continue;
+            }
+            None => break,
+        };
         let edit = match key {
             DecodedKey::Unicode(ch) => terminal.decode(ch),
             DecodedKey::RawKey(KeyCode::ArrowUp) => Some(EditKey::Up),
