@@ -2,7 +2,7 @@
 //! [`uptime`] turns ticks into time since the kernel started. The TSC is calibrated against
 //! the first [`CALIBRATION_TICKS`] ticks, off the boot path: a dedicated PIT measurement would
 //! stall the boot for as long as it runs, while this one costs nothing and, over 100 ms, is as
-//! precise (interrupt latency of a few microseconds is 0.01 % of it).
+//! precise (interrupt latency of a few microseconds is 0.01 % of it) unless ticks were lost.
 //!
 //! 1000 Hz: a 1 ms tick gives sleeps, timeouts and log stamps millisecond resolution, and the
 //! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
@@ -69,18 +69,21 @@ fn on_tick() {
     }
 }
 
-/// Runs in the timer interrupt: the median TSC gap between consecutive ticks, over the tick
-/// period, gives the TSC frequency, which then dates the timer's start from the boot. The
-/// median, not the whole span: while interrupts are off for longer than a tick (slow console
-/// output), the PIC keeps only one pending tick and the rest are lost, which would stretch the
-/// span per counted tick; a few stretched or squeezed gaps cannot move the median.
+/// Runs in the timer interrupt: TSC cycles over the PIT time of the first ticks give the TSC
+/// frequency, which then dates the timer's start from the boot. The whole span is the precise
+/// measure, but only if no tick was lost: while interrupts are off for longer than a tick (slow
+/// console output) the PIC keeps one pending tick and drops the rest, stretching the span per
+/// counted tick. The median gap between consecutive ticks cannot be moved by a few stretched
+/// gaps, so when the span's average gap strays from it, the median is used instead.
 fn calibrate_tsc() {
     let mut gaps = [0u64; CALIBRATION_TICKS as usize];
     for (index, gap) in gaps.iter_mut().enumerate() {
         let before = CALIBRATION_TSC[index].load(Ordering::Relaxed);
         *gap = CALIBRATION_TSC[index + 1].load(Ordering::Relaxed) - before;
     }
-    tsc::calibrate_from(tsc::median(&mut gaps), TICK_PERIOD);
+    let span: u64 = gaps.iter().sum();
+    let (cycles, ticks) = tsc::calibration_sample(span, &mut gaps);
+    tsc::calibrate_from(cycles, TICK_PERIOD * ticks);
     let start = TIMER_START_TSC.load(Ordering::SeqCst);
     let before_timer = start.saturating_sub(BOOT_TSC.load(Ordering::SeqCst));
     if let Some(duration) = tsc::cycles_to_duration(before_timer) {

@@ -32,6 +32,20 @@ pub fn median(values: &mut [u64]) -> u64 {
     values.get(values.len() / 2).copied().unwrap_or(0)
 }
 
+/// Which measurement to calibrate from: the whole `span` over all the ticks in `gaps`, or, when
+/// its average gap is more than 5 % off the median gap (ticks were lost or merged), the median
+/// gap over one tick. Returns (cycles, ticks); sorts `gaps`.
+pub fn calibration_sample(span: u64, gaps: &mut [u64]) -> (u64, u32) {
+    let ticks = gaps.len() as u32;
+    let median = median(gaps);
+    let average = span / u64::from(ticks.max(1));
+    if average.abs_diff(median) * 20 > median {
+        (median, 1)
+    } else {
+        (span, ticks)
+    }
+}
+
 /// The TSC frequency in kHz, once calibrated.
 pub fn frequency_khz() -> Option<u64> {
     match FREQUENCY_KHZ.load(Ordering::SeqCst) {
@@ -88,6 +102,21 @@ mod tests {
         assert_eq!(frequency_khz_from(gap, Duration::from_millis(1)), 2_600_000);
         assert_eq!(median(&mut []), 0);
         assert_eq!(median(&mut [3, 1, 2]), 2);
+    }
+
+    #[test]
+    fn calibration_uses_the_span_unless_ticks_were_lost() {
+        // Jittery but complete: the span over all 100 ticks is the better measure.
+        let mut gaps: [u64; 100] = core::array::from_fn(|i| 2_600_000 + (i as u64 % 3) * 100);
+        let span = gaps.iter().sum();
+        assert_eq!(calibration_sample(span, &mut gaps), (span, 100));
+        // Ten ticks lost: the span is 10 % long, so one median gap serves instead.
+        let mut gaps = [2_600_000u64; 100];
+        for gap in gaps.iter_mut().step_by(10) {
+            *gap *= 2;
+        }
+        let span = gaps.iter().sum();
+        assert_eq!(calibration_sample(span, &mut gaps), (2_600_000, 1));
     }
 
     #[test]
