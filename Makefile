@@ -38,7 +38,7 @@ kernel: deps
 	cargo build --release
 
 iso: kernel
-	STAGE_DIR=iso grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
+	STAGE_DIR=iso COMPRESS=xz grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
 	@echo "built $(ISO) ($$(du -h $(ISO) | cut -f1))"
 
 run: iso

@@ -31,7 +31,9 @@ modules=(multiboot2 normal configfile iso9660 serial terminal test echo all_vide
          part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt part_msdos
          part_plan part_sun part_sunpc)
 mkdir -p "$(dirname "$output")"
-grub-mkrescue --output="$output" \
+# COMPRESS=xz (what `make iso` ships) packs GRUB's modules: 4.6 MB instead of 5.2 MB, for
+# 0.4 s more per image, which test images skip.
+grub-mkrescue --output="$output" --compress="${COMPRESS:-no}" \
     --locales= --fonts= --themes= \
     --install-modules="${modules[*]}" \
     "$stage" 2>"$output.log" || { cat "$output.log" >&2; exit 1; }
