@@ -16,7 +16,9 @@
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
-#                report test); its EXPECT strings then carry the verdict.
+#                report test), `reset` for one that passes by resetting the machine (QEMU runs
+#                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
+#                carry the verdict.
 #   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
 #                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
 #                than one firmware must also report the screen that firmware calls for: VGA
@@ -136,9 +138,11 @@ boot() {
     fi
 
     passed=$(grep -c '\[ok\]' "$log")
-    if [ "$EXPECT_EXIT" = failure ]; then
-        if [ "$status" = 35 ] && [ ${#missing[@]} -eq 0 ]; then
-            echo "runner: $label passed (failed as expected) in ${elapsed}s"
+    if [ "$EXPECT_EXIT" != success ]; then
+        local expected_status=35
+        [ "$EXPECT_EXIT" = reset ] && expected_status=0
+        if [ "$status" = "$expected_status" ] && [ ${#missing[@]} -eq 0 ]; then
+            echo "runner: $label passed (ended by $EXPECT_EXIT as expected) in ${elapsed}s"
             echo "$name: 1 passed, 0 failed"
             return 0
         fi
@@ -152,7 +156,7 @@ boot() {
             verdict="expected output missing" ;;
         35) verdict="a test failed" ;;
         screen) verdict="the boot log lacks '$screen' under $firmware" ;;
-        unexpected-success) verdict="the kernel exited with success but was meant to fail" ;;
+        unexpected-success) verdict="the kernel exited with success but was meant to end by $EXPECT_EXIT" ;;
         124|137) verdict="timed out after ${TIMEOUT}s (hang?)" ;;
         0) verdict="QEMU stopped without an exit code: the kernel reset (triple fault?)" ;;
         *) verdict="QEMU exited with status $status" ;;
