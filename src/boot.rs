@@ -55,6 +55,8 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     // SAFETY: memory::init mapped the same structure, read-only, at `info_virt` for good.
     let multiboot =
         unsafe { boot_info::parse(info_virt.as_ptr()) }.unwrap_or_else(|err| halt_with(err));
+    // With a heap, a framebuffer console stops reading video memory.
+    console::attach_framebuffer_shadow();
     BOOT_INFO.call_once(|| BootInfo {
         multiboot,
         nx_enabled,

@@ -99,6 +99,20 @@ pub fn framebuffer() -> Option<Mode> {
     FRAMEBUFFER.get().copied()
 }
 
+/// Gives the framebuffer console a shadow buffer in RAM, so that the framebuffer is only ever
+/// written (see `framebuffer::console`). Needs the heap; does nothing on other screens.
+pub fn attach_framebuffer_shadow() {
+    let Some(mode) = framebuffer() else { return };
+    let shadow = alloc::vec![0u8; mode.geometry().size_bytes()].leak();
+    interrupts::without_interrupts(|| {
+        let mut screen = SCREEN.lock();
+        if let Screen::Framebuffer(console) = screen.sink_mut() {
+            console.attach_shadow(shadow);
+            screen.redraw();
+        }
+    });
+}
+
 /// Moves the framebuffer console to a new virtual address of the same framebuffer. Call it
 /// after mapping the new address and before unmapping the old one (the identity map).
 ///

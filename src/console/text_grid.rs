@@ -194,6 +194,17 @@ impl<S: CellSink> TextGrid<S> {
         cells[..len].iter().map(|c| c.byte)
     }
 
+    /// Pushes every cell to the sink again, and the cursor: for a sink that lost what it showed
+    /// (a framebuffer console that just switched to a shadow buffer).
+    pub fn redraw(&mut self) {
+        for index in 0..self.columns * self.rows {
+            let cell = self.cells[index];
+            self.sink
+                .put(index / self.columns, index % self.columns, cell);
+        }
+        self.sink.cursor_moved(self.row, self.col);
+    }
+
     pub fn clear(&mut self) {
         for row in 0..self.rows {
             self.clear_row(row);

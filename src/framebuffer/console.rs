@@ -1,6 +1,12 @@
 //! The text console drawn on a framebuffer: a [`CellSink`] that renders each cell with the 8x16
 //! font in the VGA palette's colours, scrolls by moving pixel rows, and shows the cursor as an
 //! inverted underline.
+//!
+//! Once the heap exists it draws into a shadow copy in RAM ([`FramebufferConsole::attach_shadow`])
+//! and copies only the changed rectangle to the framebuffer at the end of each print. Real
+//! framebuffers are mapped write-combining or uncached, where every read is a slow bus
+//! transaction: scrolling by moving rows inside the framebuffer reads megabytes per line, and
+//! inverting the cursor reads pixels back. With the shadow the framebuffer is only ever written.
 
 use super::font::{GLYPH_HEIGHT, GLYPH_WIDTH, glyph};
 use super::pixel::Rgb;
@@ -41,6 +47,10 @@ pub fn grid_size(geometry: &Geometry) -> (usize, usize) {
 
 pub struct FramebufferConsole {
     base: NonNull<u8>,
+    /// A RAM copy of the framebuffer that drawing goes to first, once attached.
+    shadow: Option<NonNull<u8>>,
+    /// The pixel rectangle of the shadow not yet copied to the framebuffer.
+    damage: Option<Damage>,
     geometry: Geometry,
     /// `VGA_PALETTE` encoded in this framebuffer's pixel format.
     palette: [u32; 16],
@@ -64,6 +74,8 @@ impl FramebufferConsole {
         let format = *geometry.format();
         FramebufferConsole {
             base,
+            shadow: None,
+            damage: None,
             geometry,
             palette: VGA_PALETTE.map(|color| format.encode(color)),
             columns: grid_size(&geometry).0,
@@ -93,13 +105,73 @@ impl FramebufferConsole {
         &self.geometry
     }
 
+    /// From now on, draws into `shadow` (the size of the framebuffer, `geometry().size_bytes()`)
+    /// and copies changes to the framebuffer. The shadow starts black: the caller redraws every
+    /// cell afterwards (`TextGrid::redraw`), which also repaints the framebuffer.
+    pub fn attach_shadow(&mut self, shadow: &'static mut [u8]) {
+        assert!(
+            shadow.len() >= self.geometry.size_bytes(),
+            "shadow too small"
+        );
+        self.shadow = Some(NonNull::from(shadow).cast());
+        self.cursor = None;
+        let black = self.palette[0];
+        self.surface().fill(black);
+    }
+
+    /// Where drawing goes: the shadow once attached, else the framebuffer itself.
     fn surface(&mut self) -> Surface<'_> {
-        // SAFETY: `new`'s contract: the whole span is mapped and only this console touches it;
-        // `&mut self` makes this the only slice over it.
+        let base = self.shadow.unwrap_or(self.base);
+        // SAFETY: `new`'s and `attach_shadow`'s contracts: the whole span is mapped and only
+        // this console touches it; `&mut self` makes this the only slice over it.
+        let pixels =
+            unsafe { core::slice::from_raw_parts_mut(base.as_ptr(), self.geometry.size_bytes()) };
+        Surface::new(pixels, self.geometry)
+    }
+
+    /// The framebuffer itself (what is on screen, for tests that check video memory).
+    fn front(&mut self) -> Surface<'_> {
+        // SAFETY: as in `surface`.
         let pixels = unsafe {
             core::slice::from_raw_parts_mut(self.base.as_ptr(), self.geometry.size_bytes())
         };
         Surface::new(pixels, self.geometry)
+    }
+
+    /// Notes that the pixels of this rectangle changed in the shadow.
+    fn damage(&mut self, x: usize, y: usize, width: usize, height: usize) {
+        if self.shadow.is_none() {
+            return;
+        }
+        let area = Damage {
+            left: x,
+            top: y,
+            right: x + width,
+            bottom: y + height,
+        };
+        self.damage = Some(self.damage.map_or(area, |damage| damage.union(area)));
+    }
+
+    /// Copies the damaged rectangle from the shadow to the framebuffer, row by row.
+    fn present(&mut self) {
+        let (Some(shadow), Some(damage)) = (self.shadow, self.damage.take()) else {
+            return;
+        };
+        let pitch = self.geometry.pitch();
+        let step = self.geometry.format().bytes_per_pixel();
+        let (start, len) = (damage.left * step, (damage.right - damage.left) * step);
+        for y in damage.top..damage.bottom {
+            let offset = y * pitch + start;
+            // SAFETY: both buffers span `size_bytes()`, the rectangle lies inside the surface,
+            // and they are distinct allocations (RAM and video memory).
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    shadow.as_ptr().add(offset),
+                    self.base.as_ptr().add(offset),
+                    len,
+                );
+            }
+        }
     }
 
     /// Blanks the whole framebuffer, margins beyond the grid included, to black.
@@ -107,12 +179,16 @@ impl FramebufferConsole {
         self.cursor = None;
         let black = self.palette[0];
         self.surface().fill(black);
+        let (width, height) = (self.geometry.width(), self.geometry.height());
+        self.damage(0, 0, width, height);
+        self.present();
     }
 
     fn toggle_cursor(&mut self, row: usize, col: usize) {
         let y = (row + 1) * GLYPH_HEIGHT - CURSOR_HEIGHT;
-        self.surface()
-            .invert_rect(col * GLYPH_WIDTH, y, GLYPH_WIDTH, CURSOR_HEIGHT);
+        let x = col * GLYPH_WIDTH;
+        self.surface().invert_rect(x, y, GLYPH_WIDTH, CURSOR_HEIGHT);
+        self.damage(x, y, GLYPH_WIDTH, CURSOR_HEIGHT);
     }
 
     fn hide_cursor(&mut self) {
@@ -128,7 +204,7 @@ impl FramebufferConsole {
         let background = self.palette[usize::from(cell.color.background())];
         let cursor_here = self.cursor == Some((row, col));
         let mask = self.geometry.format().color_mask();
-        let surface = self.surface();
+        let surface = self.front();
         glyph(cell.byte).iter().enumerate().all(|(y, bits)| {
             let inverted = cursor_here && y >= GLYPH_HEIGHT - CURSOR_HEIGHT;
             (0..GLYPH_WIDTH).all(|x| {
@@ -151,13 +227,10 @@ impl CellSink for FramebufferConsole {
         }
         let foreground = self.palette[usize::from(cell.color.foreground())];
         let background = self.palette[usize::from(cell.color.background())];
-        self.surface().draw_glyph(
-            col * GLYPH_WIDTH,
-            row * GLYPH_HEIGHT,
-            glyph(cell.byte),
-            foreground,
-            background,
-        );
+        let (x, y) = (col * GLYPH_WIDTH, row * GLYPH_HEIGHT);
+        self.surface()
+            .draw_glyph(x, y, glyph(cell.byte), foreground, background);
+        self.damage(x, y, GLYPH_WIDTH, GLYPH_HEIGHT);
     }
 
     fn cursor_moved(&mut self, row: usize, col: usize) {
@@ -167,6 +240,8 @@ impl CellSink for FramebufferConsole {
         let col = col.min(self.columns - 1);
         self.toggle_cursor(row, col);
         self.cursor = Some((row, col));
+        // The grid moves the cursor at the end of every print: the moment to show it all.
+        self.present();
     }
 
     fn scroll_up(&mut self, lines: usize) -> bool {
@@ -175,7 +250,29 @@ impl CellSink for FramebufferConsole {
         let lines = lines.min(self.rows);
         let moved = (self.rows - lines) * GLYPH_HEIGHT;
         self.surface().move_rows(0, lines * GLYPH_HEIGHT, moved);
+        let (columns, rows) = (self.columns, self.rows);
+        self.damage(0, 0, columns * GLYPH_WIDTH, rows * GLYPH_HEIGHT);
         true
+    }
+}
+
+/// A pixel rectangle, right and bottom exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Damage {
+    left: usize,
+    top: usize,
+    right: usize,
+    bottom: usize,
+}
+
+impl Damage {
+    fn union(self, other: Damage) -> Damage {
+        Damage {
+            left: self.left.min(other.left),
+            top: self.top.min(other.top),
+            right: self.right.max(other.right),
+            bottom: self.bottom.max(other.bottom),
+        }
     }
 }
 
@@ -283,6 +380,59 @@ mod tests {
         // Backspacing onto the cursor cell redraws it and the cursor moves left.
         grid.write_str("yz\u{8}");
         assert_screen_matches_grid(&mut grid);
+    }
+
+    #[test]
+    fn with_a_shadow_the_framebuffer_shows_the_same_and_is_written_only_where_changed() {
+        let (memory, mut grid) = console(bgrx32(), 200, 80);
+        let size = grid.sink().geometry().size_bytes();
+        let shadow: &'static mut [u8] = Vec::leak(vec![0u8; size]);
+        grid.write_str("before the shadow\n");
+        grid.sink_mut().attach_shadow(shadow);
+        grid.redraw();
+        assert_screen_matches_grid(&mut grid);
+        let geometry = *grid.sink().geometry();
+        // The padding past each 200-pixel row (the pitch is 64 bytes longer) is never
+        // written: it keeps the fill the test framebuffer started with.
+        let margin = |memory: &Vec<u8>| {
+            (0..geometry.height()).all(|y| {
+                memory[y * geometry.pitch() + 200 * 4..(y + 1) * geometry.pitch()]
+                    .iter()
+                    .all(|&b| b == 0xEE)
+            })
+        };
+        assert!(margin(&memory));
+        for i in 0..3 * grid.rows() {
+            grid.write_str(&format!("scrolled line {i}\n"));
+        }
+        grid.write_str("x\u{8}");
+        assert_screen_matches_grid(&mut grid);
+        assert!(margin(&memory));
+    }
+
+    #[test]
+    fn damage_grows_to_cover_every_change() {
+        let a = Damage {
+            left: 8,
+            top: 0,
+            right: 16,
+            bottom: 16,
+        };
+        let b = Damage {
+            left: 0,
+            top: 32,
+            right: 8,
+            bottom: 48,
+        };
+        assert_eq!(
+            a.union(b),
+            Damage {
+                left: 0,
+                top: 0,
+                right: 16,
+                bottom: 48
+            }
+        );
     }
 
     #[test]
