@@ -8,6 +8,7 @@
 extern crate alloc;
 
 use alloc::boxed::Box;
+use core::sync::atomic::AtomicU64;
 use kestrel::boot::{self, BootInfo};
 use kestrel::memory::layout::{BOOT_INFO_START, KERNEL_VMA, phys_to_virt, virt_to_phys};
 use kestrel::memory::paging::index::{self, Level};
@@ -45,10 +46,11 @@ fn text_address() -> VirtAddr {
 }
 
 static RODATA: [u8; 16] = *b"read-only data!!";
-static mut DATA: u64 = 1;
+/// Interior mutability puts it in `.data`, writable, without a `static mut`.
+static DATA: AtomicU64 = AtomicU64::new(1);
 
 fn data_address() -> VirtAddr {
-    VirtAddr::from_ptr(&raw const DATA)
+    VirtAddr::from_ptr(DATA.as_ptr())
 }
 
 fn translate_known_addresses() {
