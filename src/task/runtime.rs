@@ -18,7 +18,8 @@ pub fn interval(period: Duration) -> Interval<'static> {
     TIMERS.interval(period)
 }
 
-/// Runs the executor forever. Each round polls the ready tasks, then wakes expired sleepers;
+/// Runs the executor for the rest of the kernel's life (should every task finish, the CPU
+/// halts). Each round polls the ready tasks, then wakes expired sleepers;
 /// with nothing left to do it halts until the next interrupt. The emptiness check and the `hlt`
 /// happen with interrupts disabled and `sti; hlt` re-enables them atomically, so a wake-up from
 /// an interrupt cannot slip in between the check and the halt and be slept through.
@@ -32,6 +33,11 @@ pub fn run(mut executor: Executor) -> ! {
 /// round ends in a halt unless work is already waiting), which tests use to tell sleeping from
 /// spinning.
 pub fn run_until_done(executor: &mut Executor) -> u64 {
+    // Without the timer's interrupts the halt in `step` would never end.
+    assert!(
+        time::is_running(),
+        "the runtime needs the timer (devices::start)"
+    );
     let mut rounds = 0;
     while executor.task_count() > 0 {
         step(executor);
@@ -41,10 +47,6 @@ pub fn run_until_done(executor: &mut Executor) -> u64 {
 }
 
 fn step(executor: &mut Executor) {
-    assert!(
-        time::is_running(),
-        "the runtime needs the timer (devices::start)"
-    );
     executor.run_ready();
     TIMERS.fire_expired();
     interrupts::disable();
