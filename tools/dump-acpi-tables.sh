@@ -4,11 +4,10 @@
 # Boots Debian's Linux kernel in QEMU with a tiny initramfs whose /init (a busybox sh script)
 # prints, as base64 on the serial console, every table of /sys/firmware/acpi/tables and the
 # index of tables Linux logged (signature, physical address, length). The RSDP, RSDT and XSDT
-# are not in sysfs and reading them through Debian's /dev/mem fails (EFAULT), so once the guest
-# has printed
-# its index this script reads them (and, under SeaBIOS, the BIOS data area, the EBDA and
-# 0xE0000-0xFFFFF) straight out of guest memory through the QEMU monitor's `pmemsave`. Everything lands in
-# tests/fixtures/acpi/<machine>-<firmware>/.
+# are not in sysfs, and reading them through Debian's /dev/mem fails (EFAULT); so once the
+# guest has printed its index, this script reads them (and, under SeaBIOS, the BIOS data area,
+# the EBDA and 0xE0000-0xFFFFF) straight out of guest memory through the QEMU monitor's
+# `pmemsave`. Everything lands in tests/fixtures/acpi/<machine>-<firmware>/.
 #
 # Needs: a vmlinuz (KERNEL=..., e.g. from `apt-get download linux-image-6.1.0-57-amd64` and
 # `dpkg -x`), a static busybox (BUSYBOX=..., default /bin/busybox from busybox-static), cpio,

@@ -10,7 +10,24 @@
 //! The kernel's path: an [`Rsdp`] from the Multiboot2 ACPI tag ([`Rsdp::parse`]) or the BIOS
 //! scan ([`rsdp::find_in_bios`]); then [`AcpiTables::new`], and from it
 //! [`AcpiTables::madt`], [`AcpiTables::fadt`], [`AcpiTables::hpet`], [`AcpiTables::s5`] and
-//! [`AcpiTables::listing`].
+//! [`AcpiTables::listing`]. In outline:
+//!
+//! ```ignore
+//! struct Windows; // maps physical ranges through the kernel's device windows
+//! impl PhysMemory for Windows {
+//!     fn map(&self, phys: u64, len: usize) -> Option<&[u8]> { /* ... */ }
+//! }
+//! let rsdp = Rsdp::parse(multiboot_acpi_tag_bytes).or_else(|_| rsdp::find_in_bios(&windows).map(|(_, r)| r))?;
+//! let tables = AcpiTables::new(&windows, rsdp)?;          // XSDT, else RSDT
+//! let madt = tables.madt()?;                               // processors(), io_apics()
+//! let timer = madt.resolve_isa_irq(0, |io| io_apic_inputs(io))?;   // GSI 2 on QEMU
+//! let fadt = tables.fadt()?;                               // pm_timer, reset, pm1a_control
+//! let s5 = tables.s5()?;                                   // SLP_TYPa/b for power-off
+//! ```
+//!
+//! `map` hands back a slice that lives as long as the `PhysMemory` borrow; an implementation
+//! that maps on demand keeps its windows (interior mutability) until it is dropped. Tables are
+//! at most [`sdt::MAX_TABLE_LEN`] bytes; the BIOS scan maps 0xE0000-0xFFFFF (128 KiB) at once.
 
 mod bytes;
 pub mod error;

@@ -1,6 +1,8 @@
 //! From the RSDP to every table: the root table (XSDT preferred over RSDT, ACPI 6.5 §5.2.7 and
 //! §5.2.8), looking tables up by signature, and the listing for the `acpi` shell command.
 
+use core::fmt;
+
 use super::bytes::{u32_at, u64_at};
 use super::error::{AcpiError, Signature};
 use super::fadt::Fadt;
@@ -43,6 +45,26 @@ pub struct TableInfo {
     pub header: Option<SdtHeader>,
     /// Whether the whole table verifies (length and checksum).
     pub check: Result<(), AcpiError>,
+}
+
+/// One line for the `acpi` shell command: `FACP  0x000000001ffe1a8b    116  BOCHS   ok`.
+impl fmt::Display for TableInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.header {
+            Some(h) => {
+                write!(f, "{}  {:#018x}  {:>7}  ", h.signature, self.phys, h.length)?;
+                for &b in &h.oem_id {
+                    let c = if b.is_ascii_graphic() { b as char } else { ' ' };
+                    write!(f, "{c}")?;
+                }
+            }
+            None => write!(f, "????  {:#018x}  {:>7}  {:6}", self.phys, "?", "")?,
+        }
+        match self.check {
+            Ok(()) => write!(f, "  ok"),
+            Err(e) => write!(f, "  {e}"),
+        }
+    }
 }
 
 /// The tables reachable from one RSDP, read through `memory`.

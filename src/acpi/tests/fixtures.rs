@@ -11,9 +11,7 @@ use crate::acpi::{
     Signature, SleepType,
 };
 
-fn tables(memory: &MemoryImage, fixture: &Fixture) -> AcpiTables<'static, MemoryImage> {
-    // Leaked so that the tables can outlive this helper; a test process ends soon anyway.
-    let memory: &'static MemoryImage = Box::leak(Box::new(memory.clone()));
+fn tables<'m>(memory: &'m MemoryImage, fixture: &Fixture) -> AcpiTables<'m, MemoryImage> {
     let rsdp = Rsdp::parse(&fixture.table("RSDP")).unwrap();
     AcpiTables::new(memory, rsdp).unwrap()
 }
@@ -136,6 +134,13 @@ fn listing_matches_what_linux_logged() {
         };
         assert_eq!(signatures, want, "{name}");
     }
+    let f = Fixture::load("pc-seabios");
+    let memory = f.memory();
+    let first = tables(&memory, &f).listing().next().unwrap();
+    assert_eq!(
+        std::format!("{first}"),
+        "FACP  0x000000001ffe1a8b      116  BOCHS   ok"
+    );
 }
 
 #[test]
