@@ -110,7 +110,7 @@ pub fn scan(areas: &[(u64, &[u8])]) -> Result<(u64, Rsdp), AcpiError> {
             if rest.starts_with(SIGNATURE)
                 && let Ok(rsdp) = Rsdp::parse(rest)
             {
-                return Ok((phys + offset as u64, rsdp));
+                return Ok((phys.wrapping_add(offset as u64), rsdp));
             }
             offset += SCAN_STEP;
         }
