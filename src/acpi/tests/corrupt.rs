@@ -512,3 +512,44 @@ fn hpet_cut_and_bad_base() {
         );
     }
 }
+
+#[test]
+fn s5_from_an_ssdt_when_the_dsdt_has_none() {
+    let f = Fixture::load("pc-seabios");
+    let mut memory = f.memory();
+    let rsdp = Rsdp::parse(&f.table("RSDP")).unwrap();
+    // Rename the DSDT's _S5_ to _S6_.
+    let dsdt = memory.region_mut(f.address("DSDT"));
+    let at = dsdt.windows(4).position(|w| w == b"_S5_").unwrap();
+    dsdt[at + 2] = b'6';
+    fix_checksum(dsdt);
+    let tables = AcpiTables::new(&memory, rsdp).unwrap();
+    assert_eq!(tables.s5(), Err(AcpiError::NoS5));
+
+    // An SSDT declaring \_S5 = { 5, 5 } (as many real boards do), listed by the RSDT.
+    let mut ssdt = f.table("WAET")[..36].to_vec();
+    ssdt[..4].copy_from_slice(b"SSDT");
+    ssdt.extend_from_slice(&[0x08, b'\\', b'_', b'S', b'5', b'_', 0x12, 0x06, 0x02]);
+    ssdt.extend_from_slice(&[0x0A, 0x05, 0x0A, 0x05]);
+    let len = ssdt.len();
+    memory.add(0x10_0000, with_length(&ssdt, len));
+    let rsdt = memory.region_mut(rsdp.rsdt_address.into());
+    rsdt.extend_from_slice(&0x10_0000u32.to_le_bytes());
+    let len = rsdt.len();
+    *rsdt = with_length(rsdt, len);
+    let tables = AcpiTables::new(&memory, rsdp).unwrap();
+    assert_eq!(tables.find_all(Signature::SSDT).count(), 1);
+    assert_eq!(
+        tables.s5(),
+        Ok(crate::acpi::SleepType { typ_a: 5, typ_b: 5 })
+    );
+
+    // A DSDT that fails to verify is reported as such when no SSDT helps.
+    let mut memory = f.memory();
+    memory.region_mut(f.address("DSDT"))[100] ^= 1;
+    let tables = AcpiTables::new(&memory, rsdp).unwrap();
+    assert!(matches!(
+        tables.s5(),
+        Err(AcpiError::BadTableChecksum { .. })
+    ));
+}
