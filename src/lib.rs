@@ -22,6 +22,7 @@ pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
+pub mod process;
 pub mod serial;
 pub mod shell;
 pub mod task;
