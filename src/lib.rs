@@ -28,4 +28,5 @@ pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod vfs;
 pub mod vga;

@@ -38,17 +38,17 @@ pub const fn page_ceil(value: u64) -> Option<u64> {
     }
 }
 
+// The layout's invariants, checked at compile time.
+const _: () = {
+    assert!(USER_END + PAGE_SIZE == 1 << 47);
+    assert!(STACK_TOP.is_multiple_of(16));
+    assert!(PIE_BASE.is_multiple_of(PAGE_SIZE));
+    assert!(USER_MIN < PIE_BASE && PIE_BASE < USER_END);
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_half_stops_a_page_below_the_canonical_hole() {
-        assert_eq!(USER_END + PAGE_SIZE, 1 << 47);
-        assert_eq!(STACK_TOP % 16, 0);
-        assert_eq!(PIE_BASE % PAGE_SIZE, 0);
-        assert!(USER_MIN < PIE_BASE && PIE_BASE < USER_END);
-    }
 
     #[test]
     fn page_rounding() {

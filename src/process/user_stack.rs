@@ -250,7 +250,7 @@ impl fmt::Display for StackError {
 
 /// Lays out the initial stack below `top` (exclusive, 16-byte aligned, at most [`USER_END`]).
 pub fn build(top: u64, spec: &StackSpec<'_>) -> Result<InitialStack, StackError> {
-    if top % 16 != 0 || top > USER_END || top < USER_MIN {
+    if !top.is_multiple_of(16) || !(USER_MIN..=USER_END).contains(&top) {
         return Err(StackError::BadTop(top));
     }
     if spec.extra_aux.iter().any(|&(key, _)| key == auxv::AT_NULL) {

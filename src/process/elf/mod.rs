@@ -450,22 +450,20 @@ fn read_program_headers(file: &[u8], header: &raw::FileHeader) -> Result<Headers
                 found.max_align = found.max_align.max(h.align);
                 found.loads.push(RawLoad { index, header: h });
             }
-            raw::PT_PHDR => {
-                if found.phdr.replace((index, h)).is_some() {
-                    return Err(ElfError::DuplicateHeader {
-                        kind: "PT_PHDR",
-                        index,
-                    });
-                }
+            raw::PT_PHDR if found.phdr.is_some() => {
+                return Err(ElfError::DuplicateHeader {
+                    kind: "PT_PHDR",
+                    index,
+                });
             }
-            raw::PT_TLS => {
-                if found.tls.replace((index, h)).is_some() {
-                    return Err(ElfError::DuplicateHeader {
-                        kind: "PT_TLS",
-                        index,
-                    });
-                }
+            raw::PT_PHDR => found.phdr = Some((index, h)),
+            raw::PT_TLS if found.tls.is_some() => {
+                return Err(ElfError::DuplicateHeader {
+                    kind: "PT_TLS",
+                    index,
+                });
             }
+            raw::PT_TLS => found.tls = Some((index, h)),
             raw::PT_GNU_STACK => found.stack_executable = h.flags & raw::PF_X != 0,
             raw::PT_DYNAMIC => found.has_dynamic = true,
             _ => {} // Notes, RELRO, EH frames and the like need no loading.
