@@ -222,7 +222,8 @@ impl fmt::Display for StackError {
         match *self {
             StackError::TooLarge { bytes, limit } => write!(
                 f,
-                "arguments and environment need {bytes} bytes of stack, more than the {limit} allowed"
+                "arguments and environment need {bytes} bytes of stack, more than the {limit} \
+                 allowed"
             ),
             StackError::StringTooLong { kind, index, len } => write!(
                 f,

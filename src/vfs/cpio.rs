@@ -2,11 +2,11 @@
 //! (`cpio -o -H newc`; Linux `Documentation/driver-api/early-userspace/buffer-format.rst`).
 //!
 //! Each entry is a 110-byte ASCII header (magic `070701`, or `070702` when the header carries
-//! a checksum of the data, then thirteen 8-digit hexadecimal fields), the NUL-terminated name,
-//! padding to a multiple of 4 bytes, the data, and padding to 4 again. The entry named
-//! `TRAILER!!!` ends an archive. Several archives may follow one another, separated by NUL
-//! padding, as when a boot loader passes the modules back to back; the reader goes on through
-//! all of them.
+//! a checksum of a regular file's data, then thirteen 8-digit hexadecimal fields), the
+//! NUL-terminated name, padding to a multiple of 4 bytes, the data, and padding to 4 again.
+//! The entry named `TRAILER!!!` ends an archive. Several archives may follow one another,
+//! separated by NUL padding, as when a boot loader passes the modules back to back; the reader
+//! goes on through all of them.
 //!
 //! Nothing is copied: names and data are slices of the archive. Every offset and size is
 //! checked against the archive's length, so a malformed archive gives a [`CpioError`] naming
@@ -274,7 +274,9 @@ impl<'a> Entries<'a> {
         }
         let data_start = align4(name_start + namesize);
         let data = self.slice(offset, data_start, filesize as usize)?;
-        if magic == MAGIC_CRC {
+        // Only regular files' data is summed: GNU cpio writes 0 for symbolic links, and Linux
+        // checks the sum only while copying a regular file.
+        if magic == MAGIC_CRC && mode & S_IFMT == S_IFREG {
             let actual = data
                 .iter()
                 .fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)));

@@ -443,3 +443,54 @@ fn random_paths_never_panic() {
         }
     }
 }
+
+/// Archives written by GNU cpio (tools/mkcpio-fixtures.sh), not by the test builder.
+static GNU_NEWC: &[u8] = include_bytes!("../../tests/fixtures/initramfs/sample.cpio");
+static GNU_CRC: &[u8] = include_bytes!("../../tests/fixtures/initramfs/sample-crc.cpio");
+
+#[test]
+fn archives_from_gnu_cpio() {
+    for archive in [GNU_NEWC, GNU_CRC] {
+        let v = vfs(archive);
+        assert_eq!(
+            read_all(&v, open(&v, "/etc/motd").unwrap()),
+            b"Welcome to Kestrel\n"
+        );
+        assert_eq!(read_all(&v, open(&v, "/etc/three").unwrap()), b"abc");
+        assert_eq!(
+            read_all(&v, open(&v, "/motd").unwrap()),
+            b"Welcome to Kestrel\n"
+        );
+        let hello = open(&v, "/bin/hello").unwrap();
+        assert_eq!(read_all(&v, hello), b"#!/bin/sh\necho hello\n");
+        assert_eq!(
+            open(&v, "/bin/hello-again"),
+            Ok(hello),
+            "hard links share a node"
+        );
+        assert_eq!(open(&v, "/bin/hi"), Ok(hello));
+        let meta = v.metadata(hello).unwrap();
+        assert_eq!(
+            (meta.permissions, meta.nlink, meta.uid, meta.size),
+            (0o755, 2, 0, 21)
+        );
+        let empty = open(&v, "/usr/share/empty").unwrap();
+        assert!(list(&v, empty).is_empty());
+        assert_eq!(list(&v, v.root()), [&b"bin"[..], b"etc", b"motd", b"usr"]);
+    }
+}
+
+#[test]
+fn a_corrupted_gnu_crc_archive_is_caught() {
+    let mut archive = GNU_CRC.to_vec();
+    let at = archive.windows(7).position(|w| w == b"Welcome").unwrap();
+    archive[at] ^= 0x20;
+    let err = Initramfs::from_archives(&[&archive]).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            BuildError::Archive(cpio::CpioError::ChecksumMismatch { .. })
+        ),
+        "{err}"
+    );
+}
