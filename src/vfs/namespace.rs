@@ -180,8 +180,17 @@ impl<'a> Vfs<'a> {
                 if links > MAX_SYMLINKS {
                     return Err(FsError::TooManySymlinks);
                 }
-                let mut spliced = Vec::with_capacity(meta.size as usize + rest.len() - end + 1);
+                let capacity = (meta.size as usize).min(path::PATH_MAX) + rest.len() - end;
+                let mut spliced = Vec::with_capacity(capacity);
                 self.fs(next).read_link(next.ino, &mut spliced)?;
+                // Each splice adds at most PATH_MAX bytes, so `rest` stays below
+                // (MAX_SYMLINKS + 1) * PATH_MAX however the links nest.
+                if spliced.is_empty() {
+                    return Err(FsError::NotFound);
+                }
+                if spliced.len() >= path::PATH_MAX {
+                    return Err(FsError::NameTooLong);
+                }
                 if path::is_absolute(&spliced) {
                     at = self.root();
                 }

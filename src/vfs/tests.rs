@@ -421,6 +421,8 @@ fn random_paths_never_panic() {
         b"/", b".", b"..", b"etc", b"bin", b"sh", b"self", b"up", b"loop", b"motd", b"lib", b"x",
     ];
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    // Successes, ENOENT, ENOTDIR, ELOOP: each must be reached.
+    let mut outcomes = [0usize; 4];
     for _ in 0..20_000 {
         let mut path = Vec::new();
         for _ in 0..state % 12 {
@@ -434,14 +436,25 @@ fn random_paths_never_panic() {
         }
         state = state.wrapping_add(1);
         for follow in [Follow::Yes, Follow::No] {
-            if let Ok(at) = v.resolve(v.root(), &path, follow) {
-                let meta = v.metadata(at).unwrap();
-                if follow == Follow::Yes && path::has_trailing_slash(&path) {
-                    assert!(meta.is_dir(), "{:?}", core::str::from_utf8(&path));
+            match v.resolve(v.root(), &path, follow) {
+                Ok(at) => {
+                    let meta = v.metadata(at).unwrap();
+                    if path::has_trailing_slash(&path) {
+                        assert!(meta.is_dir(), "{:?}", core::str::from_utf8(&path));
+                    }
+                    if follow == Follow::Yes {
+                        assert_ne!(meta.file_type, FileType::Symlink);
+                    }
+                    outcomes[0] += 1;
                 }
+                Err(FsError::NotFound) => outcomes[1] += 1,
+                Err(FsError::NotADirectory) => outcomes[2] += 1,
+                Err(FsError::TooManySymlinks) => outcomes[3] += 1,
+                Err(e) => panic!("{e:?} for {:?}", core::str::from_utf8(&path)),
             }
         }
     }
+    assert!(outcomes.iter().all(|&n| n > 100), "{outcomes:?}");
 }
 
 /// Archives written by GNU cpio (tools/mkcpio-fixtures.sh), not by the test builder.
