@@ -159,8 +159,46 @@ pub trait FileSystem: Send + Sync {
         Err(FsError::ReadOnly)
     }
 
-    /// Removes `name` from `dir` (a file, or an empty directory).
+    /// Creates a symbolic link `name` in `dir` pointing at `target`.
+    fn symlink(&self, _dir: InodeId, _name: &[u8], _target: &[u8]) -> Result<InodeId, FsError> {
+        Err(FsError::ReadOnly)
+    }
+
+    /// Gives the non-directory `ino` the further name `name` in `dir` (a hard link).
+    fn link(&self, _dir: InodeId, _name: &[u8], _ino: InodeId) -> Result<(), FsError> {
+        Err(FsError::ReadOnly)
+    }
+
+    /// Removes the name `name` of a non-directory from `dir` (`EISDIR` for a directory). The
+    /// node itself goes when its last name and its last [`FileSystem::retain`] are gone.
     fn unlink(&self, _dir: InodeId, _name: &[u8]) -> Result<(), FsError> {
         Err(FsError::ReadOnly)
     }
+
+    /// Removes the empty directory `name` from `dir`.
+    fn rmdir(&self, _dir: InodeId, _name: &[u8]) -> Result<(), FsError> {
+        Err(FsError::ReadOnly)
+    }
+
+    /// Keeps `ino` alive while an open file or a working directory refers to it, even if its
+    /// last name is removed; [`FileSystem::release`] ends that. Read-only file systems, whose
+    /// nodes never go away, need not count.
+    fn retain(&self, _ino: InodeId) -> Result<(), FsError> {
+        Ok(())
+    }
+
+    fn release(&self, _ino: InodeId) {}
+}
+
+/// Whether `name` may be created in a directory: not empty, no `/`, not `.` or `..`, at most
+/// `NAME_MAX` bytes.
+pub fn check_new_name(name: &[u8]) -> Result<(), FsError> {
+    if name.len() > super::path::NAME_MAX {
+        return Err(FsError::NameTooLong);
+    }
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
+    {
+        return Err(FsError::InvalidArgument);
+    }
+    Ok(())
 }
