@@ -6,6 +6,7 @@
 //! layer then checks, page by page ([`UserRange::pages`]), that the pages are mapped with the
 //! permission it needs, and copies. Any failure is `-EFAULT` (14), never a kernel page fault.
 
+use alloc::vec::Vec;
 use core::fmt;
 
 use super::layout::{PAGE_SIZE, USER_END, page_floor};
@@ -174,9 +175,117 @@ impl Iterator for StringChunks {
     }
 }
 
+/// Why a string or pointer array could not be copied in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyInError {
+    /// Part of it is not in user space or not mapped readable (`EFAULT`).
+    Fault { addr: u64 },
+    /// No terminator within the limit: `ENAMETOOLONG` for a path, `E2BIG` for `execve`'s
+    /// arguments.
+    TooLong,
+}
+
+impl CopyInError {
+    /// The errno when the string is a path.
+    pub const fn path_errno(&self) -> i32 {
+        match self {
+            CopyInError::Fault { .. } => EFAULT,
+            CopyInError::TooLong => 36, // ENAMETOOLONG
+        }
+    }
+
+    /// The errno when it is an argument or environment string, or their pointer array.
+    pub const fn argument_errno(&self) -> i32 {
+        match self {
+            CopyInError::Fault { .. } => EFAULT,
+            CopyInError::TooLong => 7, // E2BIG
+        }
+    }
+}
+
+impl fmt::Display for CopyInError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CopyInError::Fault { addr } => write!(f, "user memory at {addr:#x} is not readable"),
+            CopyInError::TooLong => {
+                write!(f, "user string or array has no terminator in the limit")
+            }
+        }
+    }
+}
+
+/// Copies in the NUL-terminated string at `addr` of at most `max_len` bytes, terminator
+/// included (`PATH_MAX` for paths), without the terminator.
+///
+/// `read(range, buf)` is the page-table half: it copies the checked `range` into `buf` (of the
+/// same length) and returns `false` if some page of it is not mapped readable. It is called one
+/// page at a time, so a string that ends just before an unmapped page is read without touching
+/// that page.
+pub fn read_c_string(
+    addr: u64,
+    max_len: usize,
+    mut read: impl FnMut(UserRange, &mut [u8]) -> bool,
+) -> Result<Vec<u8>, CopyInError> {
+    let chunks = string_chunks(addr, max_len as u64).map_err(|_| CopyInError::Fault { addr })?;
+    let at_user_end = chunks.ends_at_user_end();
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let start = out.len();
+        out.resize(start + chunk.len() as usize, 0);
+        if !read(chunk, &mut out[start..]) {
+            return Err(CopyInError::Fault {
+                addr: chunk.start(),
+            });
+        }
+        if let Some(nul) = out[start..].iter().position(|&b| b == 0) {
+            out.truncate(start + nul);
+            return Ok(out);
+        }
+    }
+    // Ran into the end of user space, or into the limit, without a NUL.
+    if at_user_end {
+        Err(CopyInError::Fault { addr: USER_END })
+    } else {
+        Err(CopyInError::TooLong)
+    }
+}
+
+/// Copies in a NULL-terminated array of user pointers at `addr` (`execve`'s `argv` and
+/// `envp`), at most `max_count` of them before the NULL. A null `addr` is an empty array, as
+/// Linux accepts for `envp`. `read` is as for [`read_c_string`], called once per pointer.
+pub fn read_pointer_array(
+    addr: u64,
+    max_count: usize,
+    mut read: impl FnMut(UserRange, &mut [u8]) -> bool,
+) -> Result<Vec<u64>, CopyInError> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    // Unaligned arrays are legal: `read` then sometimes gets a range across two pages.
+    for i in 0..=max_count as u64 {
+        let at = i.checked_mul(8).and_then(|off| addr.checked_add(off));
+        let range = at
+            .ok_or(CopyInError::Fault { addr })
+            .and_then(|at| check_range(at, 8).map_err(|_| CopyInError::Fault { addr: at }))?;
+        let mut word = [0u8; 8];
+        if !read(range, &mut word) {
+            return Err(CopyInError::Fault {
+                addr: range.start(),
+            });
+        }
+        match u64::from_le_bytes(word) {
+            0 => return Ok(out),
+            pointer => out.push(pointer),
+        }
+    }
+    Err(CopyInError::TooLong)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     const KERNEL_BASE: u64 = 0xFFFF_FFFF_8000_0000;
@@ -284,5 +393,115 @@ mod tests {
         let e = check_range(KERNEL_BASE, 8).unwrap_err();
         assert_eq!(e.errno(), 14);
         assert!(alloc::format!("{e}").contains("past the user half"));
+    }
+
+    /// A fake user address space: `mapped` pages hold bytes from `memory` at `base`.
+    struct FakeUser {
+        base: u64,
+        memory: Vec<u8>,
+        mapped: Vec<u64>,
+        reads: core::cell::Cell<usize>,
+    }
+
+    impl FakeUser {
+        /// Pads `memory` to whole pages with 0xAA bytes (no NULs, no null pointers).
+        fn new(base: u64, mut memory: Vec<u8>) -> Self {
+            memory.resize(memory.len().next_multiple_of(PAGE_SIZE as usize), 0xAA);
+            let pages = memory.len().div_ceil(PAGE_SIZE as usize) as u64;
+            let mapped = (0..pages).map(|i| base + i * PAGE_SIZE).collect();
+            FakeUser {
+                base,
+                memory,
+                mapped,
+                reads: core::cell::Cell::new(0),
+            }
+        }
+
+        fn read(&self, range: UserRange, buf: &mut [u8]) -> bool {
+            self.reads.set(self.reads.get() + 1);
+            assert_eq!(range.len() as usize, buf.len());
+            if !range.pages().all(|p| self.mapped.contains(&p)) {
+                return false;
+            }
+            let at = (range.start() - self.base) as usize;
+            buf.copy_from_slice(&self.memory[at..at + buf.len()]);
+            true
+        }
+    }
+
+    #[test]
+    fn strings_are_read_page_by_page_up_to_the_nul() {
+        let base = 0x10_0000;
+        let mut memory = vec![b'a'; 2 * PAGE_SIZE as usize];
+        memory[PAGE_SIZE as usize - 3] = 0; // "aaa...a\0" ending 3 bytes before page 2
+        let user = FakeUser::new(base, memory);
+        let s = read_c_string(base + 10, 4096, |r, b| user.read(r, b)).unwrap();
+        assert_eq!(s.len(), PAGE_SIZE as usize - 13);
+
+        // A string ending right before an unmapped page is read without touching that page.
+        let mut user = FakeUser::new(base, vec![b'x'; PAGE_SIZE as usize]);
+        user.memory[PAGE_SIZE as usize - 1] = 0;
+        user.mapped = vec![base];
+        assert_eq!(
+            read_c_string(base + 4000, 4096, |r, b| user.read(r, b))
+                .unwrap()
+                .len(),
+            95
+        );
+        assert_eq!(user.reads.get(), 1);
+    }
+
+    #[test]
+    fn unterminated_strings_are_efault_or_too_long() {
+        let base = 0x10_0000;
+        // Runs into an unmapped page: EFAULT.
+        let mut user = FakeUser::new(base, vec![b'x'; 2 * PAGE_SIZE as usize]);
+        user.mapped = vec![base];
+        let err = read_c_string(base + 100, 8192, |r, b| user.read(r, b)).unwrap_err();
+        assert_eq!(
+            err,
+            CopyInError::Fault {
+                addr: base + PAGE_SIZE
+            }
+        );
+        assert_eq!(err.path_errno(), 14);
+        // Longer than the limit: ENAMETOOLONG / E2BIG.
+        let user = FakeUser::new(base, vec![b'x'; 2 * PAGE_SIZE as usize]);
+        let err = read_c_string(base, 4096, |r, b| user.read(r, b)).unwrap_err();
+        assert_eq!(err, CopyInError::TooLong);
+        assert_eq!((err.path_errno(), err.argument_errno()), (36, 7));
+        // Kernel pointers never reach the reader.
+        let err = read_c_string(0xFFFF_FFFF_8000_0000, 4096, |_, _| unreachable!()).unwrap_err();
+        assert_eq!(err.path_errno(), 14);
+        // Running into the end of user space is EFAULT even within the length limit.
+        let top = USER_END - PAGE_SIZE;
+        let user = FakeUser::new(top, vec![b'y'; PAGE_SIZE as usize]);
+        let err = read_c_string(USER_END - 16, 4096, |r, b| user.read(r, b)).unwrap_err();
+        assert!(matches!(err, CopyInError::Fault { .. }));
+    }
+
+    #[test]
+    fn pointer_arrays() {
+        let base = 0x20_0000;
+        let mut memory = Vec::new();
+        for p in [0x1111u64, 0x2222, 0] {
+            memory.extend_from_slice(&p.to_le_bytes());
+        }
+        let user = FakeUser::new(base, memory.clone());
+        assert_eq!(
+            read_pointer_array(base, 10, |r, b| user.read(r, b)),
+            Ok(vec![0x1111, 0x2222])
+        );
+        assert_eq!(
+            read_pointer_array(base, 1, |r, b| user.read(r, b)),
+            Err(CopyInError::TooLong)
+        );
+        assert_eq!(read_pointer_array(0, 10, |_, _| unreachable!()), Ok(vec![]));
+        // No NULL before the end of the mapping.
+        let user = FakeUser::new(base, memory[..16].to_vec());
+        let err = read_pointer_array(base + 8, 10_000, |r, b| user.read(r, b)).unwrap_err();
+        assert!(matches!(err, CopyInError::Fault { .. }), "{err}");
+        assert!(read_pointer_array(USER_END - 8, 10, |_, _| false).is_err());
+        assert!(read_pointer_array(u64::MAX - 7, 10, |_, _| true).is_err());
     }
 }
