@@ -28,6 +28,8 @@ pub enum FsError {
     InvalidArgument,
     /// The file system is out of room (`ENOSPC`, 28).
     NoSpace,
+    /// A hard link across file systems (`EXDEV`, 18).
+    CrossDevice,
     /// The inode number names nothing in this file system: a stale handle (`ESTALE`, 116).
     Stale,
 }
@@ -39,6 +41,7 @@ impl FsError {
             FsError::NotFound => 2,
             FsError::Busy => 16,
             FsError::Exists => 17,
+            FsError::CrossDevice => 18,
             FsError::NotADirectory => 20,
             FsError::IsADirectory => 21,
             FsError::InvalidArgument => 22,
@@ -66,6 +69,7 @@ impl fmt::Display for FsError {
             FsError::NotEmpty => "directory not empty",
             FsError::InvalidArgument => "invalid argument",
             FsError::NoSpace => "no space left on device",
+            FsError::CrossDevice => "invalid cross-device link",
             FsError::Stale => "stale file handle",
         })
     }

@@ -235,6 +235,103 @@ impl<'a> Vfs<'a> {
         Ok((dir, name))
     }
 
+    /// The parent directory and last name of `path`, refusing a name that exists already
+    /// (`EEXIST` comes before `EROFS`, as on Linux).
+    fn parent_for_new<'p>(
+        &self,
+        cwd: Location,
+        path: &'p [u8],
+    ) -> Result<(Location, &'p [u8]), FsError> {
+        let (dir, name) = self.resolve_parent(cwd, path)?;
+        match self.fs(dir).lookup(dir.ino, name) {
+            Ok(_) => Err(FsError::Exists),
+            Err(FsError::NotFound) => Ok((dir, name)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `mkdir(2)`.
+    pub fn mkdir(&self, cwd: Location, path: &[u8], permissions: u16) -> Result<Location, FsError> {
+        let (dir, name) = self.parent_for_new(cwd, path)?;
+        let ino = self
+            .fs(dir)
+            .create(dir.ino, name, FileType::Directory, permissions)?;
+        Ok(Location {
+            mount: dir.mount,
+            ino,
+        })
+    }
+
+    /// Creates a regular file (`open` with `O_CREAT | O_EXCL`; plain `O_CREAT` resolves first
+    /// and creates only on `ENOENT`).
+    pub fn create_file(
+        &self,
+        cwd: Location,
+        path: &[u8],
+        permissions: u16,
+    ) -> Result<Location, FsError> {
+        if path::has_trailing_slash(path) {
+            return Err(FsError::IsADirectory);
+        }
+        let (dir, name) = self.parent_for_new(cwd, path)?;
+        let ino = self
+            .fs(dir)
+            .create(dir.ino, name, FileType::Regular, permissions)?;
+        Ok(Location {
+            mount: dir.mount,
+            ino,
+        })
+    }
+
+    /// `symlink(2)`: a link at `path` pointing at `target` (stored as given).
+    pub fn symlink(&self, cwd: Location, target: &[u8], path: &[u8]) -> Result<Location, FsError> {
+        let (dir, name) = self.parent_for_new(cwd, path)?;
+        let ino = self.fs(dir).symlink(dir.ino, name, target)?;
+        Ok(Location {
+            mount: dir.mount,
+            ino,
+        })
+    }
+
+    /// `link(2)`: `new_path` becomes another name of `old_path` (not followed if a symlink).
+    pub fn link(&self, cwd: Location, old_path: &[u8], new_path: &[u8]) -> Result<(), FsError> {
+        let old = self.resolve(cwd, old_path, Follow::No)?;
+        let (dir, name) = self.parent_for_new(cwd, new_path)?;
+        if dir.mount != old.mount {
+            return Err(FsError::CrossDevice);
+        }
+        self.fs(dir).link(dir.ino, name, old.ino)
+    }
+
+    /// `unlink(2)`.
+    pub fn unlink(&self, cwd: Location, path: &[u8]) -> Result<(), FsError> {
+        let (dir, name) = self.resolve_parent(cwd, path)?;
+        let target = self.fs(dir).lookup(dir.ino, name)?;
+        if self
+            .metadata(Location {
+                mount: dir.mount,
+                ino: target,
+            })?
+            .is_dir()
+        {
+            return Err(FsError::IsADirectory);
+        }
+        self.fs(dir).unlink(dir.ino, name)
+    }
+
+    /// `rmdir(2)`: refuses a mount point (`EBUSY`).
+    pub fn rmdir(&self, cwd: Location, path: &[u8]) -> Result<(), FsError> {
+        let (dir, name) = self.resolve_parent(cwd, path)?;
+        let target = Location {
+            mount: dir.mount,
+            ino: self.fs(dir).lookup(dir.ino, name)?,
+        };
+        if self.mounted_on(target).is_some() {
+            return Err(FsError::Busy);
+        }
+        self.fs(dir).rmdir(dir.ino, name)
+    }
+
     /// Reads from a regular file.
     pub fn read(&self, at: Location, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
         self.fs(at).read(at.ino, offset, buf)

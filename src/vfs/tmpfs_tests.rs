@@ -240,3 +240,49 @@ fn mounted_on_tmp_of_an_initramfs() {
         Err(FsError::ReadOnly)
     );
 }
+
+#[test]
+fn namespace_calls_over_tmpfs() {
+    let archive = Builder::default()
+        .dir("tmp")
+        .file("etc/motd", b"hi")
+        .trailer()
+        .finish();
+    let mut v = Vfs::new(Box::new(Initramfs::from_archives(&[&archive]).unwrap()));
+    let root = v.root();
+    let tmp = v.resolve(root, b"/tmp", Follow::Yes).unwrap();
+    v.mount(tmp, Box::new(Tmpfs::new(MIB))).unwrap();
+
+    let d = v.mkdir(root, b"/tmp/d", 0o755).unwrap();
+    assert_eq!(v.mkdir(root, b"/tmp/d", 0o755), Err(FsError::Exists));
+    assert_eq!(
+        v.mkdir(root, b"/tmp", 0o755),
+        Err(FsError::Exists),
+        "EEXIST before EROFS"
+    );
+    assert_eq!(v.mkdir(root, b"/etc/new", 0o755), Err(FsError::ReadOnly));
+    let f = v.create_file(d, b"f", 0o644).unwrap();
+    assert_eq!(v.resolve(root, b"/tmp/d/f", Follow::Yes), Ok(f));
+    assert_eq!(
+        v.create_file(root, b"/tmp/d/g/", 0o644),
+        Err(FsError::IsADirectory)
+    );
+    v.symlink(root, b"f", b"/tmp/d/s").unwrap();
+    assert_eq!(v.resolve(root, b"/tmp/d/s", Follow::Yes), Ok(f));
+    v.link(root, b"/tmp/d/f", b"/tmp/d/h").unwrap();
+    assert_eq!(
+        v.link(root, b"/etc/motd", b"/tmp/m"),
+        Err(FsError::CrossDevice)
+    );
+    assert_eq!(FsError::CrossDevice.errno(), 18);
+
+    assert_eq!(v.rmdir(root, b"/tmp/d"), Err(FsError::NotEmpty));
+    assert_eq!(v.unlink(root, b"/tmp/d"), Err(FsError::IsADirectory));
+    for name in [&b"/tmp/d/f"[..], b"/tmp/d/s", b"/tmp/d/h"] {
+        v.unlink(root, name).unwrap();
+    }
+    assert_eq!(v.unlink(root, b"/tmp/d/f"), Err(FsError::NotFound));
+    v.rmdir(root, b"/tmp/d").unwrap();
+    assert_eq!(v.rmdir(root, b"/tmp"), Err(FsError::Busy), "a mount point");
+    assert_eq!(v.rmdir(root, b"/tmp/."), Err(FsError::InvalidArgument));
+}
