@@ -107,6 +107,17 @@ pub enum ElfError {
     },
 }
 
+impl ElfError {
+    /// The errno `execve` returns: `ENOMEM` (12) when the image is too large to load,
+    /// `ENOEXEC` (8, "Exec format error") for everything else, as Linux's ELF loader does.
+    pub const fn errno(&self) -> i32 {
+        match self {
+            ElfError::ImageTooLarge { .. } => 12,
+            _ => 8,
+        }
+    }
+}
+
 fn machine_name(machine: u16) -> &'static str {
     match machine {
         raw::EM_386 => "i386",

@@ -595,7 +595,16 @@ fn every_error_has_words() {
     for e in errors {
         let text = format!("{e}");
         assert!(text.len() > 10, "{e:?}: {text}");
+        assert_eq!(e.errno(), 8, "ENOEXEC");
     }
+    assert_eq!(
+        ElfError::ImageTooLarge {
+            bytes: 1 << 40,
+            limit: 1 << 30
+        }
+        .errno(),
+        12
+    );
 }
 
 /// xorshift64*: reproducible pseudo-random numbers for the mutation test.
