@@ -23,9 +23,11 @@ pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
+pub mod process;
 pub mod serial;
 pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod vfs;
 pub mod vga;
