@@ -1,7 +1,7 @@
 //! From the trampoline's hand-off to a kernel with consoles, logging and parsed boot info.
 
 use crate::boot_info::{self, BootInfoError};
-use crate::{console, cpu, logger, memory, power, println};
+use crate::{arch, console, logger, memory, power, println};
 use multiboot2::BootInformation;
 use spin::Once;
 
@@ -26,7 +26,7 @@ pub fn info() -> &'static BootInfo {
 pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static BootInfo {
     console::init();
     // From here on every exception gets a report instead of a reset.
-    cpu::init();
+    arch::init();
     // SAFETY: `info_addr` is what GRUB passed in EBX; the trampoline checked it is non-zero and
     // nothing has reused that memory yet.
     let multiboot = unsafe { boot_info::load(info_addr) }.unwrap_or_else(|err| boot_error(err));

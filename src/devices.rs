@@ -1,13 +1,12 @@
 //! Starts the interrupt-driven devices: the PICs, the timer, keyboard and serial input; then
 //! enables interrupts. The main kernel calls it, and the test kernels that need any of them.
 
+use crate::arch::{interrupts, pic};
 use crate::boot::BootInfo;
 use crate::input::{self, Layout, keyboard};
-use crate::interrupts::pic;
 use crate::{boot_info, time};
-use x86_64::instructions::interrupts;
 
-/// Needs `cpu::init` (done by `boot::start`): IRQs arrive through the IDT. Call once.
+/// Needs `arch::init` (done by `boot::start`): IRQs arrive through the IDT. Call once.
 pub fn start(boot: &BootInfo) {
     assert!(
         !interrupts::are_enabled(),

@@ -8,15 +8,14 @@
 extern crate alloc;
 
 pub mod allocator;
+pub mod arch;
 pub mod bench;
 pub mod boot;
 pub mod boot_info;
 pub mod console;
-pub mod cpu;
 pub mod devices;
 pub mod framebuffer;
 pub mod input;
-pub mod interrupts;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]

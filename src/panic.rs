@@ -12,7 +12,7 @@ static PANICKING: AtomicBool = AtomicBool::new(false);
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
-    x86_64::instructions::interrupts::disable();
+    crate::arch::interrupts::disable();
     if PANICKING.swap(true, Ordering::SeqCst) {
         // Formatting or drawing the first report panicked again: say so without formatting
         // anything, and on serial only, in case drawing on the screen is what panics.

@@ -8,10 +8,10 @@
 #![no_main]
 
 use core::arch::asm;
+use kestrel::arch::exception::PageFaultError;
+use kestrel::arch::interrupts::{self, ExceptionReport, FaultAction};
 use kestrel::boot::BootInfo;
 use kestrel::console::{SCREEN, SERIAL};
-use kestrel::interrupts::exception::PageFaultError;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
@@ -170,7 +170,7 @@ fn general_protection_fault_names_the_selector() {
     assert_eq!(selector.index, 511);
     assert_eq!(
         selector.table,
-        kestrel::interrupts::exception::DescriptorTable::Gdt
+        kestrel::arch::exception::DescriptorTable::Gdt
     );
 }
 

@@ -6,8 +6,8 @@
 #![no_std]
 #![no_main]
 
+use kestrel::arch::interrupts::{self, ExceptionReport, FaultAction};
 use kestrel::boot::BootInfo;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
 
 kestrel::entry_point!(main);
 

@@ -9,11 +9,12 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use core::sync::atomic::AtomicU64;
+use kestrel::arch::{pat, stacks};
 use kestrel::boot::{self, BootInfo};
 use kestrel::memory::layout::{BOOT_INFO_START, KERNEL_VMA, phys_to_virt, virt_to_phys};
 use kestrel::memory::paging::index::{self, Level};
 use kestrel::memory::paging::{MapError, PAGE_TABLES, PageSize, UnmapError, translate};
-use kestrel::memory::{self, CacheType, frames, pat, stacks};
+use kestrel::memory::{self, CacheType, frames};
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr3};
 use x86_64::registers::model_specific::{Efer, EferFlags, Msr};
 use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};

@@ -6,9 +6,9 @@
 #![no_main]
 
 use core::hint::black_box;
+use kestrel::arch::interrupts::{self, ExceptionReport, FaultAction};
+use kestrel::arch::stacks;
 use kestrel::boot::BootInfo;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
-use kestrel::memory::stacks;
 use x86_64::VirtAddr;
 
 kestrel::entry_point!(main);

@@ -13,6 +13,8 @@ use crate::allocator::Locked;
 use crate::allocator::bump::BumpHeap;
 use crate::allocator::fixed_size_block::FixedSizeBlockHeap;
 use crate::allocator::linked_list::LinkedListHeap;
+use crate::arch::interrupts;
+use crate::arch::tsc::read_ordered as tsc;
 use crate::memory::heap::KERNEL_HEAP;
 use crate::memory::{frames, map_anonymous};
 use crate::println;
@@ -20,22 +22,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use report::{Figure, FrameResult, HeapResult, per_mcycle, per_op};
 use workloads::{Arena, BOX_COUNT, BenchHeap, Clock, Global, MixPlan, VEC_COUNT};
-use x86_64::instructions::interrupts;
 
 /// Every design's arena: random_mix keeps up to 26 MB live (slots grow up to 3x, repeatedly),
 /// so this is room for it with fragmentation. Smaller machines get a smaller arena (see
 /// [`arena_size`]).
 pub const ARENA_SIZE: u64 = 128 << 20;
 pub const ROUNDS: u32 = 3;
-
-/// The TSC, read after earlier instructions finished (LFENCE orders RDTSC after them).
-fn tsc() -> u64 {
-    // SAFETY: LFENCE and RDTSC only wait and read the time-stamp counter.
-    unsafe {
-        core::arch::asm!("lfence", options(nostack, preserves_flags));
-        core::arch::x86_64::_rdtsc()
-    }
-}
 
 struct Tsc;
 

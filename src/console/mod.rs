@@ -9,6 +9,7 @@
 pub mod screen;
 pub mod text_grid;
 
+use crate::arch::interrupts;
 use crate::framebuffer::Mode;
 use crate::framebuffer::console::FramebufferConsole;
 use crate::serial::{COM1, SerialPort};
@@ -22,7 +23,6 @@ use multiboot2::BootInformation;
 use screen::{Choice, Screen, ScreenKind};
 use spin::{Mutex, Once};
 use text_grid::{ColorCode, HEIGHT, TextGrid, WIDTH};
-use x86_64::instructions::interrupts;
 
 pub type ScreenConsole = TextGrid<Screen>;
 

@@ -10,14 +10,14 @@ pub use keyboard::Layout;
 pub use pc_keyboard::{DecodedKey, KeyCode};
 pub use queue::{InputEvent, QueueStats};
 
+use crate::arch::interrupts as cpu_interrupts;
+use crate::arch::{interrupts, pic};
 use crate::console::SERIAL;
-use crate::interrupts::{self, pic};
 use crate::serial::{COM1, SerialPort};
 use core::time::Duration;
 use keyboard::Decoder;
 use queue::InputQueue;
 use spin::Mutex;
-use x86_64::instructions::interrupts as cpu_interrupts;
 
 /// Room for a burst of fast typing (each key is two scancodes, more with modifiers) or a pasted
 /// line on the serial console, while the consumer is busy.

@@ -23,16 +23,16 @@ pub mod heap;
 pub mod layout;
 pub mod memory_map;
 pub mod paging;
-pub mod pat;
 pub mod remap;
-pub mod stacks;
 pub mod vspace;
 
+pub use crate::arch::pat::CacheType;
 pub use anonymous::{AnonymousRegion, map_anonymous};
 pub use device::{MapDeviceError, map_device};
-pub use pat::CacheType;
 
+use crate::arch::{cpu, interrupts, pat, stacks};
 use crate::boot::BootInfo;
+use crate::time::tsc;
 use core::fmt;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +44,6 @@ use layout::{
 use memory_map::{MemoryMapError, PhysRange, RangeSet, RawArea};
 use remap::{Mapping, RemapError};
 use x86_64::VirtAddr;
-use x86_64::registers::control::{Cr0, Cr0Flags};
 use x86_64::structures::paging::PageTableFlags as Flags;
 
 /// Below this much usable RAM the kernel refuses to boot: the frame bitmap, page tables and a
@@ -245,12 +244,12 @@ impl RunList {
 /// Multiboot2 information is mapped from now on: `boot.multiboot` points into the identity map,
 /// which is gone when this returns.
 pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
-    let start_tsc = crate::time::tsc::read();
+    let start_tsc = tsc::read();
     paging::set_nx_enabled(boot.nx_enabled);
     let usable = usable_memory(boot)?;
-    let map_tsc = crate::time::tsc::read();
+    let map_tsc = tsc::read();
     let bitmap_range = init_frames(usable)?;
-    let frames_tsc = crate::time::tsc::read();
+    let frames_tsc = tsc::read();
     pat::init();
 
     let mut runs = RunList {
@@ -282,13 +281,13 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
     // The trampoline's GDT sits in the low boot section. Until the CPU code loads a GDT from
     // the higher half, segment loads and interrupt delivery still read it there, so its page
     // keeps an identity mapping (writable: the CPU may set descriptors' accessed bits).
-    let gdt = x86_64::instructions::tables::sgdt();
-    if gdt.base.as_u64() < KERNEL_VMA {
-        let base = gdt.base.as_u64();
+    let (gdt_base, gdt_limit) = cpu::gdt_register();
+    if gdt_base < KERNEL_VMA {
+        let base = gdt_base;
         runs.push(Mapping::covering(
             base,
             base,
-            u64::from(gdt.limit) + 1,
+            u64::from(gdt_limit) + 1,
             data,
         ))?;
         log::debug!("memory: boot GDT at {base:#x} stays mapped until a GDT is loaded");
@@ -326,7 +325,7 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
     ];
     // Interrupts stay off from the switch until the console has moved: a handler that prints
     // must not find the framebuffer unmapped.
-    let boot_p4 = x86_64::instructions::interrupts::without_interrupts(|| {
+    let boot_p4 = interrupts::without_interrupts(|| {
         // SAFETY: the runs map the kernel image with its sections' permissions, the VGA alias
         // the console uses, the framebuffer (the console moves to it right below), the frame
         // bitmap (switched to its new address before any frame is allocated) and the boot
@@ -353,17 +352,17 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
     });
     // SAFETY: the kernel's own tables map every page it writes as writable, so making
     // read-only pages binding in ring 0 only turns stray writes into page faults.
-    unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
+    unsafe { cpu::enable_write_protect() };
     // Nothing uses the boot tables or boot stack any more.
     debug_assert!(boot_bss().contains(boot_p4.start_address().as_u64()));
     frames::add_range(boot_bss()).map_err(InitError::Frames)?;
     INITIALISED.store(true, Ordering::Release);
 
-    let heap_tsc = crate::time::tsc::read();
+    let heap_tsc = tsc::read();
     let usable_bytes = frames::stats().total * 4096;
     let heap_limit = (usable_bytes / 2).max(INITIAL_HEAP_SIZE) & !0xFFF;
     heap::init(INITIAL_HEAP_SIZE, heap_limit).map_err(InitError::Heap)?;
-    let end_tsc = crate::time::tsc::read();
+    let end_tsc = tsc::read();
     log::debug!(
         "memory: cycles: memory map {}, frame bitmap {}, PAT and remap {}, heap {}",
         map_tsc - start_tsc,

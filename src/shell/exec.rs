@@ -1,12 +1,11 @@
 //! What each shell command does.
 
 use super::command::{COMMANDS, Command};
+use crate::arch::{cpu, interrupts};
 use crate::input::{self, Layout};
-use crate::interrupts;
 use crate::task::executor::Spawner;
 use crate::task::runtime;
 use crate::{console, memory, power, println, time};
-use core::arch::asm;
 
 /// Canonical, in the lower half, and never mapped: the `pagefault` command reads it.
 const UNMAPPED_ADDRESS: u64 = 0x0000_7FFF_DEAD_0000;
@@ -67,9 +66,7 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
         },
         Command::Breakpoint => {
             let before = interrupts::breakpoint_count();
-            // SAFETY: int3 traps to the breakpoint handler, which logs and returns right after
-            // the instruction; no register or memory changes.
-            unsafe { asm!("int3") };
+            cpu::breakpoint();
             println!(
                 "back from the breakpoint ({} so far)",
                 interrupts::breakpoint_count() - before

@@ -8,13 +8,11 @@
 //! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
 //! makes the real rate 1000.15 Hz; [`uptime`] uses the exact period, so it does not drift.
 
-pub mod pit;
 pub mod tsc;
 
-use crate::interrupts::{self, pic};
+use crate::arch::{interrupts, pic, pit};
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use core::time::Duration;
-use x86_64::instructions::interrupts as cpu_interrupts;
 
 pub const TIMER_HZ: u32 = 1000;
 const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
@@ -123,19 +121,19 @@ pub fn is_running() -> bool {
 pub fn sleep(duration: Duration) {
     assert!(is_running(), "time::sleep before time::init");
     assert!(
-        cpu_interrupts::are_enabled(),
+        interrupts::are_enabled(),
         "time::sleep with interrupts disabled would never wake"
     );
     let period = tick_period().as_nanos();
     // One tick more than the duration spans: the current tick is already partly over.
     let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64 + 1;
     loop {
-        cpu_interrupts::disable();
+        interrupts::disable();
         if ticks() >= deadline {
-            cpu_interrupts::enable();
+            interrupts::enable();
             return;
         }
         // sti takes effect after hlt begins, so a tick cannot slip in between check and halt.
-        cpu_interrupts::enable_and_hlt();
+        interrupts::enable_and_hlt();
     }
 }

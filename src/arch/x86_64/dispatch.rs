@@ -1,19 +1,19 @@
 //! `interrupt_dispatch`, which every stub in asm/interrupts.asm calls: exceptions get reported
 //! (or handed to a test hook), IRQs go to their drivers and get their EOI.
 
-use super::exception::{BREAKPOINT, EXCEPTION_COUNT, ExceptionReport, NMI, NestedFaultReport};
-use super::frame::InterruptFrame;
+use super::exception::{ExceptionReport, NestedFaultReport};
+use super::interrupt_frame::InterruptFrame;
+use super::interrupts::{FaultAction, fault_hook, irq_handler, print_report};
 use super::pic::{self, Acknowledge};
-use super::{FaultAction, fault_hook, irq_handler, print_report};
+use super::stacks;
+use super::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
 use crate::console;
-use crate::memory::stacks;
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::serial::{COM1, SerialPort};
 use crate::testing::{self, PanicExpectation};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use x86_64::instructions::port::Port;
-use x86_64::registers::control::Cr2;
 
 /// How many exceptions are being handled right now on this (the only) CPU. More than one means
 /// handling a fault faulted, and the report must get simpler until something gets out.
@@ -66,7 +66,7 @@ fn exception(frame: &mut InterruptFrame) {
     if depth > 0 {
         nested_fault(frame, depth);
     }
-    let report = ExceptionReport::new(frame, Cr2::read_raw(), &stacks::all());
+    let report = ExceptionReport::new(frame, super::cpu::page_fault_address(), &stacks::all());
     let action = fault_hook().map_or(FaultAction::Default, |hook| hook(&report));
     match action {
         FaultAction::ResumeAt(rip) => frame.rip = rip,

@@ -1,16 +1,38 @@
-//! Interrupts and exceptions: the IDT, the common dispatcher behind the assembly entry stubs,
-//! fatal-exception reports, the PICs, and the hooks drivers and tests attach to.
+//! Interrupt control (RFLAGS.IF: enable, disable, `sti; hlt`) and the hooks drivers and tests
+//! attach to the interrupt dispatcher ([`super::dispatch`]): the handler of each IRQ line and a
+//! test kernel's fault hook.
 
-mod dispatch;
-pub mod exception;
-pub mod frame;
-pub mod idt;
-pub mod pic;
+pub use super::dispatch::{breakpoint_count, spurious_irq_count};
+pub use super::exception::ExceptionReport;
 
-pub use dispatch::{breakpoint_count, spurious_irq_count};
-pub use exception::ExceptionReport;
-
+use super::pic;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use x86_64::instructions::interrupts as x86;
+
+/// Whether maskable interrupts are enabled (RFLAGS.IF).
+pub fn are_enabled() -> bool {
+    x86::are_enabled()
+}
+
+pub fn enable() {
+    x86::enable();
+}
+
+pub fn disable() {
+    x86::disable();
+}
+
+/// Runs `f` with interrupts disabled, restoring the previous state afterwards.
+pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
+    x86::without_interrupts(f)
+}
+
+/// `sti; hlt`: enables interrupts and halts until the next one, with no window in between in
+/// which an interrupt could arrive and be slept through (STI takes effect after the next
+/// instruction).
+pub fn enable_and_hlt() {
+    x86::enable_and_hlt();
+}
 
 /// What the dispatcher does after a test hook has looked at an exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +55,7 @@ pub fn set_test_fault_hook(hook: Option<FaultHook>) {
     FAULT_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
 }
 
-fn fault_hook() -> Option<FaultHook> {
+pub(super) fn fault_hook() -> Option<FaultHook> {
     let raw = FAULT_HOOK.load(Ordering::SeqCst);
     // SAFETY: the only non-zero values ever stored are `FaultHook` pointers cast to usize.
     (raw != 0).then(|| unsafe { core::mem::transmute::<usize, FaultHook>(raw) })
@@ -49,7 +71,7 @@ pub fn set_irq_handler(irq: u8, handler: fn()) {
     IRQ_HANDLERS[usize::from(irq)].store(handler as usize, Ordering::SeqCst);
 }
 
-fn irq_handler(irq: u8) -> Option<fn()> {
+pub(super) fn irq_handler(irq: u8) -> Option<fn()> {
     let raw = IRQ_HANDLERS[usize::from(irq)].load(Ordering::SeqCst);
     // SAFETY: the only non-zero values ever stored are `fn()` pointers cast to usize.
     (raw != 0).then(|| unsafe { core::mem::transmute::<usize, fn()>(raw) })

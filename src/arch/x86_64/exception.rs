@@ -1,27 +1,16 @@
 //! What an exception means, as pure logic: names, which vectors push error codes, decoding of
 //! page-fault and selector error codes, recognising a stack overflow, and the report text.
-//! The hardware side (src/interrupts/dispatch.rs) only gathers the raw values.
+//! The hardware side (src/arch/x86_64/dispatch.rs) only gathers the raw values.
 
-use super::frame::{GeneralRegisters, InterruptFrame};
-use crate::memory::stacks::Stack;
+use super::interrupt_frame::{GeneralRegisters, InterruptFrame};
+use super::stacks::Stack;
+use super::vectors::{
+    DOUBLE_FAULT, EXCEPTION_COUNT, GENERAL_PROTECTION, INVALID_TSS, PAGE_FAULT,
+    SEGMENT_NOT_PRESENT, STACK_SEGMENT_FAULT,
+};
 use bitflags::bitflags;
 use core::fmt;
 use x86_64::VirtAddr;
-
-pub const DIVIDE_ERROR: u8 = 0;
-pub const DEBUG: u8 = 1;
-pub const NMI: u8 = 2;
-pub const BREAKPOINT: u8 = 3;
-pub const INVALID_OPCODE: u8 = 6;
-pub const DOUBLE_FAULT: u8 = 8;
-pub const INVALID_TSS: u8 = 10;
-pub const SEGMENT_NOT_PRESENT: u8 = 11;
-pub const STACK_SEGMENT_FAULT: u8 = 12;
-pub const GENERAL_PROTECTION: u8 = 13;
-pub const PAGE_FAULT: u8 = 14;
-pub const MACHINE_CHECK: u8 = 18;
-/// Vectors 0–31 are the CPU's exceptions.
-pub const EXCEPTION_COUNT: u8 = 32;
 
 /// Name and mnemonic of each exception vector (Intel SDM vol. 3A table 6-1, AMD APM vol. 2
 /// table 8-1).
@@ -328,6 +317,7 @@ impl fmt::Display for NestedFaultReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::x86_64::vectors::INVALID_OPCODE;
     extern crate std;
     use std::string::ToString;
 

@@ -97,9 +97,8 @@ pub fn pat_available() -> bool {
 }
 
 /// Programs IA32_PAT when the CPU has it. Runs before any mapping uses entries 4-7.
-pub(super) fn init() {
-    // CPUID.1:EDX bit 16.
-    let has_pat = core::arch::x86_64::__cpuid(1).edx & (1 << 16) != 0;
+pub fn init() {
+    let has_pat = super::cpuid::has_pat();
     if has_pat {
         // SAFETY: only entry 4 changes, and no mapping selects entries 4-7 yet (the boot
         // tables never set the PAT bit), so no cached line changes type under anyone's feet.

@@ -4,8 +4,8 @@
 //! own (Intel SDM vol. 3A §6.14.5): a double fault from a kernel stack overflow cannot run on
 //! the stack that just overflowed.
 
-use crate::interrupts::exception::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
-use crate::memory::stacks::{self, Stack};
+use super::stacks::{self, Stack};
+use super::vectors::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
 use spin::Once;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;
@@ -50,7 +50,7 @@ static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// The selectors, once [`init`] has run.
 pub fn selectors() -> Selectors {
-    GDT.get().expect("cpu::gdt::init has not run").1
+    GDT.get().expect("arch::gdt::init has not run").1
 }
 
 /// Loads the GDT, reloads every segment register from it and loads the TSS. Runs once, on the

@@ -3,7 +3,7 @@
 //! Kestrel builds its own table rather than the `x86_64` crate's, whose typed fields hide the
 //! reserved exception vectors (15, 22–27, 31): a stray `int 15` must be reported too.
 
-use crate::cpu::gdt;
+use super::gdt;
 use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::instructions::tables::lidt;
