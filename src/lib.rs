@@ -14,16 +14,14 @@ pub mod boot;
 pub mod boot_info;
 pub mod console;
 pub mod devices;
-pub mod framebuffer;
+pub mod drivers;
 pub mod input;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
-pub mod serial;
 pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
-pub mod vga;

@@ -10,10 +10,10 @@ pub mod screen;
 pub mod text_grid;
 
 use crate::arch::interrupts;
-use crate::framebuffer::Mode;
-use crate::framebuffer::console::FramebufferConsole;
-use crate::serial::{COM1, SerialPort};
-use crate::vga::VgaTextBuffer;
+use crate::drivers::framebuffer::Mode;
+use crate::drivers::framebuffer::console::FramebufferConsole;
+use crate::drivers::serial::{COM1, SerialPort};
+use crate::drivers::vga_text::VgaTextBuffer;
 use core::fmt::{self, Write};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};

@@ -3,9 +3,9 @@
 //! BIOS boot told to use graphics), or none, in which case the console is serial only.
 
 use super::text_grid::{Cell, CellSink, HEIGHT, WIDTH};
-use crate::framebuffer::console::{FramebufferConsole, grid_size};
-use crate::framebuffer::{Mode, ModeError};
-use crate::vga::VgaTextBuffer;
+use crate::drivers::framebuffer::console::{FramebufferConsole, grid_size};
+use crate::drivers::framebuffer::{Mode, ModeError};
+use crate::drivers::vga_text::VgaTextBuffer;
 use core::fmt;
 use multiboot2::{BootInformation, FramebufferType};
 
@@ -131,7 +131,7 @@ pub fn choose(info: &BootInformation) -> Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framebuffer::pixel::Channel;
+    use crate::drivers::framebuffer::pixel::Channel;
     extern crate std;
     use multiboot2::BootInformationHeader;
     use std::string::ToString;

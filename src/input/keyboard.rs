@@ -1,18 +1,14 @@
-//! The PS/2 keyboard behind the 8042 controller, which BIOS and GRUB leave translating to
-//! scancode set 1. The interrupt handler only reads the data port and queues the byte;
-//! [`Decoder`] (via `pc-keyboard`) turns bytes into keys later, outside the interrupt.
+//! The PS/2 keyboard's keys: the interrupt handler only takes the byte from the driver
+//! (`drivers::ps2_keyboard`) and queues it; [`Decoder`] (via `pc-keyboard`) turns bytes into
+//! keys later, outside the interrupt.
 
 use pc_keyboard::layouts::{
     AnyLayout, Azerty, Colemak, De105Key, Dvorak104Key, FiSe105Key, Jis109Key, No105Key, Uk105Key,
     Us104Key,
 };
 use pc_keyboard::{DecodedKey, EventDecoder, HandleControl, ScancodeSet, ScancodeSet1};
-use x86_64::instructions::port::Port;
 
-const DATA_PORT: u16 = 0x60;
-const STATUS_PORT: u16 = 0x64;
-const STATUS_OUTPUT_FULL: u8 = 1 << 0;
-pub const KEYBOARD_IRQ: u8 = 1;
+pub use crate::drivers::ps2_keyboard::{KEYBOARD_IRQ, discard_pending};
 
 /// The layouts `keyboard=` accepts, as `pc-keyboard` 0.8 provides them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,28 +127,10 @@ impl Default for Decoder {
     }
 }
 
-/// IRQ 1: one byte is waiting in the controller; read it (which also lets the controller raise
-/// the next interrupt) and queue it.
+/// IRQ 1: one byte is waiting in the controller; take it and queue it.
 pub fn on_irq() {
-    // SAFETY: reading the 8042 data port takes the byte this interrupt announced.
-    let byte = unsafe { Port::<u8>::new(DATA_PORT).read() };
+    let byte = crate::drivers::ps2_keyboard::read_scancode();
     super::QUEUE.push(super::InputEvent::Scancode(byte));
-}
-
-/// Throws away bytes that arrived before the handler was installed: while a byte sits unread,
-/// the controller raises no further interrupts.
-pub fn discard_pending() {
-    let mut status = Port::<u8>::new(STATUS_PORT);
-    let mut data = Port::<u8>::new(DATA_PORT);
-    for _ in 0..32 {
-        // SAFETY: reading the status and data ports only consumes stale input.
-        unsafe {
-            if status.read() & STATUS_OUTPUT_FULL == 0 {
-                break;
-            }
-            data.read();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub use queue::{InputEvent, QueueStats};
 use crate::arch::interrupts as cpu_interrupts;
 use crate::arch::{interrupts, pic};
 use crate::console::SERIAL;
-use crate::serial::{COM1, SerialPort};
+use crate::drivers::serial::{COM1, SerialPort};
 use core::time::Duration;
 use keyboard::Decoder;
 use queue::InputQueue;

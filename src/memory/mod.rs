@@ -32,6 +32,7 @@ pub use device::{MapDeviceError, map_device};
 
 use crate::arch::{cpu, interrupts, pat, stacks};
 use crate::boot::BootInfo;
+use crate::drivers::vga_text::{VGA_TEXT_BYTES, VGA_TEXT_PHYS};
 use crate::time::tsc;
 use core::fmt;
 use core::ptr::NonNull;
@@ -52,7 +53,6 @@ pub const MIN_USABLE_MEMORY: u64 = 4 << 20;
 /// The heap's first mapping; it grows from there.
 pub const INITIAL_HEAP_SIZE: u64 = 1 << 20;
 
-const VGA_TEXT_PHYS: u64 = 0xB8000;
 /// The first MiB holds the real-mode IVT, BIOS data, VGA memory and ROMs.
 const LOW_MEMORY_END: u64 = 0x10_0000;
 
@@ -261,7 +261,7 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
     runs.push(Mapping::covering(
         phys_to_virt(VGA_TEXT_PHYS),
         VGA_TEXT_PHYS,
-        80 * 25 * 2,
+        VGA_TEXT_BYTES,
         data,
     ))?;
     runs.push(Mapping::covering(

@@ -1,12 +1,14 @@
 //! VGA text mode (80x25 at physical 0xB8000) as a [`CellSink`] for the text console.
 
-use crate::console::text_grid::{Cell, CellSink, HEIGHT, WIDTH};
+use crate::drivers::display::{Cell, CellSink, HEIGHT, WIDTH};
 use crate::memory::layout::phys_to_virt;
 use core::ptr::NonNull;
 use volatile::VolatilePtr;
 use x86_64::instructions::port::Port;
 
-const VGA_TEXT_PHYS: u64 = 0xB8000;
+/// Where VGA text memory lies physically, and how much of it the 80x25 mode uses.
+pub const VGA_TEXT_PHYS: u64 = 0xB8000;
+pub const VGA_TEXT_BYTES: u64 = (WIDTH * HEIGHT * size_of::<Cell>()) as u64;
 const CRTC_INDEX: u16 = 0x3D4;
 const CRTC_DATA: u16 = 0x3D5;
 const CURSOR_LOCATION_HIGH: u8 = 0x0E;

@@ -11,7 +11,7 @@
 use super::font::{GLYPH_HEIGHT, GLYPH_WIDTH, glyph};
 use super::pixel::Rgb;
 use super::surface::{Geometry, Surface};
-use crate::console::text_grid::{Cell, CellSink, MAX_COLUMNS, MAX_ROWS};
+use crate::drivers::display::{Cell, CellSink, MAX_COLUMNS, MAX_ROWS};
 use core::ptr::NonNull;
 
 /// The colours VGA text mode shows for the 16 attribute values, so both consoles look alike.
