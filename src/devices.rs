@@ -3,8 +3,8 @@
 
 use crate::arch::{interrupts, pic};
 use crate::boot::BootInfo;
-use crate::input::{self, Layout, keyboard};
-use crate::{boot_info, time};
+use crate::input;
+use crate::time;
 
 /// Needs `arch::init` (done by `boot::start`): IRQs arrive through the IDT. Call once.
 pub fn start(boot: &BootInfo) {
@@ -14,14 +14,7 @@ pub fn start(boot: &BootInfo) {
     );
     pic::init();
     time::init(boot.boot_tsc);
-    let layout = keyboard::layout_from_command_line(boot_info::command_line(&boot.multiboot))
-        .unwrap_or_else(|bad| {
-            log::warn!(
-                "keyboard={bad}: unknown layout (choose from {}); using us",
-                keyboard::LAYOUT_CHOICES
-            );
-            Layout::Us
-        });
-    input::init(layout);
+    // A bad `keyboard=` was reported with the boot summary (`KernelArgs` warnings).
+    input::init(boot.args.keyboard);
     interrupts::enable();
 }

@@ -11,7 +11,6 @@ pub mod allocator;
 pub mod arch;
 pub mod bench;
 pub mod boot;
-pub mod boot_info;
 pub mod console;
 pub mod devices;
 pub mod drivers;

@@ -236,7 +236,7 @@ fn identity_map_is_gone() {
     if gdt >= KERNEL_VMA {
         assert!(!tables.p4_entry_flags(0).contains(Flags::PRESENT));
     }
-    let info = boot::info().multiboot.start_address() as u64;
+    let info = boot::mapped_multiboot().start_address() as u64;
     assert!(info >= BOOT_INFO_START, "boot info still read at {info:#x}");
     // Only the kernel image and VGA remain of the 2 GiB higher-half alias.
     assert_eq!(
@@ -267,7 +267,7 @@ fn boot_tables_were_freed() {
 }
 
 fn boot_information_moved() {
-    let info = &boot::info().multiboot;
+    let info = &boot::mapped_multiboot();
     let start = info.start_address() as u64;
     assert!((BOOT_INFO_START..BOOT_INFO_START + (1 << 30)).contains(&start));
     assert!(info.memory_map_tag().is_some());

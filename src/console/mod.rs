@@ -10,8 +10,8 @@ pub mod screen;
 pub mod text_grid;
 
 use crate::arch::interrupts;
-use crate::drivers::framebuffer::Mode;
 use crate::drivers::framebuffer::console::FramebufferConsole;
+use crate::drivers::framebuffer::{BootFramebuffer, Mode};
 use crate::drivers::serial::{COM1, SerialPort};
 use crate::drivers::vga_text::VgaTextBuffer;
 use core::fmt::{self, Write};
@@ -19,7 +19,6 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use core::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
-use multiboot2::BootInformation;
 use screen::{Choice, Screen, ScreenKind};
 use spin::{Mutex, Once};
 use text_grid::{ColorCode, HEIGHT, TextGrid, WIDTH};
@@ -53,8 +52,8 @@ pub fn init() {
 
 /// Attaches the screen the boot information describes and clears it. Returns the choice, for
 /// the boot log.
-pub fn select_screen(info: &BootInformation) -> Choice {
-    let choice = screen::choose(info);
+pub fn select_screen(framebuffer: Option<BootFramebuffer>) -> Choice {
+    let choice = screen::choose(framebuffer);
     match choice {
         Choice::VgaText => use_vga_text(),
         Choice::Framebuffer(mode) => {

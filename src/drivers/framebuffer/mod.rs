@@ -10,6 +10,28 @@ use core::fmt;
 use pixel::{Channel, FormatError, PixelFormat};
 use surface::{Geometry, GeometryError};
 
+/// The framebuffer the boot loader set up, as it describes it (Multiboot2 §3.6.12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootFramebuffer {
+    /// EGA/VGA text mode.
+    Text,
+    /// A palette-indexed framebuffer (the kernel cannot draw on those).
+    Indexed,
+    /// Direct colour: each channel as (bit position, bit count).
+    Rgb {
+        address: u64,
+        width: u32,
+        height: u32,
+        pitch: u32,
+        bits_per_pixel: u8,
+        red: (u8, u8),
+        green: (u8, u8),
+        blue: (u8, u8),
+    },
+    /// A type the boot loader reported that no specification defines.
+    Unknown,
+}
+
 /// A direct-colour framebuffer: its physical address and its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mode {
@@ -58,22 +80,6 @@ impl Mode {
             bits_per_pixel,
             geometry,
         })
-    }
-
-    /// From a Multiboot2 framebuffer tag of the direct-colour (RGB) type; `None` for the
-    /// other types.
-    pub fn from_tag(tag: &multiboot2::FramebufferTag) -> Option<Result<Self, ModeError>> {
-        match tag.buffer_type() {
-            Ok(multiboot2::FramebufferType::RGB { red, green, blue }) => Some(Mode::new(
-                tag.address(),
-                tag.width(),
-                tag.height(),
-                tag.pitch(),
-                tag.bpp(),
-                [red, green, blue].map(|c| Channel::new(c.position, c.size)),
-            )),
-            _ => None,
-        }
     }
 
     /// The physical address of the first pixel.
