@@ -14,6 +14,7 @@ pub mod boot;
 pub mod console;
 pub mod devices;
 pub mod drivers;
+pub mod hook;
 pub mod input;
 pub mod logger;
 pub mod memory;

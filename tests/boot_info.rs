@@ -55,13 +55,15 @@ fn usable_memory_matches_machine() {
 }
 
 fn bad_pointers_are_rejected() {
-    // SAFETY (for each call): `load` rejects these addresses before dereferencing them.
+    // SAFETY: `load` rejects this address before dereferencing it.
     assert_eq!(unsafe { info::load(0) }.err(), Some(BootInfoError::Null));
     assert_eq!(
+        // SAFETY: as above.
         unsafe { info::load(0x1004) }.err(),
         Some(BootInfoError::Misaligned(0x1004))
     );
     assert_eq!(
+        // SAFETY: as above.
         unsafe { info::load(1 << 33) }.err(),
         Some(BootInfoError::OutOfReach(1 << 33))
     );
@@ -70,11 +72,13 @@ fn bad_pointers_are_rejected() {
     // An all-zero structure claims size 0, smaller than its own header.
     static ZEROES: Aligned = Aligned([0; 64]);
     assert_eq!(
+        // SAFETY: ZEROES is 64 aligned bytes; `parse` reads the size field before anything else.
         unsafe { info::parse(ZEROES.0.as_ptr()) }.err(),
         Some(BootInfoError::TooSmall(0))
     );
     // A plausible size but no end tag where the size says the structure ends.
     static NO_END_TAG: Aligned = Aligned(no_end_tag());
+    // SAFETY: 64 aligned bytes, as their size field says; the crate looks for the end tag there.
     let result = unsafe { info::parse(NO_END_TAG.0.as_ptr()) };
     assert!(
         matches!(result, Err(BootInfoError::Malformed(_))),

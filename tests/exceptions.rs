@@ -37,7 +37,7 @@ static SEEN: Mutex<Option<ExceptionReport>> = Mutex::new(None);
 
 fn record_and_resume(report: &ExceptionReport) -> FaultAction {
     *SEEN.lock() = Some(*report);
-    FaultAction::ResumeAt(report.regs.rdx)
+    FaultAction::ResumeAt(report.frame.regs.rdx)
 }
 
 fn record_and_continue(report: &ExceptionReport) -> FaultAction {
@@ -66,7 +66,7 @@ fn breakpoint_resumes() {
     });
     assert_eq!(report.vector, 3);
     // A trap: the saved RIP is already past the int3.
-    assert_eq!(report.rip, after_int3);
+    assert_eq!(report.frame.rip, after_int3);
     assert_eq!(interrupts::breakpoint_count(), before + 1);
 }
 
@@ -82,9 +82,9 @@ fn invalid_opcode_is_decoded() {
     });
     assert_eq!(report.vector, 6);
     assert_eq!(report.name(), "invalid opcode");
-    assert_eq!(report.error_code, 0);
+    assert_eq!(report.frame.error_code, 0);
     // A fault: the saved RIP is the faulting instruction itself.
-    assert_eq!(report.rip, fault_at);
+    assert_eq!(report.frame.rip, fault_at);
     assert_eq!(report.overflowed_stack, None);
 }
 
@@ -112,8 +112,8 @@ fn page_fault_on_read_is_decoded() {
     let (report, fault_at) = expect_fault(record_and_resume, read_unmapped);
     assert_eq!(report.vector, 14);
     assert_eq!(report.cr2, UNMAPPED);
-    assert_eq!(report.rip, fault_at);
-    assert_eq!(report.error_code, 0);
+    assert_eq!(report.frame.rip, fault_at);
+    assert_eq!(report.frame.error_code, 0);
     let error = report.page_fault_error().unwrap();
     assert!(!error.contains(PageFaultError::PRESENT));
     assert!(!error.contains(PageFaultError::WRITE));
@@ -123,7 +123,7 @@ fn page_fault_on_read_is_decoded() {
 fn page_fault_on_write_is_decoded() {
     let (report, fault_at) = expect_fault(record_and_resume, write_unmapped);
     assert_eq!(
-        (report.vector, report.cr2, report.rip),
+        (report.vector, report.cr2, report.frame.rip),
         (14, UNMAPPED, fault_at)
     );
     assert_eq!(report.page_fault_error(), Some(PageFaultError::WRITE));
@@ -140,7 +140,7 @@ fn page_fault_on_instruction_fetch_is_decoded() {
     });
     assert_eq!(report.vector, 14);
     // Fetching from an unmapped page faults with RIP and CR2 both at the target.
-    assert_eq!((report.rip, report.cr2), (UNMAPPED, UNMAPPED));
+    assert_eq!((report.frame.rip, report.cr2), (UNMAPPED, UNMAPPED));
     if kestrel::boot::info().nx_enabled {
         // The instruction-fetch bit is only reported with EFER.NXE (SDM vol. 3A §4.7).
         assert!(
@@ -164,8 +164,8 @@ fn general_protection_fault_names_the_selector() {
         at
     });
     assert_eq!(report.vector, 13);
-    assert_eq!(report.rip, fault_at);
-    assert_eq!(report.error_code, 0xFF8);
+    assert_eq!(report.frame.rip, fault_at);
+    assert_eq!(report.frame.error_code, 0xFF8);
     let selector = report.selector_error().unwrap();
     assert_eq!(selector.index, 511);
     assert_eq!(

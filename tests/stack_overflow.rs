@@ -26,7 +26,7 @@ fn expect_guard_page_fault(report: &ExceptionReport) -> FaultAction {
     assert_eq!(report.cr2, guard);
     // Any touch of a guard page is taken for an overflow of that stack.
     assert_eq!(report.overflowed_stack, Some("kernel_stack"));
-    FaultAction::ResumeAt(report.regs.rdx)
+    FaultAction::ResumeAt(report.frame.regs.rdx)
 }
 
 /// The overflow test below only means something if the guard page really faults.
@@ -46,7 +46,7 @@ fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
     let handler_stack = stacks::double_fault_stack();
     let here = VirtAddr::from_ptr(&raw const *report);
     assert_eq!(report.vector, 8, "expected a double fault, got {report}");
-    assert_eq!(report.error_code, 0, "#DF always pushes 0");
+    assert_eq!(report.frame.error_code, 0, "#DF always pushes 0");
     assert_eq!(report.overflowed_stack, Some("kernel_stack"));
     assert!(
         kernel_stack.guard_contains(VirtAddr::new(report.cr2)),

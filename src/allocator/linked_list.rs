@@ -83,7 +83,7 @@ impl LinkedListHeap {
         self.free_bytes += size;
         let mut prev: *mut FreeBlock = null_mut();
         let mut next = self.head;
-        // SAFETY (whole block): every pointer followed is a node of this list, in the arena.
+        // SAFETY: every pointer followed is a node of this list, in the arena.
         unsafe {
             while !next.is_null() && (next as usize) < addr {
                 prev = next;
@@ -143,7 +143,7 @@ impl RawHeap for LinkedListHeap {
         };
         let mut prev: *mut FreeBlock = null_mut();
         let mut current = self.head;
-        // SAFETY (whole block): every pointer followed is a node of this list, in the arena, and
+        // SAFETY: every pointer followed is a node of this list, in the arena, and
         // the pieces carved off stay inside the block they came from.
         unsafe {
             while !current.is_null() {
@@ -222,7 +222,7 @@ mod tests {
         let mut heap = heap(&arena);
         let layout = Layout::from_size_align(256, 16).unwrap();
         let blocks: Vec<*mut u8> = (0..8).map(|_| heap.alloc(layout)).collect();
-        // SAFETY (both): allocated above with `layout`.
+        // SAFETY: both were allocated above with `layout`.
         unsafe {
             heap.dealloc(blocks[5], layout);
             heap.dealloc(blocks[2], layout);

@@ -224,7 +224,7 @@ fn run_mix(heap: &dyn GlobalAlloc, plan: &MixPlan, clock: &impl Clock) -> (u64, 
     let mut done = 0;
     let cycles = clock.time(&mut || {
         for op in &plan.ops {
-            // SAFETY (whole match): sizes are non-zero, every pointer freed or reallocated is a
+            // SAFETY: sizes are non-zero, every pointer freed or reallocated is a
             // live block of this heap with its recorded layout.
             unsafe {
                 match *op {

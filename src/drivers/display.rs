@@ -3,7 +3,10 @@
 //! knowing the console behind it.
 
 /// The 16 colours of the VGA text-mode palette (the attribute nibble values).
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the whole palette, though the kernel names only some"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Color {

@@ -2,9 +2,33 @@
 //! report through. Register map: the 16550D datasheet (National Semiconductor, 1995).
 
 use core::fmt;
+use core::sync::atomic::{AtomicU8, Ordering};
 use x86_64::instructions::port::Port;
 
 pub const COM1: u16 = 0x3F8;
+
+const UNPROBED: u8 = 0;
+const ABSENT: u8 = 1;
+const PRESENT: u8 = 2;
+/// What the last [`SerialPort::init`] of COM1 found, for [`com1_unlocked`].
+static COM1_STATE: AtomicU8 = AtomicU8::new(UNPROBED);
+
+/// A second handle on COM1 that bypasses the lock around the console's handle, for the paths
+/// that must not wait for it: the receive interrupt, emergency output, nested faults. It writes
+/// only if the probe found the UART, without probing again (that would reset the FIFOs and lose
+/// queued output); a port never probed is probed now. The UART itself serialises the bytes of
+/// both handles.
+pub fn com1_unlocked() -> SerialPort {
+    let mut serial = SerialPort::new(COM1);
+    match COM1_STATE.load(Ordering::Relaxed) {
+        PRESENT => serial.present = true,
+        UNPROBED => {
+            serial.init();
+        }
+        _ => {}
+    }
+    serial
+}
 
 const DATA: u16 = 0; // RBR/THR, or divisor low byte while DLAB is set
 const INTERRUPT_ENABLE: u16 = 1; // or divisor high byte while DLAB is set
@@ -91,13 +115,11 @@ impl SerialPort {
         self.present = echoed == Some(LOOPBACK_PROBE);
         // OUT2 gates the UART's interrupt line on PCs; leaving it on is harmless while IER is 0.
         self.write_reg(MODEM_CONTROL, MCR_DTR_RTS_OUT2);
+        if self.base == COM1 {
+            let state = if self.present { PRESENT } else { ABSENT };
+            COM1_STATE.store(state, Ordering::Relaxed);
+        }
         self.present
-    }
-
-    /// Marks the port usable without probing: for a second handle on a UART that
-    /// [`SerialPort::init`] already found (probing again would flush its FIFOs).
-    pub fn assume_present(&mut self) {
-        self.present = true;
     }
 
     pub fn is_present(&self) -> bool {

@@ -13,7 +13,7 @@ pub use queue::{InputEvent, QueueStats};
 use crate::arch::interrupts as cpu_interrupts;
 use crate::arch::{interrupts, pic};
 use crate::console::SERIAL;
-use crate::drivers::serial::{COM1, SerialPort};
+use crate::drivers::serial::com1_unlocked;
 use core::time::Duration;
 use keyboard::Decoder;
 use queue::InputQueue;
@@ -65,8 +65,7 @@ pub fn init(layout: Layout) {
 /// IRQ 4: the UART has received bytes. A second driver handle reads them, so the handler needs
 /// no lock (the console's writer only uses the transmit side).
 fn on_serial_irq() {
-    let mut serial = SerialPort::new(COM1);
-    serial.assume_present();
+    let mut serial = com1_unlocked();
     for _ in 0..SERIAL_READ_LIMIT {
         match serial.try_receive() {
             Some(byte) => {

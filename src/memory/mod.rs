@@ -113,26 +113,20 @@ pub(crate) fn require_initialised() {
     );
 }
 
-pub fn is_initialised() -> bool {
-    INITIALISED.load(Ordering::Acquire)
-}
-
-fn symbol(sym: &u8) -> u64 {
-    sym as *const u8 as u64
-}
-
 /// The physical range of the whole kernel image, boot sections included.
 pub fn kernel_image() -> PhysRange {
-    // SAFETY (both): only the linker symbols' addresses are taken.
-    let (start, end) = unsafe { (symbol(&__kernel_start), symbol(&__kernel_end)) };
+    let start = &raw const __kernel_start as u64;
+    let end = &raw const __kernel_end as u64;
     PhysRange::new(virt_to_phys(start), virt_to_phys(end))
 }
 
-/// The boot page tables and boot stack: reserved until the remap, free RAM afterwards.
+/// The boot page tables and boot stack: reserved until the remap, free RAM afterwards. The
+/// section is low, so its addresses are physical.
 pub fn boot_bss() -> PhysRange {
-    // SAFETY (both): only the linker symbols' addresses are taken; the section is low, so its
-    // addresses are physical.
-    unsafe { PhysRange::new(symbol(&__boot_bss_start), symbol(&__boot_bss_end)) }
+    PhysRange::new(
+        &raw const __boot_bss_start as u64,
+        &raw const __boot_bss_end as u64,
+    )
 }
 
 /// One ELF section of the kernel image, as the boot loader reports it.

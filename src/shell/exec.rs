@@ -97,7 +97,10 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
 /// Never returns: each frame keeps a buffer alive past the recursive call, so the compiler can
 /// turn this into neither a loop nor a tail call.
 #[inline(never)]
-#[allow(unconditional_recursion)] // the point: it ends in the double-fault handler
+#[allow(
+    unconditional_recursion,
+    reason = "the point: it ends in the double-fault handler"
+)]
 fn recurse(depth: u64) -> u64 {
     let buffer = core::hint::black_box([depth; 64]);
     recurse(depth + 1) + buffer[depth as usize % 64]

@@ -11,7 +11,8 @@
 pub mod tsc;
 
 use crate::arch::{interrupts, pic, pit};
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::hook::Hook;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
 
 pub const TIMER_HZ: u32 = 1000;
@@ -33,8 +34,8 @@ static TIMER_START_TSC: AtomicU64 = AtomicU64::new(0);
 static CALIBRATION_TSC: [AtomicU64; CALIBRATION_TICKS as usize + 1] =
     [const { AtomicU64::new(0) }; CALIBRATION_TICKS as usize + 1];
 static RUNNING: AtomicBool = AtomicBool::new(false);
-/// 0, or an `fn(u64)` cast to `usize`, called from the timer interrupt with the new tick count.
-static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
+/// Called from the timer interrupt with the new tick count.
+static TICK_HOOK: Hook<fn(u64)> = Hook::new();
 
 /// Starts the periodic tick on IRQ 0; the TSC is calibrated [`CALIBRATION_TICKS`] later.
 /// `boot_tsc` is the trampoline's TSC sample (`BootInfo::boot_tsc`), from which uptime counts.
@@ -59,10 +60,7 @@ fn on_tick() {
             calibrate_tsc();
         }
     }
-    let raw = TICK_HOOK.load(Ordering::Relaxed);
-    if raw != 0 {
-        // SAFETY: the only non-zero values ever stored are `fn(u64)` pointers cast to usize.
-        let hook = unsafe { core::mem::transmute::<usize, fn(u64)>(raw) };
+    if let Some(hook) = TICK_HOOK.get() {
         hook(now);
     }
 }
@@ -91,7 +89,7 @@ fn calibrate_tsc() {
 
 /// Calls `hook` from every timer interrupt (tests: printing from interrupt context).
 pub fn set_tick_hook(hook: Option<fn(u64)>) {
-    TICK_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
+    TICK_HOOK.set(hook);
 }
 
 /// Timer interrupts since [`init`].

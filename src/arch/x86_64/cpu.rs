@@ -31,11 +31,6 @@ pub unsafe fn enable_write_protect() {
     unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
 }
 
-/// Whether CR0.WP is set.
-pub fn write_protect_enabled() -> bool {
-    Cr0::read().contains(Cr0Flags::WRITE_PROTECT)
-}
-
 /// The P4 table the CPU walks (CR3) and CR3's cache-control flags.
 pub fn page_table_root() -> (PhysFrame, Cr3Flags) {
     Cr3::read()

@@ -8,7 +8,7 @@ use super::pic::{self, Acknowledge};
 use super::stacks;
 use super::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
 use crate::console;
-use crate::drivers::serial::{COM1, SerialPort};
+use crate::drivers::serial::com1_unlocked;
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
 use core::fmt::Write;
@@ -81,11 +81,11 @@ fn breakpoint(report: &ExceptionReport) {
     // An int3 inside code that holds a console lock must not wait for that lock, nor force it:
     // the interrupted writer resumes afterwards, so its screen state must stay untouched.
     if console::is_idle() {
-        log::info!("breakpoint: resuming at RIP {:#x}", report.rip);
+        log::info!("breakpoint: resuming at RIP {:#x}", report.frame.rip);
     } else {
         console::emergency_write_serial(format_args!(
             "breakpoint: resuming at RIP {:#x}\n",
-            report.rip
+            report.frame.rip
         ));
     }
 }
@@ -132,8 +132,7 @@ fn nested_fault(frame: &InterruptFrame, depth: u32) -> ! {
             }
         ));
     } else {
-        let mut serial = SerialPort::new(COM1);
-        serial.assume_present();
+        let mut serial = com1_unlocked();
         let _ = serial.write_str("\nkestrel: repeated nested faults (system halted)\n");
     }
     stop()

@@ -2,7 +2,7 @@
 //! page-fault and selector error codes, recognising a stack overflow, and the report text.
 //! The hardware side (src/arch/x86_64/dispatch.rs) only gathers the raw values.
 
-use super::interrupt_frame::{GeneralRegisters, InterruptFrame};
+use super::interrupt_frame::InterruptFrame;
 use super::stacks::Stack;
 use super::vectors::{
     DOUBLE_FAULT, EXCEPTION_COUNT, GENERAL_PROTECTION, INVALID_TSS, PAGE_FAULT,
@@ -182,16 +182,12 @@ pub fn overflowed_stack(stacks: &[Stack], vector: u8, cr2: u64, rsp: u64) -> Opt
 /// Everything known about one exception, decoded, for the fatal report and for test hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExceptionReport {
+    /// What the stub and the CPU saved: registers, error code, RIP, CS, RFLAGS, RSP, SS.
+    pub frame: InterruptFrame,
+    /// `frame.vector`, which is below 256.
     pub vector: u8,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
     /// The faulting linear address; meaningful for page faults (and double faults they caused).
     pub cr2: u64,
-    pub regs: GeneralRegisters,
     /// The stack that ran into its guard page, when this fault is a stack overflow.
     pub overflowed_stack: Option<&'static str>,
 }
@@ -200,15 +196,9 @@ impl ExceptionReport {
     pub fn new(frame: &InterruptFrame, cr2: u64, stacks: &[Stack]) -> Self {
         let vector = frame.vector as u8;
         ExceptionReport {
+            frame: *frame,
             vector,
-            error_code: frame.error_code,
-            rip: frame.rip,
-            cs: frame.cs,
-            rflags: frame.rflags,
-            rsp: frame.rsp,
-            ss: frame.ss,
             cr2,
-            regs: frame.regs,
             overflowed_stack: overflowed_stack(stacks, vector, cr2, frame.rsp),
         }
     }
@@ -218,13 +208,13 @@ impl ExceptionReport {
     }
 
     pub fn page_fault_error(&self) -> Option<PageFaultError> {
-        (self.vector == PAGE_FAULT).then(|| PageFaultError::from_bits_retain(self.error_code))
+        (self.vector == PAGE_FAULT).then(|| PageFaultError::from_bits_retain(self.frame.error_code))
     }
 
     pub fn selector_error(&self) -> Option<SelectorError> {
         match self.vector {
             INVALID_TSS | SEGMENT_NOT_PRESENT | STACK_SEGMENT_FAULT | GENERAL_PROTECTION => {
-                SelectorError::decode(self.error_code)
+                SelectorError::decode(self.frame.error_code)
             }
             _ => None,
         }
@@ -249,7 +239,7 @@ impl fmt::Display for ExceptionReport {
             self.vector
         )?;
         if has_error_code(self.vector) {
-            write!(f, "  error code {:#x}", self.error_code)?;
+            write!(f, "  error code {:#x}", self.frame.error_code)?;
             if let Some(pf) = self.page_fault_error() {
                 write!(f, ": {pf}")?;
             } else if let Some(selector) = self.selector_error() {
@@ -263,10 +253,10 @@ impl fmt::Display for ExceptionReport {
         writeln!(
             f,
             "  RIP {:#018x}  RSP {:#018x}  RFLAGS {:#x}",
-            self.rip, self.rsp, self.rflags
+            self.frame.rip, self.frame.rsp, self.frame.rflags
         )?;
-        writeln!(f, "  CS {:#x}  SS {:#x}", self.cs, self.ss)?;
-        let r = &self.regs;
+        writeln!(f, "  CS {:#x}  SS {:#x}", self.frame.cs, self.frame.ss)?;
+        let r = &self.frame.regs;
         let regs = [
             ("RAX", r.rax),
             ("RBX", r.rbx),
@@ -317,6 +307,7 @@ impl fmt::Display for NestedFaultReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::x86_64::interrupt_frame::GeneralRegisters;
     use crate::arch::x86_64::vectors::INVALID_OPCODE;
     extern crate std;
     use std::string::ToString;

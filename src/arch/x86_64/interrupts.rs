@@ -6,7 +6,7 @@ pub use super::dispatch::{breakpoint_count, spurious_irq_count};
 pub use super::exception::ExceptionReport;
 
 use super::pic;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use crate::hook::Hook;
 use x86_64::instructions::interrupts as x86;
 
 /// Whether maskable interrupts are enabled (RFLAGS.IF).
@@ -45,36 +45,33 @@ pub enum FaultAction {
 
 pub type FaultHook = fn(&ExceptionReport) -> FaultAction;
 
-/// 0, or a `FaultHook` cast to `usize`.
-static FAULT_HOOK: AtomicUsize = AtomicUsize::new(0);
+crate::fn_pointer!(FaultHook);
+
+static FAULT_HOOK: Hook<FaultHook> = Hook::new();
 
 /// Lets a test kernel see every exception before the kernel acts on it, to check the decoded
 /// fields of a fault it provoked. The hook runs in the exception handler with interrupts off;
 /// it may panic (failing the test) or end the run with `testing::pass_and_exit`.
 pub fn set_test_fault_hook(hook: Option<FaultHook>) {
-    FAULT_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
+    FAULT_HOOK.set(hook);
 }
 
 pub(super) fn fault_hook() -> Option<FaultHook> {
-    let raw = FAULT_HOOK.load(Ordering::SeqCst);
-    // SAFETY: the only non-zero values ever stored are `FaultHook` pointers cast to usize.
-    (raw != 0).then(|| unsafe { core::mem::transmute::<usize, FaultHook>(raw) })
+    FAULT_HOOK.get()
 }
 
-/// Handlers for IRQ 0–15, each 0 or an `fn()` cast to `usize`.
-static IRQ_HANDLERS: [AtomicUsize; pic::IRQ_COUNT as usize] =
-    [const { AtomicUsize::new(0) }; pic::IRQ_COUNT as usize];
+/// Handlers for IRQ 0–15.
+static IRQ_HANDLERS: [Hook<fn()>; pic::IRQ_COUNT as usize] =
+    [const { Hook::new() }; pic::IRQ_COUNT as usize];
 
 /// Installs the handler for an IRQ line; the dispatcher sends the EOI after it returns. The
 /// handler runs with interrupts off and must be short: read the device, queue, return.
 pub fn set_irq_handler(irq: u8, handler: fn()) {
-    IRQ_HANDLERS[usize::from(irq)].store(handler as usize, Ordering::SeqCst);
+    IRQ_HANDLERS[usize::from(irq)].set(Some(handler));
 }
 
 pub(super) fn irq_handler(irq: u8) -> Option<fn()> {
-    let raw = IRQ_HANDLERS[usize::from(irq)].load(Ordering::SeqCst);
-    // SAFETY: the only non-zero values ever stored are `fn()` pointers cast to usize.
-    (raw != 0).then(|| unsafe { core::mem::transmute::<usize, fn()>(raw) })
+    IRQ_HANDLERS[usize::from(irq)].get()
 }
 
 /// Prints the full report of an exception through the lock-free emergency writer.

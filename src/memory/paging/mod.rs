@@ -296,24 +296,6 @@ impl PageTables {
         Ok(frame)
     }
 
-    /// Changes the flags of a mapped 4 KiB page.
-    pub fn update_flags(&mut self, page: Page<Size4KiB>, flags: Flags) -> Result<(), UnmapError> {
-        let translation = self
-            .translate(page.start_address())
-            .ok_or(UnmapError::NotMapped)?;
-        if translation.size != PageSize::Size4KiB {
-            return Err(UnmapError::ParentIsHugePage);
-        }
-        // SAFETY: the translation just succeeded through 4 KiB tables.
-        let p1 = unsafe { table_mut(Level::P1, page.start_address()) };
-        p1[page.p1_index()].set_addr(
-            translation.frame_start,
-            effective_flags(flags | Flags::PRESENT),
-        );
-        cpu::flush_tlb_page(page.start_address());
-        Ok(())
-    }
-
     /// The P4 entry at `index` of the hierarchy the recursive entry leads to.
     pub fn p4_entry_flags(&self, index: usize) -> Flags {
         // SAFETY: the P4 is always present through the recursive entry.
