@@ -7,7 +7,6 @@
 
 extern crate alloc;
 
-pub mod allocator;
 pub mod arch;
 pub mod bench;
 pub mod boot;

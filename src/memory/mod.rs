@@ -19,6 +19,7 @@
 //! 7. [`init_heap`]: the heap ([`heap`]) maps its first pages.
 
 pub mod anonymous;
+pub mod buddy;
 pub mod device;
 pub mod frame_bitmap;
 pub mod frames;

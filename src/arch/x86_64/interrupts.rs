@@ -23,6 +23,7 @@ pub fn disable() {
 }
 
 /// Runs `f` with interrupts disabled, restoring the previous state afterwards.
+#[inline(always)]
 pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
     x86::without_interrupts(f)
 }

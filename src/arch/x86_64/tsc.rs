@@ -8,6 +8,7 @@ pub fn read() -> u64 {
 
 /// The TSC, read after earlier instructions finished (LFENCE orders RDTSC after them), for
 /// timing a region of code.
+#[inline(always)]
 pub fn read_ordered() -> u64 {
     // SAFETY: LFENCE and RDTSC only wait and read the time-stamp counter.
     unsafe {

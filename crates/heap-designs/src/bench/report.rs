@@ -1,4 +1,4 @@
-//! Benchmark results: the machine-readable lines of WORKLOADS.md and the human table.
+//! Benchmark results: the machine-readable lines of docs/bench.md and the human table.
 
 use alloc::vec::Vec;
 use core::fmt::{self, Write};
@@ -93,15 +93,18 @@ fn warm(
 
 /// The table: one row per workload and phase, one column per heap, each cell the warm figure
 /// and its ratio to buddy's, as time relative to buddy (above 1 means slower than buddy).
+/// `mode` says what the figures count (which clock, under which emulator mode).
 pub fn write_table(
     results: &[HeapResult],
     frames: &[FrameResult],
     peak_live_bytes: u64,
+    mode: &str,
     out: &mut impl Write,
 ) -> fmt::Result {
+    writeln!(out, "\nfigures: {mode}")?;
     writeln!(
         out,
-        "\nheap workloads: warm figure (mean of rounds 2-3), then time relative to buddy"
+        "heap workloads: warm figure (mean of rounds 2-3), then time relative to buddy"
     )?;
     write!(out, "{:<18} {:<6}", "workload", "phase")?;
     for heap in HEAPS {
@@ -144,11 +147,13 @@ pub fn write_table(
         }
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "random_mix peak live: {} KiB (requested sizes; the same on every heap)",
-        peak_live_bytes / 1024
-    )?;
+    if peak_live_bytes > 0 {
+        writeln!(
+            out,
+            "random_mix peak live: {} KiB (requested sizes; the same on every heap)",
+            peak_live_bytes / 1024
+        )?;
+    }
     if !frames.is_empty() {
         writeln!(out, "\nframe allocator (cycles per frame)")?;
         for f in frames {
@@ -223,12 +228,13 @@ mod tests {
             result("bump", Some("free"), 1, Figure::Exhausted(42)),
         ];
         let mut out = String::new();
-        write_table(&results, &[], 4096, &mut out).unwrap();
+        write_table(&results, &[], 4096, "test ticks", &mut out).unwrap();
         let row = out.lines().find(|l| l.starts_with("vec_8_4096")).unwrap();
         assert!(row.contains("200 c/op  1.00x"), "{row}");
         assert!(row.contains("800 c/op  4.00x"), "{row}");
         assert!(row.contains("out of mem @42"), "{row}");
         assert!(out.contains("peak live: 4 KiB"));
+        assert!(out.starts_with("\nfigures: test ticks\n"));
     }
 
     #[test]

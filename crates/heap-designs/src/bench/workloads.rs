@@ -1,4 +1,4 @@
-//! The heap workloads of shared/bench/WORKLOADS.md, generic over the heap and the clock so the
+//! The heap workloads of docs/bench.md, generic over the heap and the clock so the
 //! host tests can run them too.
 //!
 //! The global heap runs them through `Box`/`Vec` exactly as written ([`Global`]); the other
@@ -169,6 +169,27 @@ pub struct MixPlan {
     pub ops: Vec<MixOp>,
     /// The most bytes live at once (requested sizes), the same on every heap.
     pub peak_live_bytes: u64,
+    /// The largest single block ever requested.
+    pub largest_bytes: u32,
+}
+
+impl MixPlan {
+    /// The bytes a plan of `actions` actions and `max_live` slots takes itself, to check there
+    /// is room before drawing it.
+    pub const fn bytes_needed(actions: usize, max_live: usize) -> usize {
+        actions * size_of::<MixOp>() + max_live * size_of::<u32>()
+    }
+}
+
+/// The bytes `vec_8_4096` keeps live at its peak (requested sizes, and the outer vector).
+pub const fn vec_bytes_needed() -> usize {
+    let mut total = VEC_COUNT * size_of::<(usize, usize, usize)>();
+    let mut i = 0;
+    while i < VEC_COUNT {
+        total += vec_capacity(i);
+        i += 1;
+    }
+    total
 }
 
 /// Draws the stream: each action is allocate, free or grow with equal odds; with nothing live
@@ -177,7 +198,7 @@ pub fn mix_plan(actions: usize, max_live: usize, seed: u64) -> MixPlan {
     let mut rng = XorShift64::new(seed);
     let mut sizes: Vec<u32> = Vec::with_capacity(max_live);
     let mut ops = Vec::with_capacity(actions);
-    let (mut live, mut peak) = (0u64, 0u64);
+    let (mut live, mut peak, mut largest) = (0u64, 0u64, 0u32);
     for _ in 0..actions {
         let mut kind = rng.below(3);
         if sizes.is_empty() {
@@ -190,6 +211,7 @@ pub fn mix_plan(actions: usize, max_live: usize, seed: u64) -> MixPlan {
                 let size = 8 + rng.below(2041) as u32;
                 let align = if rng.below(2) == 0 { 8 } else { 16 };
                 sizes.push(size);
+                largest = largest.max(size);
                 live += u64::from(size);
                 MixOp::Alloc { size, align }
             }
@@ -203,6 +225,7 @@ pub fn mix_plan(actions: usize, max_live: usize, seed: u64) -> MixPlan {
                 let old = sizes[slot];
                 let new_size = old + 1 + rng.below(2 * u64::from(old)) as u32;
                 sizes[slot] = new_size;
+                largest = largest.max(new_size);
                 live += u64::from(new_size - old);
                 MixOp::Grow {
                     slot: slot as u32,
@@ -216,6 +239,7 @@ pub fn mix_plan(actions: usize, max_live: usize, seed: u64) -> MixPlan {
     MixPlan {
         ops,
         peak_live_bytes: peak,
+        largest_bytes: largest,
     }
 }
 
@@ -267,11 +291,11 @@ fn run_mix(heap: &dyn GlobalAlloc, plan: &MixPlan, clock: &impl Clock) -> (u64, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::allocator::Locked;
-    use crate::allocator::bump::BumpHeap;
-    use crate::allocator::linked_list::LinkedListHeap;
-    use crate::allocator::test_support::Arena as HostArena;
+    use crate::Locked;
     use crate::bench::rng::SEED;
+    use crate::bump::BumpHeap;
+    use crate::linked_list::LinkedListHeap;
+    use crate::test_support::Arena as HostArena;
     use std::cell::Cell;
 
     /// Counts one "cycle" per timed call, so results are checkable.

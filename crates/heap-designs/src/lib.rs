@@ -1,15 +1,22 @@
-//! Heap allocator designs, each managing one arena handed to it whole.
+//! Teaching heap designs, each managing one arena handed to it whole, and the benchmark
+//! workloads that compare them with Kestrel's kernel heap (docs/bench.md). Nothing here is part
+//! of the shipped kernel's own allocator: the kernel heap is `kestrel::memory::heap` (a buddy
+//! heap with quick lists); the shell's `bench` runs the workloads on it, and the benchmark
+//! kernel (`make bench`) runs them on these designs too.
 //!
 //! - [`bump`]: a pointer that only moves up; memory comes back when every allocation is gone.
 //! - [`linked_list`]: an address-ordered free list, first fit, merging freed neighbours.
 //! - [`fixed_size_block`]: per-size free lists for small blocks, the linked list for the rest.
-//! - [`buddy`]: `buddy_system_allocator` with per-size free lists in front; the kernel heap.
+//! - [`bench`]: the workloads, their random numbers and the report table.
 //!
-//! The first three exist to be compared with the kernel heap (`make bench`) and are exercised
-//! as the global allocator by tests/heap_designs.rs. Each is plain logic over raw memory, so the
-//! host unit tests run it over a `Vec`'s buffer.
+//! Each design is plain logic over raw memory, so the host unit tests run it over a `Vec`'s
+//! buffer; tests/heap_designs.rs in the kernel uses each as the global allocator.
 
-pub mod buddy;
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod bench;
 pub mod bump;
 pub mod fixed_size_block;
 pub mod linked_list;
@@ -78,11 +85,13 @@ pub const fn align_up(addr: usize, align: usize) -> Option<usize> {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod test_support {
-    //! Shared checks every design must pass, over an arena in host memory.
-
+/// Shared checks every design must pass, over an arena in host memory (also used by the
+/// kernel's own buddy heap tests, through the `test-support` feature).
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support {
     use super::RawHeap;
+    use alloc::vec;
+    use alloc::vec::Vec;
     use core::alloc::Layout;
 
     /// A host buffer standing in for mapped arena memory, aligned to its own size (rounded up
