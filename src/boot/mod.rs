@@ -1,6 +1,7 @@
 //! From the trampoline's hand-off to a kernel with consoles, logging, memory and a heap.
 //!
-//! [`start`] is the init order, one step after the other (docs/boot-flow.md lists the same):
+//! [`start`] is the init order, one step after the other, numbered as in docs/boot-flow.md
+//! (steps 1-6 are the firmware, GRUB and the trampoline; 13-14 the binary's main function):
 //! it brings up the serial console and the CPU tables, copies the boot loader's information
 //! into the neutral [`BootInfo`] ([`multiboot`] is the only module that reads the Multiboot2
 //! structure), picks the screen, starts logging and sets up memory.
@@ -38,18 +39,18 @@ pub fn mapped_multiboot() -> multiboot2::BootInformation<'static> {
 
 /// Called by [`entry_point!`](crate::entry_point) with the trampoline's arguments.
 pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static BootInfo {
-    // 1. The serial console: output from here on.
+    // 7. The serial console: output from here on.
     console::init();
-    // 2. GDT, TSS and IDT: from here on every exception gets a report instead of a reset.
+    // 8. GDT, TSS and IDT: from here on every exception gets a report instead of a reset.
     arch::init();
-    // 3. The boot loader's information, validated and copied out once.
+    // 9. The boot loader's information, validated and copied out once.
     let boot = BOOT_INFO.call_once(|| {
         // SAFETY: `info_addr` is what GRUB passed in EBX; the trampoline checked it is non-zero
         // and nothing has reused that memory yet.
         let multiboot = unsafe { multiboot::load(info_addr) }.unwrap_or_else(|err| boot_error(err));
         multiboot::collect(&multiboot, nx_enabled, boot_tsc)
     });
-    // 4. The screen the boot loader left, and logging at the command line's level.
+    // 10. The screen the boot loader left, and logging at the command line's level.
     let screen = console::select_screen(boot.framebuffer);
     logger::init(boot.args.log_level);
     println!(
@@ -62,10 +63,10 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     if !nx_enabled {
         log::warn!("CPU has no NX bit: data pages stay executable");
     }
-    // 5. Frames, the kernel's own page tables, the heap.
+    // 11. Frames, the kernel's own page tables, the heap.
     let relocated = init_memory(boot).unwrap_or_else(|err| halt_with(err));
     MAPPED_INFO.call_once(|| relocated.boot_info.as_u64());
-    // 6. With a heap, a framebuffer console stops reading video memory.
+    // 12. With a heap, a framebuffer console stops reading video memory.
     console::attach_framebuffer_shadow();
     boot
 }
