@@ -24,3 +24,4 @@ pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod trap;

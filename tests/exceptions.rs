@@ -9,9 +9,9 @@
 
 use core::arch::asm;
 use kestrel::arch::exception::PageFaultError;
-use kestrel::arch::interrupts::{self, ExceptionReport, FaultAction};
 use kestrel::boot::BootInfo;
 use kestrel::console::{SCREEN, SERIAL};
+use kestrel::trap::{self, ExceptionReport, FaultAction};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
@@ -47,17 +47,17 @@ fn record_and_continue(report: &ExceptionReport) -> FaultAction {
 
 /// Runs `provoke` with `hook` installed and returns what the hook saw and where `provoke` said
 /// the fault would be.
-fn expect_fault(hook: interrupts::FaultHook, provoke: fn() -> u64) -> (ExceptionReport, u64) {
+fn expect_fault(hook: trap::FaultHook, provoke: fn() -> u64) -> (ExceptionReport, u64) {
     *SEEN.lock() = None;
-    interrupts::set_test_fault_hook(Some(hook));
+    trap::set_test_fault_hook(Some(hook));
     let fault_at = provoke();
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
     let report = SEEN.lock().take().expect("the hook saw no exception");
     (report, fault_at)
 }
 
 fn breakpoint_resumes() {
-    let before = interrupts::breakpoint_count();
+    let before = trap::breakpoint_count();
     let (report, after_int3) = expect_fault(record_and_continue, || {
         let after: u64;
         // SAFETY: int3 traps to the breakpoint handler, which returns right after it.
@@ -67,7 +67,7 @@ fn breakpoint_resumes() {
     assert_eq!(report.vector, 3);
     // A trap: the saved RIP is already past the int3.
     assert_eq!(report.frame.rip, after_int3);
-    assert_eq!(interrupts::breakpoint_count(), before + 1);
+    assert_eq!(trap::breakpoint_count(), before + 1);
 }
 
 fn invalid_opcode_is_decoded() {
@@ -185,7 +185,7 @@ fn stray_software_interrupt_is_caught() {
 }
 
 fn report_and_resume(report: &ExceptionReport) -> FaultAction {
-    interrupts::print_report(report);
+    trap::print_report(report);
     record_and_resume(report)
 }
 
@@ -193,7 +193,7 @@ fn report_and_resume(report: &ExceptionReport) -> FaultAction {
 /// its report out; tests/qemu/exceptions.conf checks the serial side, this checks the screen.
 fn page_fault_with_console_locks_held_still_reports() {
     *SEEN.lock() = None;
-    interrupts::set_test_fault_hook(Some(report_and_resume));
+    trap::set_test_fault_hook(Some(report_and_resume));
     without_interrupts(|| {
         let screen = SCREEN.lock();
         let serial = SERIAL.lock();
@@ -201,7 +201,7 @@ fn page_fault_with_console_locks_held_still_reports() {
         drop(serial);
         drop(screen);
     });
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
     let report = SEEN.lock().take().expect("the hook saw no exception");
     assert_eq!((report.vector, report.cr2), (14, UNMAPPED));
     let screen = SCREEN.lock();

@@ -6,9 +6,9 @@
 #![no_main]
 
 use core::hint::black_box;
-use kestrel::arch::interrupts::{self, ExceptionReport, FaultAction};
 use kestrel::arch::stacks;
 use kestrel::boot::BootInfo;
+use kestrel::trap::{self, ExceptionReport, FaultAction};
 use x86_64::VirtAddr;
 
 kestrel::entry_point!(main);
@@ -31,14 +31,14 @@ fn expect_guard_page_fault(report: &ExceptionReport) -> FaultAction {
 
 /// The overflow test below only means something if the guard page really faults.
 fn guard_page_is_unmapped() {
-    interrupts::set_test_fault_hook(Some(expect_guard_page_fault));
+    trap::set_test_fault_hook(Some(expect_guard_page_fault));
     let guard = stacks::kernel_stack().guard.as_u64();
     // SAFETY: reading the guard page faults; the hook resumes at label 3.
     unsafe {
         core::arch::asm!("lea rdx, [rip + 3f]", "mov rax, [{0}]", "3:",
                          in(reg) guard, out("rdx") _, out("rax") _)
     };
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
 }
 
 fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
@@ -57,13 +57,13 @@ fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
         here >= handler_stack.bottom && here < handler_stack.top,
         "the handler runs at {here:?}, not on the double-fault stack"
     );
-    interrupts::print_report(report);
+    trap::print_report(report);
     // The overflowed stack cannot be returned to: the test ends here.
     kestrel::testing::pass_and_exit()
 }
 
 fn overflow_is_caught_on_the_double_fault_stack() {
-    interrupts::set_test_fault_hook(Some(expect_stack_overflow));
+    trap::set_test_fault_hook(Some(expect_stack_overflow));
     black_box(recurse(0));
     panic!("recursed without end and returned");
 }

@@ -13,6 +13,7 @@ pub mod multiboot;
 pub use info::BootInfo;
 pub use kernel_args::KernelArgs;
 
+use crate::drivers::vga_text::{VGA_TEXT_BYTES, VGA_TEXT_PHYS};
 use crate::memory::memory_map::PhysRange;
 use crate::memory::{self, BootMemory, Relocated};
 use crate::{arch, console, logger, power, println};
@@ -91,6 +92,7 @@ fn init_memory(boot: &BootInfo) -> Result<Relocated, memory::InitError> {
             .map(|sections| sections.as_slice()),
         boot_info: boot.info_range,
         framebuffer,
+        vga_text: PhysRange::from_base_len(VGA_TEXT_PHYS, VGA_TEXT_BYTES),
         nx_enabled: boot.nx_enabled,
     };
     memory::init(&input, |moved| {

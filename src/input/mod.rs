@@ -11,9 +11,10 @@ pub use pc_keyboard::{DecodedKey, KeyCode};
 pub use queue::{InputEvent, QueueStats};
 
 use crate::arch::interrupts as cpu_interrupts;
-use crate::arch::{interrupts, pic};
+use crate::arch::pic;
 use crate::console::SERIAL;
 use crate::drivers::serial::com1_unlocked;
+use crate::trap;
 use core::time::Duration;
 use keyboard::Decoder;
 use queue::InputQueue;
@@ -38,7 +39,7 @@ static SERIAL_DECODER: Mutex<SerialDecoder> = Mutex::new(SerialDecoder::new());
 /// initialised; interrupts are enabled by the caller afterwards.
 pub fn init(layout: Layout) {
     set_layout(layout);
-    interrupts::set_irq_handler(keyboard::KEYBOARD_IRQ, keyboard::on_irq);
+    trap::set_irq_handler(keyboard::KEYBOARD_IRQ, keyboard::on_irq);
     keyboard::discard_pending();
     pic::unmask(keyboard::KEYBOARD_IRQ);
 
@@ -48,7 +49,7 @@ pub fn init(layout: Layout) {
         serial.is_present()
     });
     if serial_present {
-        interrupts::set_irq_handler(SERIAL_IRQ, on_serial_irq);
+        trap::set_irq_handler(SERIAL_IRQ, on_serial_irq);
         pic::unmask(SERIAL_IRQ);
     }
     log::debug!(

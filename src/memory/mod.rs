@@ -34,9 +34,8 @@ pub use crate::arch::pat::CacheType;
 pub use anonymous::{AnonymousRegion, map_anonymous};
 pub use device::{MapDeviceError, map_device};
 
+use crate::arch::tsc;
 use crate::arch::{cpu, interrupts, pat, stacks};
-use crate::drivers::vga_text::{VGA_TEXT_BYTES, VGA_TEXT_PHYS};
-use crate::time::tsc;
 use core::fmt;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -155,6 +154,9 @@ pub struct BootMemory<'a> {
     pub boot_info: PhysRange,
     /// A framebuffer to map write-combining, at a device window.
     pub framebuffer: Option<PhysRange>,
+    /// VGA text memory, which stays mapped at its higher-half alias (the console writes there
+    /// whether or not a VGA card answers).
+    pub vga_text: PhysRange,
     /// Whether the CPU has NX and the trampoline enabled EFER.NXE.
     pub nx_enabled: bool,
 }
@@ -210,6 +212,7 @@ pub fn init_frames(mut usable: RangeSet) -> Result<PhysRange, InitError> {
 /// The runs of pages the kernel's own tables map, and where the framebuffer goes.
 pub struct KernelMappings {
     runs: RunList,
+    vga_text: VirtAddr,
     boot_info: VirtAddr,
     framebuffer: Option<VirtAddr>,
 }
@@ -226,9 +229,9 @@ pub fn kernel_mappings(
     kernel_sections(boot.sections.ok_or(InitError::NoElfSections)?, &mut runs)?;
     let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
     runs.push(Mapping::covering(
-        phys_to_virt(VGA_TEXT_PHYS),
-        VGA_TEXT_PHYS,
-        VGA_TEXT_BYTES,
+        phys_to_virt(boot.vga_text.start),
+        boot.vga_text.start,
+        boot.vga_text.len(),
         data,
     ))?;
     runs.push(Mapping::covering(
@@ -273,6 +276,7 @@ pub fn kernel_mappings(
     };
     Ok(KernelMappings {
         runs,
+        vga_text: VirtAddr::new(phys_to_virt(boot.vga_text.start)),
         boot_info: VirtAddr::new(info_virt),
         framebuffer,
     })
@@ -335,10 +339,7 @@ pub fn switch_tables(
     let must_map = [
         ("running code", here),
         ("current stack", stack_pointer),
-        (
-            "VGA text buffer",
-            VirtAddr::new(phys_to_virt(VGA_TEXT_PHYS)),
-        ),
+        ("VGA text buffer", plan.vga_text),
         ("boot information", plan.boot_info),
         ("frame bitmap", VirtAddr::new(FRAME_BITMAP_START)),
     ];

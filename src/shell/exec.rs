@@ -1,10 +1,11 @@
 //! What each shell command does.
 
 use super::command::{COMMANDS, Command};
-use crate::arch::{cpu, interrupts};
+use crate::arch::cpu;
 use crate::input::{self, Layout};
 use crate::task::executor::Spawner;
 use crate::task::runtime;
+use crate::trap;
 use crate::{console, memory, power, println, time};
 
 /// Canonical, in the lower half, and never mapped: the `pagefault` command reads it.
@@ -65,11 +66,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             None => println!("unknown layout '{name}'"),
         },
         Command::Breakpoint => {
-            let before = interrupts::breakpoint_count();
+            let before = trap::breakpoint_count();
             cpu::breakpoint();
             println!(
                 "back from the breakpoint ({} so far)",
-                interrupts::breakpoint_count() - before
+                trap::breakpoint_count() - before
             );
         }
         Command::PageFault => {

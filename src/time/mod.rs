@@ -12,6 +12,7 @@ pub mod tsc;
 
 use crate::arch::{interrupts, pic, pit};
 use crate::hook::Hook;
+use crate::trap;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
 
@@ -42,7 +43,7 @@ static TICK_HOOK: Hook<fn(u64)> = Hook::new();
 /// Needs the PICs initialised.
 pub fn init(boot_tsc: u64) {
     BOOT_TSC.store(boot_tsc, Ordering::SeqCst);
-    interrupts::set_irq_handler(TIMER_IRQ, on_tick);
+    trap::set_irq_handler(TIMER_IRQ, on_tick);
     let start = tsc::read();
     TIMER_START_TSC.store(start, Ordering::SeqCst);
     CALIBRATION_TSC[0].store(start, Ordering::SeqCst);

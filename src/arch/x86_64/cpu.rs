@@ -56,6 +56,14 @@ pub fn flush_tlb_all() {
     tlb::flush_all();
 }
 
+/// System control port B, which says why an NMI came: bit 7 memory parity error, bit 6 I/O
+/// channel check.
+pub fn nmi_status() -> u8 {
+    const SYSTEM_CONTROL_B: u16 = 0x61;
+    // SAFETY: reading port B only reports status.
+    unsafe { x86_64::instructions::port::Port::<u8>::new(SYSTEM_CONTROL_B).read() }
+}
+
 /// The base and limit of the GDT the CPU uses (SGDT).
 pub fn gdt_register() -> (u64, u16) {
     let gdt = instructions::tables::sgdt();

@@ -1,12 +1,12 @@
 //! Everything that names an x86_64 register, instruction, MSR or legacy chip. The rest of the
-//! kernel calls the small functions here (see [`cpu`]) instead of touching the machine.
+//! kernel calls the small functions here (see [`cpu`]) instead of touching the machine. Nothing
+//! here depends on the portable kernel: `crate::trap` decides what an interrupt means.
 //!
 //! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
 //! kernel gets a report.
 
 pub mod cpu;
 pub mod cpuid;
-mod dispatch;
 pub mod exception;
 pub mod gdt;
 pub mod idt;

@@ -1,19 +1,18 @@
 //! `interrupt_dispatch`, which every stub in asm/interrupts.asm calls: exceptions get reported
 //! (or handed to a test hook), IRQs go to their drivers and get their EOI.
 
-use super::exception::{ExceptionReport, NestedFaultReport};
-use super::interrupt_frame::InterruptFrame;
-use super::interrupts::{FaultAction, fault_hook, irq_handler, print_report};
-use super::pic::{self, Acknowledge};
-use super::stacks;
-use super::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
+use super::{FaultAction, fault_hook, irq_handler, print_report};
+use crate::arch::exception::{ExceptionReport, NestedFaultReport};
+use crate::arch::interrupt_frame::InterruptFrame;
+use crate::arch::pic::{self, Acknowledge};
+use crate::arch::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
+use crate::arch::{cpu, stacks};
 use crate::console;
 use crate::drivers::serial::com1_unlocked;
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use x86_64::instructions::port::Port;
 
 /// How many exceptions are being handled right now on this (the only) CPU. More than one means
 /// handling a fault faulted, and the report must get simpler until something gets out.
@@ -66,7 +65,7 @@ fn exception(frame: &mut InterruptFrame) {
     if depth > 0 {
         nested_fault(frame, depth);
     }
-    let report = ExceptionReport::new(frame, super::cpu::page_fault_address(), &stacks::all());
+    let report = ExceptionReport::new(frame, cpu::page_fault_address(), &stacks::all());
     let action = fault_hook().map_or(FaultAction::Default, |hook| hook(&report));
     match action {
         FaultAction::ResumeAt(rip) => frame.rip = rip,
@@ -95,10 +94,7 @@ fn breakpoint(report: &ExceptionReport) {
 /// interrupts off and a console lock held: then the line goes to serial alone, without locks,
 /// leaving the screen to the writer that resumes after the NMI.
 fn nmi(frame: &InterruptFrame) {
-    /// System control port B: bit 7 memory parity error, bit 6 I/O channel check.
-    const SYSTEM_CONTROL_B: u16 = 0x61;
-    // SAFETY: reading port B only reports status.
-    let status = unsafe { Port::<u8>::new(SYSTEM_CONTROL_B).read() };
+    let status = cpu::nmi_status();
     let line = format_args!(
         "kestrel: NMI at RIP {:#x} (system control port B {status:#04x}), continuing\n",
         frame.rip
