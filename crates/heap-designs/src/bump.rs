@@ -69,8 +69,6 @@ impl RawHeap for BumpHeap {
     }
 }
 
-pub type BumpAllocator = super::Locked<BumpHeap>;
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;

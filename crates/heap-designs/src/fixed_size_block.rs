@@ -106,8 +106,6 @@ impl RawHeap for FixedSizeBlockHeap {
     }
 }
 
-pub type FixedSizeBlockAllocator = super::Locked<FixedSizeBlockHeap>;
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;

@@ -186,8 +186,6 @@ impl RawHeap for LinkedListHeap {
     }
 }
 
-pub type LinkedListAllocator = super::Locked<LinkedListHeap>;
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
