@@ -1,13 +1,12 @@
 //! Starts the interrupt-driven devices: the PICs, the timer, keyboard and serial input; then
 //! enables interrupts. The main kernel calls it, and the test kernels that need any of them.
 
+use crate::arch::{interrupts, pic};
 use crate::boot::BootInfo;
-use crate::input::{self, Layout, keyboard};
-use crate::interrupts::pic;
-use crate::{boot_info, time};
-use x86_64::instructions::interrupts;
+use crate::input;
+use crate::time;
 
-/// Needs `cpu::init` (done by `boot::start`): IRQs arrive through the IDT. Call once.
+/// Needs `arch::init` (done by `boot::start`): IRQs arrive through the IDT. Call once.
 pub fn start(boot: &BootInfo) {
     assert!(
         !interrupts::are_enabled(),
@@ -15,14 +14,7 @@ pub fn start(boot: &BootInfo) {
     );
     pic::init();
     time::init(boot.boot_tsc);
-    let layout = keyboard::layout_from_command_line(boot_info::command_line(&boot.multiboot))
-        .unwrap_or_else(|bad| {
-            log::warn!(
-                "keyboard={bad}: unknown layout (choose from {}); using us",
-                keyboard::LAYOUT_CHOICES
-            );
-            Layout::Us
-        });
-    input::init(layout);
+    // A bad `keyboard=` was reported with the boot summary (`KernelArgs` warnings).
+    input::init(boot.args.keyboard);
     interrupts::enable();
 }

@@ -8,26 +8,23 @@
 extern crate alloc;
 
 pub mod acpi;
-pub mod allocator;
+pub mod arch;
 pub mod bench;
 pub mod boot;
-pub mod boot_info;
 pub mod console;
-pub mod cpu;
 pub mod devices;
-pub mod framebuffer;
+pub mod drivers;
+pub mod hook;
 pub mod input;
-pub mod interrupts;
 pub mod logger;
 pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
 pub mod process;
-pub mod serial;
 pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod trap;
 pub mod vfs;
-pub mod vga;

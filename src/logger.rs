@@ -1,5 +1,5 @@
 //! A `log` backend on the kernel console: `[uptime] LEVEL message`, with the level coloured on
-//! screen. The threshold comes from `loglevel=` on the kernel command line (default info).
+//! screen. The threshold comes from `loglevel=` on the kernel command line (`boot::KernelArgs`).
 
 use crate::console::text_grid::{Color, ColorCode};
 use core::fmt;
@@ -51,15 +51,6 @@ impl fmt::Display for UptimeStamp {
     }
 }
 
-/// Parses a `loglevel=` value; unknown words fall back to the default.
-pub fn parse_level(command_line: &str) -> LevelFilter {
-    command_line
-        .split_ascii_whitespace()
-        .find_map(|word| word.strip_prefix("loglevel="))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(LevelFilter::Info)
-}
-
 pub fn init(level: LevelFilter) {
     // set_logger fails only if a logger is already installed, which is then the one to keep.
     let _ = log::set_logger(&LOGGER);
@@ -83,16 +74,5 @@ mod tests {
             UptimeStamp(Duration::from_secs(86_400)).to_string(),
             "[86400.000000]"
         );
-    }
-
-    #[test]
-    fn level_from_command_line() {
-        assert_eq!(parse_level(""), LevelFilter::Info);
-        assert_eq!(
-            parse_level("keyboard=uk loglevel=debug"),
-            LevelFilter::Debug
-        );
-        assert_eq!(parse_level("loglevel=WARN"), LevelFilter::Warn);
-        assert_eq!(parse_level("loglevel=loud"), LevelFilter::Info);
     }
 }

@@ -5,6 +5,7 @@
 use crate::console::{emergency_write, emergency_write_serial};
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
+use core::fmt;
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,7 +13,7 @@ static PANICKING: AtomicBool = AtomicBool::new(false);
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
-    x86_64::instructions::interrupts::disable();
+    crate::arch::interrupts::disable();
     if PANICKING.swap(true, Ordering::SeqCst) {
         // Formatting or drawing the first report panicked again: say so without formatting
         // anything, and on serial only, in case drawing on the screen is what panics.
@@ -44,6 +45,42 @@ fn report(info: &PanicInfo) {
         "\nKERNEL PANIC at {file}:{line}:\n    {}\n",
         info.message()
     ));
+    // `handle_alloc_error` only knows the size; the heap knows why.
+    if is_allocation_failure(info)
+        && let Some(failure) = crate::memory::heap::last_failure()
+    {
+        emergency_write(format_args!("    ({failure})\n"));
+    }
+}
+
+/// Whether the panic is `handle_alloc_error`'s ("memory allocation of N bytes failed").
+fn is_allocation_failure(info: &PanicInfo) -> bool {
+    struct StartsWith<'a> {
+        prefix: &'a [u8],
+        matched: usize,
+        differs: bool,
+    }
+    impl fmt::Write for StartsWith<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for &byte in s.as_bytes() {
+                match self.prefix.get(self.matched) {
+                    Some(&expected) if expected == byte && !self.differs => self.matched += 1,
+                    Some(_) => self.differs = true,
+                    None => return Err(fmt::Error),
+                }
+            }
+            Ok(())
+        }
+    }
+    let prefix = b"memory allocation of ";
+    let mut check = StartsWith {
+        prefix,
+        matched: 0,
+        differs: false,
+    };
+    // Writing stops with an error once the prefix has been seen whole.
+    let _ = fmt::write(&mut check, format_args!("{}", info.message()));
+    !check.differs && check.matched == prefix.len()
 }
 
 fn finish(code: ExitCode) -> ! {

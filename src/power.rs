@@ -1,42 +1,14 @@
-//! Halting, and leaving the machine: QEMU's isa-debug-exit device and Bochs' shutdown port,
-//! and resetting it through the keyboard controller. (ACPI power-off needs an AML interpreter
-//! and is not implemented: on real hardware `shutdown` halts and the user switches off.)
+//! Halting and leaving the machine. (ACPI power-off needs an AML interpreter and is not
+//! implemented: on real hardware `shutdown` halts and the user switches off.) The port I/O is
+//! in `arch::power`; this flushes the consoles first, so nothing written is cut off.
 
-use x86_64::VirtAddr;
-use x86_64::instructions::tables::lidt;
-use x86_64::instructions::{hlt, interrupts, port::Port};
-use x86_64::structures::DescriptorTablePointer;
+pub use crate::arch::power::{ExitCode, halt_forever};
 
-/// QEMU exits with status `(code << 1) | 1` when this is written to isa-debug-exit (configured
-/// by tests/runner.sh as `iobase=0xf4,iosize=0x04`): Success gives 33, Failed gives 35.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum ExitCode {
-    Success = 0x10,
-    Failed = 0x11,
-}
-
-const QEMU_DEBUG_EXIT_PORT: u16 = 0xF4;
-/// Bochs powers off when it sees the bytes "Shutdown" on this port; QEMU ignores them.
-const BOCHS_SHUTDOWN_PORT: u16 = 0x8900;
-const KBC_STATUS_COMMAND: u16 = 0x64;
-const KBC_INPUT_BUFFER_FULL: u8 = 1 << 1;
-/// "Pulse output line 0", wired to the CPU's reset line on PCs.
-const KBC_PULSE_RESET: u8 = 0xFE;
-
-/// Ends an emulator run with `code`. On real hardware both ports are unused, so this falls
-/// through to halting forever.
+/// Ends an emulator run with `code` (QEMU's isa-debug-exit, Bochs' shutdown port); on real
+/// hardware halts forever.
 pub fn exit_emulator(code: ExitCode) -> ! {
     crate::console::flush();
-    // SAFETY: writing to these ports has no effect other than asking an emulator to stop.
-    unsafe {
-        Port::<u32>::new(QEMU_DEBUG_EXIT_PORT).write(code as u32);
-        let mut bochs = Port::<u8>::new(BOCHS_SHUTDOWN_PORT);
-        for byte in *b"Shutdown" {
-            bochs.write(byte);
-        }
-    }
-    halt_forever()
+    crate::arch::power::exit_emulator(code)
 }
 
 /// Powers off where an emulator lets us (QEMU with isa-debug-exit, Bochs); elsewhere halts.
@@ -44,44 +16,8 @@ pub fn shutdown() -> ! {
     exit_emulator(ExitCode::Success)
 }
 
-/// Resets the machine: first the keyboard controller's reset line, which every PC and emulator
-/// honours; should that do nothing, a triple fault (an empty IDT, then an exception) resets
-/// any x86 CPU.
+/// Resets the machine: the keyboard controller's reset line, else a triple fault.
 pub fn reboot() -> ! {
     crate::console::flush();
-    interrupts::disable();
-    let mut controller = Port::<u8>::new(KBC_STATUS_COMMAND);
-    // SAFETY: polling the 8042's status and sending it the reset pulse command touch nothing
-    // but the controller; the machine resets, which is the point.
-    unsafe {
-        for _ in 0..100_000 {
-            if controller.read() & KBC_INPUT_BUFFER_FULL == 0 {
-                break;
-            }
-        }
-        controller.write(KBC_PULSE_RESET);
-    }
-    // Give the controller time to act before the fallback.
-    for _ in 0..10_000_000 {
-        core::hint::spin_loop();
-    }
-    let empty = DescriptorTablePointer {
-        limit: 0,
-        base: VirtAddr::zero(),
-    };
-    // SAFETY: deliberately unsound: with an empty IDT the breakpoint below cannot be delivered,
-    // nor can the resulting double fault, so the CPU shuts down and the chipset resets it.
-    unsafe {
-        lidt(&empty);
-        core::arch::asm!("int3");
-    }
-    halt_forever()
-}
-
-/// Stops this CPU for good: interrupts off, then `hlt` (in a loop, as NMIs still wake it).
-pub fn halt_forever() -> ! {
-    loop {
-        interrupts::disable();
-        hlt();
-    }
+    crate::arch::power::reset()
 }

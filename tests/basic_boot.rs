@@ -4,6 +4,7 @@
 #![no_std]
 #![no_main]
 
+use kestrel::boot::info::Firmware;
 use kestrel::boot::{self, BootInfo};
 use kestrel::console::screen::{Screen, ScreenKind};
 use kestrel::console::{self, SCREEN};
@@ -26,8 +27,7 @@ fn main(_boot: &'static BootInfo) -> ! {
 /// a framebuffer; under BIOS grub.cfg keeps text mode. tests/runner.sh also checks the boot
 /// log against the firmware it booted.
 fn screen_matches_firmware() {
-    let info = &boot::info().multiboot;
-    let uefi = info.efi_sdt64_tag().is_some() || info.efi_sdt32_tag().is_some();
+    let uefi = boot::info().firmware == Firmware::Uefi;
     let expected = if uefi {
         ScreenKind::Framebuffer
     } else {

@@ -3,8 +3,8 @@
 #![no_std]
 #![no_main]
 
+use kestrel::boot::multiboot::{self as info, BootInfoError};
 use kestrel::boot::{self, BootInfo};
-use kestrel::boot_info::{self as info, BootInfoError};
 use multiboot2::{FramebufferType, MemoryAreaType};
 
 kestrel::entry_point!(main);
@@ -20,15 +20,16 @@ fn main(_boot: &'static BootInfo) -> ! {
 }
 
 fn bootloader_is_grub() {
-    let name = info::bootloader_name(&boot::info().multiboot);
-    assert!(name.starts_with("GRUB"), "boot loader is {name:?}");
+    let name = &boot::info().bootloader_name;
+    assert!(
+        name.as_bytes().starts_with(b"GRUB"),
+        "boot loader is {name}"
+    );
 }
 
 fn memory_map_is_sane() {
-    let map = boot::info()
-        .multiboot
-        .memory_map_tag()
-        .expect("no memory map tag");
+    let multiboot = boot::mapped_multiboot();
+    let map = multiboot.memory_map_tag().expect("no memory map tag");
     let areas = map.memory_areas();
     assert!(!areas.is_empty());
     let mut available_above_1mib = false;
@@ -46,7 +47,7 @@ fn memory_map_is_sane() {
 
 /// tests/qemu/boot_info.args boots this kernel with 128 MiB: almost all of it must be usable.
 fn usable_memory_matches_machine() {
-    let usable_kib = info::usable_memory(&boot::info().multiboot) / 1024;
+    let usable_kib = boot::info().usable_memory() / 1024;
     assert!(
         (120 * 1024..128 * 1024).contains(&usable_kib),
         "usable memory {usable_kib} KiB for a 128 MiB machine"
@@ -54,13 +55,15 @@ fn usable_memory_matches_machine() {
 }
 
 fn bad_pointers_are_rejected() {
-    // SAFETY (for each call): `load` rejects these addresses before dereferencing them.
+    // SAFETY: `load` rejects this address before dereferencing it.
     assert_eq!(unsafe { info::load(0) }.err(), Some(BootInfoError::Null));
     assert_eq!(
+        // SAFETY: as above.
         unsafe { info::load(0x1004) }.err(),
         Some(BootInfoError::Misaligned(0x1004))
     );
     assert_eq!(
+        // SAFETY: as above.
         unsafe { info::load(1 << 33) }.err(),
         Some(BootInfoError::OutOfReach(1 << 33))
     );
@@ -69,11 +72,13 @@ fn bad_pointers_are_rejected() {
     // An all-zero structure claims size 0, smaller than its own header.
     static ZEROES: Aligned = Aligned([0; 64]);
     assert_eq!(
+        // SAFETY: ZEROES is 64 aligned bytes; `parse` reads the size field before anything else.
         unsafe { info::parse(ZEROES.0.as_ptr()) }.err(),
         Some(BootInfoError::TooSmall(0))
     );
     // A plausible size but no end tag where the size says the structure ends.
     static NO_END_TAG: Aligned = Aligned(no_end_tag());
+    // SAFETY: 64 aligned bytes, as their size field says; the crate looks for the end tag there.
     let result = unsafe { info::parse(NO_END_TAG.0.as_ptr()) };
     assert!(
         matches!(result, Err(BootInfoError::Malformed(_))),
@@ -98,7 +103,7 @@ const fn no_end_tag() -> [u8; 64] {
 /// GRUB-EFI exits boot services and passes the EFI system table and memory map, with an RGB
 /// framebuffer (UEFI has no text mode); GRUB for BIOS keeps VGA text, as grub.cfg asks.
 fn firmware_hand_over_is_complete() {
-    let info = &boot::info().multiboot;
+    let info = &boot::mapped_multiboot();
     let framebuffer = info
         .framebuffer_tag()
         .expect("GRUB passed no framebuffer tag")

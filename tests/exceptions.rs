@@ -8,10 +8,10 @@
 #![no_main]
 
 use core::arch::asm;
+use kestrel::arch::exception::PageFaultError;
 use kestrel::boot::BootInfo;
 use kestrel::console::{SCREEN, SERIAL};
-use kestrel::interrupts::exception::PageFaultError;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
+use kestrel::trap::{self, ExceptionReport, FaultAction};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
@@ -37,7 +37,7 @@ static SEEN: Mutex<Option<ExceptionReport>> = Mutex::new(None);
 
 fn record_and_resume(report: &ExceptionReport) -> FaultAction {
     *SEEN.lock() = Some(*report);
-    FaultAction::ResumeAt(report.regs.rdx)
+    FaultAction::ResumeAt(report.frame.regs.rdx)
 }
 
 fn record_and_continue(report: &ExceptionReport) -> FaultAction {
@@ -47,17 +47,17 @@ fn record_and_continue(report: &ExceptionReport) -> FaultAction {
 
 /// Runs `provoke` with `hook` installed and returns what the hook saw and where `provoke` said
 /// the fault would be.
-fn expect_fault(hook: interrupts::FaultHook, provoke: fn() -> u64) -> (ExceptionReport, u64) {
+fn expect_fault(hook: trap::FaultHook, provoke: fn() -> u64) -> (ExceptionReport, u64) {
     *SEEN.lock() = None;
-    interrupts::set_test_fault_hook(Some(hook));
+    trap::set_test_fault_hook(Some(hook));
     let fault_at = provoke();
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
     let report = SEEN.lock().take().expect("the hook saw no exception");
     (report, fault_at)
 }
 
 fn breakpoint_resumes() {
-    let before = interrupts::breakpoint_count();
+    let before = trap::breakpoint_count();
     let (report, after_int3) = expect_fault(record_and_continue, || {
         let after: u64;
         // SAFETY: int3 traps to the breakpoint handler, which returns right after it.
@@ -66,8 +66,8 @@ fn breakpoint_resumes() {
     });
     assert_eq!(report.vector, 3);
     // A trap: the saved RIP is already past the int3.
-    assert_eq!(report.rip, after_int3);
-    assert_eq!(interrupts::breakpoint_count(), before + 1);
+    assert_eq!(report.frame.rip, after_int3);
+    assert_eq!(trap::breakpoint_count(), before + 1);
 }
 
 fn invalid_opcode_is_decoded() {
@@ -82,9 +82,9 @@ fn invalid_opcode_is_decoded() {
     });
     assert_eq!(report.vector, 6);
     assert_eq!(report.name(), "invalid opcode");
-    assert_eq!(report.error_code, 0);
+    assert_eq!(report.frame.error_code, 0);
     // A fault: the saved RIP is the faulting instruction itself.
-    assert_eq!(report.rip, fault_at);
+    assert_eq!(report.frame.rip, fault_at);
     assert_eq!(report.overflowed_stack, None);
 }
 
@@ -112,8 +112,8 @@ fn page_fault_on_read_is_decoded() {
     let (report, fault_at) = expect_fault(record_and_resume, read_unmapped);
     assert_eq!(report.vector, 14);
     assert_eq!(report.cr2, UNMAPPED);
-    assert_eq!(report.rip, fault_at);
-    assert_eq!(report.error_code, 0);
+    assert_eq!(report.frame.rip, fault_at);
+    assert_eq!(report.frame.error_code, 0);
     let error = report.page_fault_error().unwrap();
     assert!(!error.contains(PageFaultError::PRESENT));
     assert!(!error.contains(PageFaultError::WRITE));
@@ -123,7 +123,7 @@ fn page_fault_on_read_is_decoded() {
 fn page_fault_on_write_is_decoded() {
     let (report, fault_at) = expect_fault(record_and_resume, write_unmapped);
     assert_eq!(
-        (report.vector, report.cr2, report.rip),
+        (report.vector, report.cr2, report.frame.rip),
         (14, UNMAPPED, fault_at)
     );
     assert_eq!(report.page_fault_error(), Some(PageFaultError::WRITE));
@@ -140,7 +140,7 @@ fn page_fault_on_instruction_fetch_is_decoded() {
     });
     assert_eq!(report.vector, 14);
     // Fetching from an unmapped page faults with RIP and CR2 both at the target.
-    assert_eq!((report.rip, report.cr2), (UNMAPPED, UNMAPPED));
+    assert_eq!((report.frame.rip, report.cr2), (UNMAPPED, UNMAPPED));
     if kestrel::boot::info().nx_enabled {
         // The instruction-fetch bit is only reported with EFER.NXE (SDM vol. 3A §4.7).
         assert!(
@@ -164,13 +164,13 @@ fn general_protection_fault_names_the_selector() {
         at
     });
     assert_eq!(report.vector, 13);
-    assert_eq!(report.rip, fault_at);
-    assert_eq!(report.error_code, 0xFF8);
+    assert_eq!(report.frame.rip, fault_at);
+    assert_eq!(report.frame.error_code, 0xFF8);
     let selector = report.selector_error().unwrap();
     assert_eq!(selector.index, 511);
     assert_eq!(
         selector.table,
-        kestrel::interrupts::exception::DescriptorTable::Gdt
+        kestrel::arch::exception::DescriptorTable::Gdt
     );
 }
 
@@ -185,7 +185,7 @@ fn stray_software_interrupt_is_caught() {
 }
 
 fn report_and_resume(report: &ExceptionReport) -> FaultAction {
-    interrupts::print_report(report);
+    trap::print_report(report);
     record_and_resume(report)
 }
 
@@ -193,7 +193,7 @@ fn report_and_resume(report: &ExceptionReport) -> FaultAction {
 /// its report out; tests/qemu/exceptions.conf checks the serial side, this checks the screen.
 fn page_fault_with_console_locks_held_still_reports() {
     *SEEN.lock() = None;
-    interrupts::set_test_fault_hook(Some(report_and_resume));
+    trap::set_test_fault_hook(Some(report_and_resume));
     without_interrupts(|| {
         let screen = SCREEN.lock();
         let serial = SERIAL.lock();
@@ -201,7 +201,7 @@ fn page_fault_with_console_locks_held_still_reports() {
         drop(serial);
         drop(screen);
     });
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
     let report = SEEN.lock().take().expect("the hook saw no exception");
     assert_eq!((report.vector, report.cr2), (14, UNMAPPED));
     let screen = SCREEN.lock();

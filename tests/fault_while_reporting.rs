@@ -7,7 +7,7 @@
 #![no_main]
 
 use kestrel::boot::BootInfo;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
+use kestrel::trap::{self, ExceptionReport, FaultAction};
 
 kestrel::entry_point!(main);
 
@@ -19,14 +19,14 @@ fn main(_boot: &'static BootInfo) -> ! {
 const UNMAPPED: *const u64 = 0x0000_4000_0000_0000 as *const u64;
 
 fn faulting_hook(report: &ExceptionReport) -> FaultAction {
-    interrupts::print_report(report);
+    trap::print_report(report);
     // SAFETY: not sound, on purpose: this read faults inside the exception handler.
     let value = unsafe { UNMAPPED.read_volatile() };
     panic!("read {value:#x} from an unmapped page");
 }
 
 fn fault_in_fault_handler_is_reported_briefly() {
-    interrupts::set_test_fault_hook(Some(faulting_hook));
+    trap::set_test_fault_hook(Some(faulting_hook));
     // SAFETY: ud2 faults into the hook above, which never returns.
     unsafe { core::arch::asm!("ud2") };
     panic!("resumed after ud2");

@@ -81,8 +81,8 @@ fn never_hands_out_reserved_frames() {
         PhysRange::new(image.start, boot_bss.start),
         PhysRange::new(boot_bss.end, image.end),
     ];
-    let info = &boot::info().multiboot;
-    let info_frames = backing(BOOT_INFO_START, info.total_size() as u64);
+    let info = boot::info().info_range;
+    let info_frames = backing(BOOT_INFO_START, info.len());
     let bitmap_frames = backing(FRAME_BITMAP_START, 4096);
     assert!(!info_frames.is_empty() && !bitmap_frames.is_empty());
 

@@ -32,6 +32,8 @@ fn main(_boot: &'static BootInfo) -> ! {
         realloc_keeps_contents,
         heap_grows_on_demand,
         heap_memory_is_mapped_no_execute,
+        a_block_larger_than_half_the_limit_fits,
+        exhaustion_is_an_error_for_fallible_callers,
     );
 }
 
@@ -122,6 +124,45 @@ fn realloc_keeps_contents() {
         text = text.clone() + &text;
     }
     assert_eq!(text.len(), 4096);
+}
+
+/// A buddy block is aligned to its own size: a block larger than half the limit lies above
+/// the mapped part's next aligned boundary, and the heap must map it alone rather than up to
+/// it (which would pass the limit). The request is the largest power of two the heap still
+/// has room for, so more than half the limit.
+fn a_block_larger_than_half_the_limit_fits() {
+    let before = KERNEL_HEAP.stats();
+    let room = before.limit - before.mapped;
+    let block = 1u64 << (63 - room.leading_zeros());
+    assert!(
+        block > before.limit / 2,
+        "the test machine's heap does not make this test meaningful: {before:?}"
+    );
+    let size = (block / 2 + 1) as usize;
+    let mut big: Vec<u8> = Vec::new();
+    assert_eq!(big.try_reserve_exact(size), Ok(()), "{before:?}");
+    big.resize(size, 0xA5);
+    assert!(big[size - 1] == 0xA5 && big[0] == 0xA5);
+    let after = KERNEL_HEAP.stats();
+    assert!(after.mapped <= after.limit, "{after:?}");
+    drop(big);
+}
+
+/// A request the heap cannot meet is an error the caller can report, not a panic, and the
+/// heap keeps working afterwards; the heap remembers why, in words.
+fn exhaustion_is_an_error_for_fallible_callers() {
+    let limit = heap::stats().limit as usize;
+    let mut vec: Vec<u8> = Vec::new();
+    assert!(vec.try_reserve_exact(limit + 1).is_err());
+    let failure = heap::last_failure().expect("the failure was recorded");
+    assert_eq!(failure.size, limit + 1);
+    let text = alloc::format!("{failure}");
+    assert!(
+        text.contains("may map only") && !text.contains("size limit"),
+        "{text}"
+    );
+    let small: Vec<u64> = (0..1000).collect();
+    assert_eq!(small.iter().sum::<u64>(), 499_500);
 }
 
 /// An allocation far larger than the mapped heap maps more frames instead of failing.

@@ -57,10 +57,8 @@ fn ram_above_4_gib_is_usable() {
     }
     for i in 0..512 {
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { words.add(i).read_volatile() },
-            i as u64 * 0x0101_0101
-        );
+        let word = unsafe { words.add(i).read_volatile() };
+        assert_eq!(word, i as u64 * 0x0101_0101);
     }
     assert_eq!(tables.unmap(page), Ok(high));
     drop(tables);

@@ -9,11 +9,12 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use core::sync::atomic::AtomicU64;
+use kestrel::arch::{pat, stacks};
 use kestrel::boot::{self, BootInfo};
 use kestrel::memory::layout::{BOOT_INFO_START, KERNEL_VMA, phys_to_virt, virt_to_phys};
 use kestrel::memory::paging::index::{self, Level};
 use kestrel::memory::paging::{MapError, PAGE_TABLES, PageSize, UnmapError, translate};
-use kestrel::memory::{self, CacheType, frames, pat, stacks};
+use kestrel::memory::{self, CacheType, frames};
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr3};
 use x86_64::registers::model_specific::{Efer, EferFlags, Msr};
 use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};
@@ -235,7 +236,7 @@ fn identity_map_is_gone() {
     if gdt >= KERNEL_VMA {
         assert!(!tables.p4_entry_flags(0).contains(Flags::PRESENT));
     }
-    let info = boot::info().multiboot.start_address() as u64;
+    let info = boot::mapped_multiboot().start_address() as u64;
     assert!(info >= BOOT_INFO_START, "boot info still read at {info:#x}");
     // Only the kernel image and VGA remain of the 2 GiB higher-half alias.
     assert_eq!(
@@ -266,7 +267,7 @@ fn boot_tables_were_freed() {
 }
 
 fn boot_information_moved() {
-    let info = &boot::info().multiboot;
+    let info = &boot::mapped_multiboot();
     let start = info.start_address() as u64;
     assert!((BOOT_INFO_START..BOOT_INFO_START + (1 << 30)).contains(&start));
     assert!(info.memory_map_tag().is_some());

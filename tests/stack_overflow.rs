@@ -6,9 +6,9 @@
 #![no_main]
 
 use core::hint::black_box;
+use kestrel::arch::stacks;
 use kestrel::boot::BootInfo;
-use kestrel::interrupts::{self, ExceptionReport, FaultAction};
-use kestrel::memory::stacks;
+use kestrel::trap::{self, ExceptionReport, FaultAction};
 use x86_64::VirtAddr;
 
 kestrel::entry_point!(main);
@@ -26,19 +26,19 @@ fn expect_guard_page_fault(report: &ExceptionReport) -> FaultAction {
     assert_eq!(report.cr2, guard);
     // Any touch of a guard page is taken for an overflow of that stack.
     assert_eq!(report.overflowed_stack, Some("kernel_stack"));
-    FaultAction::ResumeAt(report.regs.rdx)
+    FaultAction::ResumeAt(report.frame.regs.rdx)
 }
 
 /// The overflow test below only means something if the guard page really faults.
 fn guard_page_is_unmapped() {
-    interrupts::set_test_fault_hook(Some(expect_guard_page_fault));
+    trap::set_test_fault_hook(Some(expect_guard_page_fault));
     let guard = stacks::kernel_stack().guard.as_u64();
     // SAFETY: reading the guard page faults; the hook resumes at label 3.
     unsafe {
         core::arch::asm!("lea rdx, [rip + 3f]", "mov rax, [{0}]", "3:",
                          in(reg) guard, out("rdx") _, out("rax") _)
     };
-    interrupts::set_test_fault_hook(None);
+    trap::set_test_fault_hook(None);
 }
 
 fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
@@ -46,7 +46,7 @@ fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
     let handler_stack = stacks::double_fault_stack();
     let here = VirtAddr::from_ptr(&raw const *report);
     assert_eq!(report.vector, 8, "expected a double fault, got {report}");
-    assert_eq!(report.error_code, 0, "#DF always pushes 0");
+    assert_eq!(report.frame.error_code, 0, "#DF always pushes 0");
     assert_eq!(report.overflowed_stack, Some("kernel_stack"));
     assert!(
         kernel_stack.guard_contains(VirtAddr::new(report.cr2)),
@@ -57,13 +57,13 @@ fn expect_stack_overflow(report: &ExceptionReport) -> FaultAction {
         here >= handler_stack.bottom && here < handler_stack.top,
         "the handler runs at {here:?}, not on the double-fault stack"
     );
-    interrupts::print_report(report);
+    trap::print_report(report);
     // The overflowed stack cannot be returned to: the test ends here.
     kestrel::testing::pass_and_exit()
 }
 
 fn overflow_is_caught_on_the_double_fault_stack() {
-    interrupts::set_test_fault_hook(Some(expect_stack_overflow));
+    trap::set_test_fault_hook(Some(expect_stack_overflow));
     black_box(recurse(0));
     panic!("recursed without end and returned");
 }

@@ -1,45 +1,37 @@
-//! `make bench` and the shell's `bench` command: the workloads of shared/bench/WORKLOADS.md on
-//! the kernel heap and on each allocator design, and the frame allocator workloads.
+//! The shell's `bench` and the core of `make bench`: the workloads of docs/bench.md (from the
+//! `heap-designs` crate) on the kernel heap, and the frame-allocator workloads. The benchmark
+//! kernel (src/bin/bench) runs the same on the teaching heap designs too ([`run_all_with`]).
 //!
-//! Each design gets a fresh arena of [`ARENA_SIZE`] mapped for its runs and unmapped after.
 //! Timing uses the TSC with interrupts disabled around each timed region. Run it in a release
-//! build (`make bench` does); debug figures mean little.
+//! build (`make bench` does); debug figures mean little. Before anything big is allocated the
+//! heap's headroom is checked, so that on a small machine a workload is skipped with a message
+//! instead of exhausting the heap.
 
-pub mod report;
-pub mod rng;
-pub mod workloads;
+pub use heap_designs::bench::{report, rng, workloads};
 
-use crate::allocator::Locked;
-use crate::allocator::bump::BumpHeap;
-use crate::allocator::fixed_size_block::FixedSizeBlockHeap;
-use crate::allocator::linked_list::LinkedListHeap;
-use crate::memory::heap::KERNEL_HEAP;
-use crate::memory::{frames, map_anonymous};
+use crate::arch::interrupts;
+use crate::arch::tsc::read_ordered as tsc;
+use crate::memory::frames;
+use crate::memory::heap::{self, KERNEL_HEAP};
 use crate::println;
 use alloc::string::String;
 use alloc::vec::Vec;
 use report::{Figure, FrameResult, HeapResult, per_mcycle, per_op};
-use workloads::{Arena, BOX_COUNT, BenchHeap, Clock, Global, MixPlan, VEC_COUNT};
-use x86_64::instructions::interrupts;
+use workloads::{BOX_COUNT, BenchHeap, Clock, Global, MixPlan, VEC_COUNT};
 
-/// Every design's arena: random_mix keeps up to 26 MB live (slots grow up to 3x, repeatedly),
-/// so this is room for it with fragmentation. Smaller machines get a smaller arena (see
-/// [`arena_size`]).
-pub const ARENA_SIZE: u64 = 128 << 20;
 pub const ROUNDS: u32 = 3;
 
-/// The TSC, read after earlier instructions finished (LFENCE orders RDTSC after them).
-fn tsc() -> u64 {
-    // SAFETY: LFENCE and RDTSC only wait and read the time-stamp counter.
-    unsafe {
-        core::arch::asm!("lfence", options(nostack, preserves_flags));
-        core::arch::x86_64::_rdtsc()
-    }
-}
+/// What the figures count when nobody says otherwise (the shell's `bench`).
+pub const MODE_NATIVE: &str =
+    "TSC cycles per operation on this machine (under plain QEMU TCG: noisy, not comparable)";
 
-struct Tsc;
+/// The TSC with interrupts off around the timed region.
+pub struct Tsc;
 
 impl Clock for Tsc {
+    // Inlined into each workload, so that the timed closure is too (a call through
+    // `dyn FnMut` would add its own cost to every figure).
+    #[inline(always)]
     fn time(&self, f: &mut dyn FnMut()) -> u64 {
         interrupts::without_interrupts(|| {
             let start = tsc();
@@ -49,7 +41,20 @@ impl Clock for Tsc {
     }
 }
 
-fn run_heap(heap: &'static str, bench: &impl BenchHeap, plan: &MixPlan, out: &mut Vec<HeapResult>) {
+/// Every figure of one run.
+#[derive(Default)]
+pub struct Results {
+    pub heaps: Vec<HeapResult>,
+    pub frames: Vec<FrameResult>,
+}
+
+/// Runs the heap workloads on `bench` (`random_mix` only with a plan) and records each figure.
+pub fn run_heap(
+    heap: &'static str,
+    bench: &impl BenchHeap,
+    plan: Option<&MixPlan>,
+    out: &mut Vec<HeapResult>,
+) {
     let mut record = |workload, phase, round, figure| {
         let result = HeapResult {
             heap,
@@ -93,6 +98,7 @@ fn run_heap(heap: &'static str, bench: &impl BenchHeap, plan: &MixPlan, out: &mu
             }
         }
     }
+    let Some(plan) = plan else { return };
     for round in 1..=ROUNDS {
         let (cycles, done) = bench.random_mix(plan, &Tsc);
         let figure = if done == plan.ops.len() {
@@ -104,35 +110,19 @@ fn run_heap(heap: &'static str, bench: &impl BenchHeap, plan: &MixPlan, out: &mu
     }
 }
 
-/// [`ARENA_SIZE`], or a quarter of the free memory (a power of two) if that is less.
-pub fn arena_size() -> u64 {
-    let quarter = frames::stats().free * 4096 / 4;
-    let fits = 1u64 << (63 - quarter.max(1).leading_zeros());
-    ARENA_SIZE.min(fits)
+/// Bytes the kernel heap can still hand out: what it may grow to, less what is in use.
+fn heap_headroom() -> u64 {
+    let stats = heap::stats();
+    stats.limit.saturating_sub(stats.in_use)
 }
 
-/// Runs a design over a fresh arena, unmapped afterwards.
-fn run_design<H: crate::allocator::RawHeap + Send>(
-    name: &'static str,
-    heap: H,
-    size: u64,
-    plan: &MixPlan,
-    out: &mut Vec<HeapResult>,
-) {
-    let Ok(arena) = map_anonymous(size, 4096) else {
-        println!("bench: no memory for the {name} arena: skipped");
-        return;
-    };
-    let locked = Locked::new(heap);
-    // SAFETY: the arena was just mapped for this heap alone; it is unmapped (dropped) only
-    // after the heap's last use below.
-    unsafe { locked.init(arena.start().as_u64() as usize, size as usize) };
-    run_heap(name, &Arena(&locked), plan, out);
-    drop(locked);
-    drop(arena);
+/// What `random_mix` may need of the kernel heap: each block rounded up to a power of two (at
+/// most twice the live bytes), and room for the largest block on its own.
+fn mix_bytes_needed(plan: &MixPlan) -> u64 {
+    2 * plan.peak_live_bytes + u64::from(plan.largest_bytes).next_power_of_two()
 }
 
-/// The buddy heap without its quick lists, to show what they buy (not a WORKLOADS.md figure).
+/// The buddy heap without its quick lists, to show what they buy (not a docs/bench.md figure).
 fn raw_buddy_note() {
     KERNEL_HEAP.set_quick_lists(false);
     let vec = Global.vec_8_4096(&Tsc);
@@ -151,8 +141,13 @@ fn raw_buddy_note() {
 }
 
 fn run_frames(count: usize, workload: &'static str, out: &mut Vec<FrameResult>) {
-    if (frames::stats().free as usize) < count + 1024 {
-        println!("bench frames workload={workload}: skipped (needs -m 512M or more)");
+    let free = frames::stats().free as usize;
+    if free < count + 1024 {
+        println!(
+            "bench frames workload={workload}: skipped: it needs {} free frames and {free} are \
+             free (boot with more memory, e.g. MEMORY=512M)",
+            count + 1024
+        );
         return;
     }
     let mut taken = Vec::with_capacity(count);
@@ -179,33 +174,8 @@ fn run_frames(count: usize, workload: &'static str, out: &mut Vec<FrameResult>) 
     }
 }
 
-/// Runs every workload and prints the machine-readable lines, then the table.
-pub fn run_all() {
-    println!("bench: heap workloads ({ROUNDS} rounds each, round 1 cold)");
-    let plan = workloads::mix_plan(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE, rng::SEED);
-    let mut heaps = Vec::new();
-    run_heap("buddy", &Global, &plan, &mut heaps);
-    let size = arena_size();
-    println!("bench: each design gets a {} MiB arena", size >> 20);
-    run_design("bump", BumpHeap::new(), size, &plan, &mut heaps);
-    run_design(
-        "linked_list",
-        LinkedListHeap::new(),
-        size,
-        &plan,
-        &mut heaps,
-    );
-    run_design(
-        "fixed_block",
-        FixedSizeBlockHeap::new(),
-        size,
-        &plan,
-        &mut heaps,
-    );
-    drop(plan);
-    raw_buddy_note();
-
-    let mut frame_results = Vec::new();
+/// The frame-allocator workloads.
+fn run_all_frames(out: &mut Vec<FrameResult>) {
     // An untimed warm-up, so the first timed loop does not pay for compiling the code (TCG).
     for _ in 0..2 {
         let warm: Vec<_> = (0..100).filter_map(|_| frames::allocate()).collect();
@@ -213,12 +183,53 @@ pub fn run_all() {
             let _ = frames::deallocate(frame);
         }
     }
-    run_frames(5_000, "frames_5k", &mut frame_results);
-    run_frames(50_000, "frames_50k", &mut frame_results);
+    run_frames(5_000, "frames_5k", out);
+    run_frames(50_000, "frames_50k", out);
+}
 
-    let peak = workloads::mix_plan(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE, rng::SEED)
-        .peak_live_bytes;
+/// Runs every workload on the kernel heap and the frame allocator, then `designs` (which the
+/// benchmark kernel uses to add the teaching heap designs) with the `random_mix` plan, if there
+/// was room to draw one; prints the machine-readable lines, then the table, headed by `mode`.
+pub fn run_all_with(mode: &str, designs: impl FnOnce(Option<&MixPlan>, &mut Vec<HeapResult>)) {
+    let mut results = Results::default();
+    println!("bench: heap workloads ({ROUNDS} rounds each, round 1 cold)");
+    let basics = workloads::vec_bytes_needed() as u64;
+    let plan_bytes = MixPlan::bytes_needed(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE) as u64;
+    let mut peak_live = 0;
+    if heap_headroom() < basics + plan_bytes {
+        println!(
+            "bench: the heap workloads need about {} MiB of heap, and this heap can give {} MiB: \
+             skipped (boot with more memory, e.g. MEMORY=512M)",
+            (basics + plan_bytes).div_ceil(1 << 20),
+            heap_headroom() >> 20
+        );
+    } else {
+        let plan = workloads::mix_plan(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE, rng::SEED);
+        peak_live = plan.peak_live_bytes;
+        let mix_needed = mix_bytes_needed(&plan);
+        let buddy_plan = if heap_headroom() >= mix_needed {
+            Some(&plan)
+        } else {
+            println!(
+                "bench heap=buddy workload=random_mix: skipped: it needs about {} MiB of heap, \
+                 and this heap can give {} MiB (boot with more memory, e.g. MEMORY=512M)",
+                mix_needed.div_ceil(1 << 20),
+                heap_headroom() >> 20
+            );
+            None
+        };
+        run_heap("buddy", &Global, buddy_plan, &mut results.heaps);
+        designs(Some(&plan), &mut results.heaps);
+        drop(plan);
+        raw_buddy_note();
+    }
+    run_all_frames(&mut results.frames);
     let mut table = String::new();
-    let _ = report::write_table(&heaps, &frame_results, peak, &mut table);
+    let _ = report::write_table(&results.heaps, &results.frames, peak_live, mode, &mut table);
     crate::print!("{table}");
+}
+
+/// The shell's `bench`: the kernel heap and the frame allocator.
+pub fn run_all() {
+    run_all_with(MODE_NATIVE, |_, _| {});
 }

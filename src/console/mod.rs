@@ -9,20 +9,19 @@
 pub mod screen;
 pub mod text_grid;
 
-use crate::framebuffer::Mode;
-use crate::framebuffer::console::FramebufferConsole;
-use crate::serial::{COM1, SerialPort};
-use crate::vga::VgaTextBuffer;
+use crate::arch::interrupts;
+use crate::drivers::framebuffer::console::FramebufferConsole;
+use crate::drivers::framebuffer::{BootFramebuffer, Mode};
+use crate::drivers::serial::{COM1, SerialPort, com1_unlocked};
+use crate::drivers::vga_text::VgaTextBuffer;
 use core::fmt::{self, Write};
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
-use multiboot2::BootInformation;
 use screen::{Choice, Screen, ScreenKind};
 use spin::{Mutex, Once};
 use text_grid::{ColorCode, HEIGHT, TextGrid, WIDTH};
-use x86_64::instructions::interrupts;
 
 pub type ScreenConsole = TextGrid<Screen>;
 
@@ -31,30 +30,19 @@ pub static SERIAL: Mutex<SerialPort> = Mutex::new(SerialPort::new(COM1));
 /// The framebuffer the console draws on, once chosen.
 static FRAMEBUFFER: Once<Mode> = Once::new();
 
-const SERIAL_UNPROBED: u8 = 0;
-const SERIAL_ABSENT: u8 = 1;
-const SERIAL_PRESENT: u8 = 2;
-/// What probing COM1 found, readable without the lock by [`emergency_write`].
-static SERIAL_STATE: AtomicU8 = AtomicU8::new(SERIAL_UNPROBED);
-
 /// Brings up the serial console. The screen follows with [`select_screen`], once the boot
 /// information says what there is: under UEFI there is no VGA text memory to clear.
 pub fn init() {
     interrupts::without_interrupts(|| {
-        let present = SERIAL.lock().init();
-        let state = if present {
-            SERIAL_PRESENT
-        } else {
-            SERIAL_ABSENT
-        };
-        SERIAL_STATE.store(state, Ordering::Relaxed);
+        // The driver records what it found, for the lock-free paths (`com1_unlocked`).
+        SERIAL.lock().init();
     });
 }
 
 /// Attaches the screen the boot information describes and clears it. Returns the choice, for
 /// the boot log.
-pub fn select_screen(info: &BootInformation) -> Choice {
-    let choice = screen::choose(info);
+pub fn select_screen(framebuffer: Option<BootFramebuffer>) -> Choice {
+    let choice = screen::choose(framebuffer);
     match choice {
         Choice::VgaText => use_vga_text(),
         Choice::Framebuffer(mode) => {
@@ -235,17 +223,9 @@ pub fn emergency_write(args: fmt::Arguments) {
 /// The serial half of [`emergency_write`], for when the screen code itself may have failed.
 pub fn emergency_write_serial(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
-        // A second driver instance on the same ports bypasses the lock without touching the
-        // interrupted writer's state; the UART itself serialises bytes. Re-probing would reset
-        // the FIFOs and lose queued output, so only a never-probed port is initialised here.
-        let mut serial = SerialPort::new(COM1);
-        match SERIAL_STATE.load(Ordering::Relaxed) {
-            SERIAL_PRESENT => serial.assume_present(),
-            SERIAL_UNPROBED => {
-                serial.init();
-            }
-            _ => {}
-        }
+        // A second driver handle bypasses the lock without touching the interrupted writer's
+        // state.
+        let mut serial = com1_unlocked();
         let _ = serial.write_fmt(args);
         serial.flush();
     });
@@ -256,12 +236,7 @@ pub fn emergency_write_serial(args: fmt::Arguments) {
 pub fn flush() {
     interrupts::without_interrupts(|| match SERIAL.try_lock() {
         Some(mut serial) => serial.flush(),
-        None if SERIAL_STATE.load(Ordering::Relaxed) == SERIAL_PRESENT => {
-            let mut serial = SerialPort::new(COM1);
-            serial.assume_present();
-            serial.flush();
-        }
-        None => {}
+        None => com1_unlocked().flush(),
     });
 }
 

@@ -3,11 +3,11 @@
 //! BIOS boot told to use graphics), or none, in which case the console is serial only.
 
 use super::text_grid::{Cell, CellSink, HEIGHT, WIDTH};
-use crate::framebuffer::console::{FramebufferConsole, grid_size};
-use crate::framebuffer::{Mode, ModeError};
-use crate::vga::VgaTextBuffer;
+use crate::drivers::framebuffer::console::{FramebufferConsole, grid_size};
+use crate::drivers::framebuffer::pixel::Channel;
+use crate::drivers::framebuffer::{BootFramebuffer, Mode, ModeError};
+use crate::drivers::vga_text::VgaTextBuffer;
 use core::fmt;
-use multiboot2::{BootInformation, FramebufferType};
 
 /// The trampoline identity-maps the low 4 GiB, so a framebuffer below that can be used at its
 /// physical address until the kernel maps it itself (see `console::rebase_framebuffer`).
@@ -104,36 +104,45 @@ impl fmt::Display for Choice {
     }
 }
 
-/// Picks the screen from the Multiboot2 framebuffer tag. Without one the boot loader did not
-/// touch the display, which on a PC means VGA text mode.
-pub fn choose(info: &BootInformation) -> Choice {
-    let tag = match info.framebuffer_tag() {
-        None => return Choice::VgaText,
-        Some(Err(_)) => return Choice::Headless(NoScreen::UnknownType),
-        Some(Ok(tag)) => tag,
+/// Picks the screen from the boot loader's framebuffer report. Without one the boot loader did
+/// not touch the display, which on a PC means VGA text mode.
+pub fn choose(framebuffer: Option<BootFramebuffer>) -> Choice {
+    let (address, width, height, pitch, bits_per_pixel, channels) = match framebuffer {
+        None | Some(BootFramebuffer::Text) => return Choice::VgaText,
+        Some(BootFramebuffer::Indexed) => return Choice::Headless(NoScreen::Palette),
+        Some(BootFramebuffer::Unknown) => return Choice::Headless(NoScreen::UnknownType),
+        Some(BootFramebuffer::Rgb {
+            address,
+            width,
+            height,
+            pitch,
+            bits_per_pixel,
+            red,
+            green,
+            blue,
+        }) => (
+            address,
+            width,
+            height,
+            pitch,
+            bits_per_pixel,
+            [red, green, blue],
+        ),
     };
-    match tag.buffer_type() {
-        Ok(FramebufferType::Text) => return Choice::VgaText,
-        Ok(FramebufferType::Indexed { .. }) => return Choice::Headless(NoScreen::Palette),
-        _ => {}
-    }
-    match Mode::from_tag(tag) {
-        Some(Ok(mode)) if mode.address() + mode.size_bytes() > IDENTITY_MAPPED_LIMIT => {
+    let channels = channels.map(|(position, size)| Channel::new(position, size));
+    match Mode::new(address, width, height, pitch, bits_per_pixel, channels) {
+        Ok(mode) if mode.address() + mode.size_bytes() > IDENTITY_MAPPED_LIMIT => {
             Choice::Headless(NoScreen::OutOfReach(mode))
         }
-        Some(Ok(mode)) => Choice::Framebuffer(mode),
-        Some(Err(err)) => Choice::Headless(NoScreen::Unusable(err)),
-        // `framebuffer_tag` has already rejected unknown types.
-        None => Choice::Headless(NoScreen::Palette),
+        Ok(mode) => Choice::Framebuffer(mode),
+        Err(err) => Choice::Headless(NoScreen::Unusable(err)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framebuffer::pixel::Channel;
     extern crate std;
-    use multiboot2::BootInformationHeader;
     use std::string::ToString;
     use std::vec::Vec;
 
@@ -163,29 +172,10 @@ mod tests {
         tag
     }
 
-    /// The boot information around `tags`, in 8-byte aligned storage.
-    fn boot_info(tags: &[Vec<u8>]) -> Vec<u64> {
-        let mut bytes = std::vec![0u8; 8];
-        for tag in tags {
-            bytes.extend(tag);
-            bytes.resize(bytes.len().next_multiple_of(8), 0);
-        }
-        bytes.extend([0, 0, 0, 0, 8, 0, 0, 0]);
-        let total = bytes.len() as u32;
-        bytes[..4].copy_from_slice(&total.to_le_bytes());
-        bytes
-            .chunks(8)
-            .map(|chunk| u64::from_le_bytes(chunk.try_into().unwrap()))
-            .collect()
-    }
-
     fn choose_from(tags: &[Vec<u8>]) -> Choice {
-        let storage = boot_info(tags);
-        // SAFETY: `storage` is a well-formed, aligned structure that outlives the parse.
-        let info =
-            unsafe { BootInformation::load(storage.as_ptr() as *const BootInformationHeader) }
-                .unwrap();
-        choose(&info)
+        choose(crate::boot::multiboot::test_support::framebuffer_from_tags(
+            tags,
+        ))
     }
 
     const BGRX: [u8; 6] = [16, 8, 8, 8, 0, 8];
@@ -231,7 +221,9 @@ mod tests {
             choose_from(&[weird]).to_string(),
             "serial only: unusable framebuffer: 12 bits per pixel is not supported"
         );
-        // An unknown type is not tested here: the multiboot2 crate stores the type as a Rust
-        // enum, so building one on the host would be undefined behaviour.
+        assert_eq!(
+            choose(Some(BootFramebuffer::Unknown)),
+            Choice::Headless(NoScreen::UnknownType)
+        );
     }
 }

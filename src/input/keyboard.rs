@@ -1,18 +1,14 @@
-//! The PS/2 keyboard behind the 8042 controller, which BIOS and GRUB leave translating to
-//! scancode set 1. The interrupt handler only reads the data port and queues the byte;
-//! [`Decoder`] (via `pc-keyboard`) turns bytes into keys later, outside the interrupt.
+//! The PS/2 keyboard's keys: the interrupt handler only takes the byte from the driver
+//! (`drivers::ps2_keyboard`) and queues it; [`Decoder`] (via `pc-keyboard`) turns bytes into
+//! keys later, outside the interrupt.
 
 use pc_keyboard::layouts::{
     AnyLayout, Azerty, Colemak, De105Key, Dvorak104Key, FiSe105Key, Jis109Key, No105Key, Uk105Key,
     Us104Key,
 };
 use pc_keyboard::{DecodedKey, EventDecoder, HandleControl, ScancodeSet, ScancodeSet1};
-use x86_64::instructions::port::Port;
 
-const DATA_PORT: u16 = 0x60;
-const STATUS_PORT: u16 = 0x64;
-const STATUS_OUTPUT_FULL: u8 = 1 << 0;
-pub const KEYBOARD_IRQ: u8 = 1;
+pub use crate::drivers::ps2_keyboard::{KEYBOARD_IRQ, discard_pending};
 
 /// The layouts `keyboard=` accepts, as `pc-keyboard` 0.8 provides them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,18 +70,6 @@ impl Layout {
 /// The names `keyboard=` accepts, for messages.
 pub const LAYOUT_CHOICES: &str = "us, uk, de, fr, no, fi, se, dvorak, colemak, jp";
 
-/// The layout `keyboard=` asks for: US when absent, `Err(value)` for a name not known.
-pub fn layout_from_command_line(command_line: &str) -> Result<Layout, &str> {
-    match command_line
-        .split_ascii_whitespace()
-        .filter_map(|word| word.strip_prefix("keyboard="))
-        .next_back()
-    {
-        None => Ok(Layout::Us),
-        Some(value) => Layout::from_name(value).ok_or(value),
-    }
-}
-
 /// Scancode bytes in, keys out: the scancode state machine (for multi-byte codes) and the
 /// modifier state with the active layout.
 pub struct Decoder {
@@ -131,28 +115,10 @@ impl Default for Decoder {
     }
 }
 
-/// IRQ 1: one byte is waiting in the controller; read it (which also lets the controller raise
-/// the next interrupt) and queue it.
+/// IRQ 1: one byte is waiting in the controller; take it and queue it.
 pub fn on_irq() {
-    // SAFETY: reading the 8042 data port takes the byte this interrupt announced.
-    let byte = unsafe { Port::<u8>::new(DATA_PORT).read() };
+    let byte = crate::drivers::ps2_keyboard::read_scancode();
     super::QUEUE.push(super::InputEvent::Scancode(byte));
-}
-
-/// Throws away bytes that arrived before the handler was installed: while a byte sits unread,
-/// the controller raises no further interrupts.
-pub fn discard_pending() {
-    let mut status = Port::<u8>::new(STATUS_PORT);
-    let mut data = Port::<u8>::new(DATA_PORT);
-    for _ in 0..32 {
-        // SAFETY: reading the status and data ports only consumes stale input.
-        unsafe {
-            if status.read() & STATUS_OUTPUT_FULL == 0 {
-                break;
-            }
-            data.read();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -162,19 +128,7 @@ mod tests {
     use std::vec::Vec;
 
     #[test]
-    fn layouts_from_the_command_line() {
-        assert_eq!(layout_from_command_line(""), Ok(Layout::Us));
-        assert_eq!(
-            layout_from_command_line("loglevel=debug keyboard=uk"),
-            Ok(Layout::Uk)
-        );
-        assert_eq!(layout_from_command_line("keyboard=DE"), Ok(Layout::De));
-        assert_eq!(
-            layout_from_command_line("keyboard=us keyboard=se"),
-            Ok(Layout::FiSe)
-        );
-        assert_eq!(layout_from_command_line("keyboard=xx"), Err("xx"));
-        assert_eq!(layout_from_command_line("keyboard="), Err(""));
+    fn layout_names_match_the_choices() {
         for (name, layout) in LAYOUT_NAMES {
             assert_eq!(Layout::from_name(name), Some(layout));
             assert!(LAYOUT_CHOICES.contains(name));

@@ -10,14 +10,15 @@ pub use keyboard::Layout;
 pub use pc_keyboard::{DecodedKey, KeyCode};
 pub use queue::{InputEvent, QueueStats};
 
+use crate::arch::interrupts as cpu_interrupts;
+use crate::arch::pic;
 use crate::console::SERIAL;
-use crate::interrupts::{self, pic};
-use crate::serial::{COM1, SerialPort};
+use crate::drivers::serial::com1_unlocked;
+use crate::trap;
 use core::time::Duration;
 use keyboard::Decoder;
 use queue::InputQueue;
 use spin::Mutex;
-use x86_64::instructions::interrupts as cpu_interrupts;
 
 /// Room for a burst of fast typing (each key is two scancodes, more with modifiers) or a pasted
 /// line on the serial console, while the consumer is busy.
@@ -38,7 +39,7 @@ static SERIAL_DECODER: Mutex<SerialDecoder> = Mutex::new(SerialDecoder::new());
 /// initialised; interrupts are enabled by the caller afterwards.
 pub fn init(layout: Layout) {
     set_layout(layout);
-    interrupts::set_irq_handler(keyboard::KEYBOARD_IRQ, keyboard::on_irq);
+    trap::set_irq_handler(keyboard::KEYBOARD_IRQ, keyboard::on_irq);
     keyboard::discard_pending();
     pic::unmask(keyboard::KEYBOARD_IRQ);
 
@@ -48,7 +49,7 @@ pub fn init(layout: Layout) {
         serial.is_present()
     });
     if serial_present {
-        interrupts::set_irq_handler(SERIAL_IRQ, on_serial_irq);
+        trap::set_irq_handler(SERIAL_IRQ, on_serial_irq);
         pic::unmask(SERIAL_IRQ);
     }
     log::debug!(
@@ -65,8 +66,7 @@ pub fn init(layout: Layout) {
 /// IRQ 4: the UART has received bytes. A second driver handle reads them, so the handler needs
 /// no lock (the console's writer only uses the transmit side).
 fn on_serial_irq() {
-    let mut serial = SerialPort::new(COM1);
-    serial.assume_present();
+    let mut serial = com1_unlocked();
     for _ in 0..SERIAL_READ_LIMIT {
         match serial.try_receive() {
             Some(byte) => {

@@ -2,10 +2,10 @@
 
 use super::layout::{DEVICE_WINDOWS_SIZE, DEVICE_WINDOWS_START};
 use super::paging::{MapError, PAGE_TABLES};
-use super::pat::{self, CacheType};
 use super::remap::Mapping;
 use super::vspace::VirtualArea;
 use super::{frames::GlobalFrames, require_initialised};
+use crate::arch::pat::{self, CacheType};
 use core::fmt;
 use spin::Mutex;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame};

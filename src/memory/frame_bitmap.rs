@@ -188,12 +188,6 @@ impl FrameBitmap {
         Ok(())
     }
 
-    pub fn is_free(&self, addr: u64) -> bool {
-        let frame = addr / PAGE_SIZE;
-        let i0 = (frame / BITS) as usize;
-        i0 < self.levels.l0 && self.words[i0] & (1 << (frame % BITS)) != 0
-    }
-
     /// Frames under management (free or used).
     pub fn total_frames(&self) -> u64 {
         self.total

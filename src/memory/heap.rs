@@ -3,8 +3,14 @@
 //!
 //! The heap starts small and maps more frames when a request finds no block: first the quick
 //! lists are drained back into the buddy heap, then the mapped part at least doubles (or grows
-//! by what the request needs) up to the limit `memory::init` sets. A request that still cannot
-//! be met panics with its size and alignment; nothing is ever handed out twice.
+//! by what the request needs) until the mapped bytes reach the limit `memory::init` sets. A
+//! buddy block is aligned to its own size, so a large request needs a fresh aligned block:
+//! when mapping everything up to it would pass the limit, the heap maps the block alone and
+//! leaves the gap below it unmapped (virtual space is plentiful, frames are not). A request
+//! that still cannot be met returns null, as `GlobalAlloc` allows: fallible callers
+//! (`try_reserve`, the benchmarks' raw allocations) get an error to report, the others end in
+//! `handle_alloc_error`'s panic, which the panic report completes with [`last_failure`].
+//! Nothing is ever handed out twice.
 //!
 //! Interrupts: no interrupt handler allocates or frees (issue 3's handlers are written that
 //! way), so the lock does not disable interrupts, which keeps `Box::new` at a few dozen cycles.
@@ -14,9 +20,9 @@
 //! interrupt handler) holds a [`ForbidAllocation`] guard, and any allocation meanwhile panics
 //! even when it would not have collided.
 
+use super::buddy::{CachedBuddy, block_order};
 use super::layout::{HEAP_MAX_SIZE, HEAP_START};
 use super::paging::{MapError, PAGE_TABLES};
-use crate::allocator::buddy::{CachedBuddy, block_order};
 use core::alloc::{GlobalAlloc, Layout};
 use core::fmt;
 use core::ptr::{self, NonNull};
@@ -31,11 +37,15 @@ pub struct KernelHeap {
 
 struct HeapState {
     buddy: CachedBuddy,
-    /// One past the last mapped heap byte.
+    /// One past the highest mapped heap byte (below it there may be unmapped gaps).
     mapped_end: u64,
-    /// The heap never maps past this.
-    limit_end: u64,
+    /// Bytes backed by frames.
+    mapped_bytes: u64,
+    /// The heap never maps more bytes than this.
+    limit: u64,
     growths: u32,
+    /// The last request the heap could not meet.
+    last_failure: Option<AllocFailure>,
 }
 
 /// The heap every `Box`, `Vec` and `String` of the kernel lives on.
@@ -43,8 +53,10 @@ pub static KERNEL_HEAP: KernelHeap = KernelHeap {
     state: Mutex::new(HeapState {
         buddy: CachedBuddy::new(),
         mapped_end: HEAP_START,
-        limit_end: HEAP_START,
+        mapped_bytes: 0,
+        limit: 0,
         growths: 0,
+        last_failure: None,
     }),
 };
 
@@ -87,18 +99,63 @@ pub struct KernelHeapStats {
     pub growths: u32,
 }
 
+/// Why the heap could not grow for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GrowError {
-    LimitReached,
+pub enum GrowError {
+    /// The request needs a block of `block` bytes, more than the `room` bytes the heap may
+    /// still map before it reaches its limit.
+    NoRoom {
+        block: u64,
+        room: u64,
+    },
+    /// The request is larger than the heap's whole virtual range.
+    TooLarge {
+        block: u64,
+    },
     Map(MapError),
 }
 
 impl fmt::Display for GrowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GrowError::LimitReached => write!(f, "the heap reached its size limit"),
+            GrowError::NoRoom { block, room } => write!(
+                f,
+                "it needs a fresh {} KiB block, and the heap may map only {} KiB more",
+                block / 1024,
+                room / 1024
+            ),
+            GrowError::TooLarge { block } => write!(
+                f,
+                "it needs a {} KiB block, larger than the heap's address range",
+                block / 1024
+            ),
             GrowError::Map(err) => write!(f, "{err}"),
         }
+    }
+}
+
+/// A request the heap could not meet, with the heap's state at the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllocFailure {
+    pub size: usize,
+    pub align: usize,
+    pub reason: GrowError,
+    pub stats: KernelHeapStats,
+}
+
+impl fmt::Display for AllocFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the kernel heap cannot allocate {} bytes (align {}): {}; {} KiB in use, {} KiB \
+             mapped, limit {} KiB",
+            self.size,
+            self.align,
+            self.reason,
+            self.stats.in_use / 1024,
+            self.stats.mapped / 1024,
+            self.stats.limit / 1024
+        )
     }
 }
 
@@ -106,18 +163,19 @@ impl HeapState {
     fn stats(&self) -> KernelHeapStats {
         let buddy = self.buddy.stats();
         KernelHeapStats {
-            mapped: self.mapped_end - HEAP_START,
-            limit: self.limit_end - HEAP_START,
+            mapped: self.mapped_bytes,
+            limit: self.limit,
             in_use: buddy.in_use as u64,
             quick: buddy.quick as u64,
             growths: self.growths,
         }
     }
 
-    /// Maps `[mapped_end, new_end)` with fresh frames and gives it to the buddy heap. Stops at
-    /// the first failure, keeping what was mapped.
-    fn map_more(&mut self, new_end: u64) -> Result<(), MapError> {
-        let start = self.mapped_end;
+    /// Maps `[start, new_end)` (at or above `mapped_end`) with fresh frames and gives it to the
+    /// buddy heap. Stops at the first failure, keeping what was mapped.
+    fn map_more(&mut self, start: u64, new_end: u64) -> Result<(), MapError> {
+        debug_assert!(start >= self.mapped_end && start.is_multiple_of(4096));
+        self.mapped_end = start;
         let flags = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
         let mut tables = PAGE_TABLES.lock();
         let mut result = Ok(());
@@ -133,6 +191,7 @@ impl HeapState {
                 break;
             }
             self.mapped_end += 4096;
+            self.mapped_bytes += 4096;
         }
         drop(tables);
         if self.mapped_end > start {
@@ -145,29 +204,43 @@ impl HeapState {
         result
     }
 
-    /// Grows the heap so that a block for `layout` exists: at least doubles it, and always
-    /// maps one naturally aligned block of the request's size.
+    /// Grows the heap so that a block for `layout` exists: maps one naturally aligned block of
+    /// the request's size, from the end of the mapped part if the limit leaves room for the
+    /// gap up to the block, else the block alone; and, where the limit allows, at least doubles
+    /// the mapped bytes.
     fn grow(&mut self, layout: Layout) -> Result<(), GrowError> {
         let block = 1u64 << block_order(layout);
-        let needed_end = self
+        let room = self.limit.saturating_sub(self.mapped_bytes);
+        let block_start = self
             .mapped_end
             .checked_next_multiple_of(block)
-            .and_then(|start| start.checked_add(block))
-            .ok_or(GrowError::LimitReached)?;
-        if needed_end > self.limit_end {
-            return Err(GrowError::LimitReached);
+            .filter(|start| {
+                start
+                    .checked_add(block)
+                    .is_some_and(|end| end <= HEAP_START + HEAP_MAX_SIZE)
+            })
+            .ok_or(GrowError::TooLarge { block })?;
+        if block > room {
+            return Err(GrowError::NoRoom { block, room });
         }
-        let doubled = self.mapped_end + (self.mapped_end - HEAP_START).max(4096);
-        let new_end = needed_end.max(doubled.min(self.limit_end));
+        let gap = block_start - self.mapped_end;
+        let start = if gap + block <= room {
+            self.mapped_end
+        } else {
+            block_start
+        };
+        let room_end = start + room;
+        let doubled = start + self.mapped_bytes.max(4096);
+        let new_end = (block_start + block).max(doubled.min(room_end));
         self.growths += 1;
-        self.map_more(new_end).map_err(GrowError::Map)
+        self.map_more(start, new_end).map_err(GrowError::Map)
     }
 
     #[cold]
     #[inline(never)]
     fn alloc_slow(&mut self, layout: Layout) -> *mut u8 {
         assert!(
-            self.limit_end > HEAP_START,
+            self.limit > 0,
             "heap allocation of {} bytes before memory::init",
             layout.size()
         );
@@ -181,16 +254,13 @@ impl HeapState {
                 if let Some(block) = self.buddy.alloc(layout) {
                     return block.as_ptr();
                 }
-                let stats = self.stats();
-                panic!(
-                    "kernel heap exhausted: cannot allocate {} bytes (align {}): {err}; \
-                     {} KiB in use, {} KiB mapped, limit {} KiB",
-                    layout.size(),
-                    layout.align(),
-                    stats.in_use / 1024,
-                    stats.mapped / 1024,
-                    stats.limit / 1024
-                );
+                self.last_failure = Some(AllocFailure {
+                    size: layout.size(),
+                    align: layout.align(),
+                    reason: err,
+                    stats: self.stats(),
+                });
+                return ptr::null_mut();
             }
         }
     }
@@ -271,12 +341,21 @@ unsafe impl GlobalAlloc for KernelHeap {
 pub(super) fn init(initial: u64, limit: u64) -> Result<(), MapError> {
     let limit = limit.clamp(initial, HEAP_MAX_SIZE);
     let mut state = KERNEL_HEAP.lock();
-    state.limit_end = HEAP_START + limit;
-    state.map_more(HEAP_START + initial)
+    state.limit = limit;
+    state.map_more(HEAP_START, HEAP_START + initial)
 }
 
 pub fn stats() -> KernelHeapStats {
     KERNEL_HEAP.stats()
+}
+
+/// The last request the heap could not meet, if any (for the panic report: it does not wait
+/// for the heap lock, and says nothing when the lock is taken).
+pub fn last_failure() -> Option<AllocFailure> {
+    KERNEL_HEAP
+        .state
+        .try_lock()
+        .and_then(|state| state.last_failure)
 }
 
 /// How many [`ForbidAllocation`] guards are alive.

@@ -1,21 +1,25 @@
 //! Physical and virtual memory management.
 //!
-//! [`init`] runs once on the boot path, right after the Multiboot2 information is parsed:
+//! [`init`] runs once on the boot path, with what the boot loader reported ([`BootMemory`]),
+//! in steps of one concern each:
 //!
-//! 1. the memory map is normalised into usable ranges ([`memory_map`]), minus the first MiB,
-//!    the kernel image, the boot information and boot modules;
-//! 2. the frame allocator ([`frames`], a [`frame_bitmap`]) takes them, its bitmap carved out of
-//!    low RAM and reached through the boot tables' higher-half alias for now;
-//! 3. the PAT gets a write-combining entry ([`pat`]);
-//! 4. the kernel builds its own page tables from the ELF sections GRUB reports ([`remap`]):
+//! 1. [`usable_memory`]: the memory map normalised into usable ranges ([`memory_map`]), minus
+//!    the first MiB, the kernel image, the boot information and boot modules;
+//! 2. [`init_frames`]: the frame allocator ([`frames`], a [`frame_bitmap`]) takes them, its
+//!    bitmap carved out of low RAM and reached through the boot tables' higher-half alias;
+//! 3. the PAT gets a write-combining entry (`arch::pat`);
+//! 4. [`kernel_mappings`]: what the kernel's own page tables map, from the ELF sections:
 //!    `.text` read-only and executable, `.rodata` read-only, `.data`/`.bss` writable, both
-//!    no-execute, stack guard pages unmapped, plus the VGA text buffer, the frame bitmap and
-//!    the boot information at fixed addresses ([`layout`]). The identity map is gone after the
-//!    switch; CR0.WP makes read-only pages binding for the kernel too; the boot tables' frames
-//!    go to the frame allocator;
-//! 5. the heap ([`heap`]) maps its first pages.
+//!    no-execute, plus the VGA text buffer, the frame bitmap and the boot information at fixed
+//!    addresses ([`layout`]) and the framebuffer window the caller passed in;
+//! 5. [`switch_tables`]: the switch ([`remap`]), with interrupts off; the caller learns the
+//!    framebuffer's and the boot information's new addresses before any interrupt can print;
+//! 6. [`finish_switch`]: the frame bitmap moves to its new address, CR0.WP makes read-only
+//!    pages binding for the kernel too, and the boot tables' frames go to the frame allocator;
+//! 7. [`init_heap`]: the heap ([`heap`]) maps its first pages.
 
 pub mod anonymous;
+pub mod buddy;
 pub mod device;
 pub mod frame_bitmap;
 pub mod frames;
@@ -23,16 +27,15 @@ pub mod heap;
 pub mod layout;
 pub mod memory_map;
 pub mod paging;
-pub mod pat;
 pub mod remap;
-pub mod stacks;
 pub mod vspace;
 
+pub use crate::arch::pat::CacheType;
 pub use anonymous::{AnonymousRegion, map_anonymous};
 pub use device::{MapDeviceError, map_device};
-pub use pat::CacheType;
 
-use crate::boot::BootInfo;
+use crate::arch::tsc;
+use crate::arch::{cpu, interrupts, pat, stacks};
 use core::fmt;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +47,6 @@ use layout::{
 use memory_map::{MemoryMapError, PhysRange, RangeSet, RawArea};
 use remap::{Mapping, RemapError};
 use x86_64::VirtAddr;
-use x86_64::registers::control::{Cr0, Cr0Flags};
 use x86_64::structures::paging::PageTableFlags as Flags;
 
 /// Below this much usable RAM the kernel refuses to boot: the frame bitmap, page tables and a
@@ -53,7 +55,6 @@ pub const MIN_USABLE_MEMORY: u64 = 4 << 20;
 /// The heap's first mapping; it grows from there.
 pub const INITIAL_HEAP_SIZE: u64 = 1 << 20;
 
-const VGA_TEXT_PHYS: u64 = 0xB8000;
 /// The first MiB holds the real-mode IVT, BIOS data, VGA memory and ROMs.
 const LOW_MEMORY_END: u64 = 0x10_0000;
 
@@ -112,63 +113,84 @@ pub(crate) fn require_initialised() {
     );
 }
 
-pub fn is_initialised() -> bool {
-    INITIALISED.load(Ordering::Acquire)
-}
-
-fn symbol(sym: &u8) -> u64 {
-    sym as *const u8 as u64
-}
-
 /// The physical range of the whole kernel image, boot sections included.
 pub fn kernel_image() -> PhysRange {
-    // SAFETY (both): only the linker symbols' addresses are taken.
-    let (start, end) = unsafe { (symbol(&__kernel_start), symbol(&__kernel_end)) };
+    let start = &raw const __kernel_start as u64;
+    let end = &raw const __kernel_end as u64;
     PhysRange::new(virt_to_phys(start), virt_to_phys(end))
 }
 
-/// The boot page tables and boot stack: reserved until the remap, free RAM afterwards.
+/// The boot page tables and boot stack: reserved until the remap, free RAM afterwards. The
+/// section is low, so its addresses are physical.
 pub fn boot_bss() -> PhysRange {
-    // SAFETY (both): only the linker symbols' addresses are taken; the section is low, so its
-    // addresses are physical.
-    unsafe { PhysRange::new(symbol(&__boot_bss_start), symbol(&__boot_bss_end)) }
+    PhysRange::new(
+        &raw const __boot_bss_start as u64,
+        &raw const __boot_bss_end as u64,
+    )
 }
 
-/// Where the boot information lies physically (GRUB's choice).
-fn boot_info_range(boot: &BootInfo) -> PhysRange {
-    let start = boot.multiboot.start_address() as u64;
-    PhysRange::new(start, start + boot.multiboot.total_size() as u64)
+/// One ELF section of the kernel image, as the boot loader reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelSection {
+    /// The section's (virtual) address.
+    pub start: u64,
+    pub size: u64,
+    /// Occupies memory at run time (SHF_ALLOC).
+    pub allocated: bool,
+    pub writable: bool,
+    pub executable: bool,
+}
+
+/// What [`init`] needs to know from the boot loader.
+#[derive(Debug, Clone, Copy)]
+pub struct BootMemory<'a> {
+    /// The firmware's memory map.
+    pub regions: &'a [RawArea],
+    /// Physical memory to keep besides the kernel image: the boot information, boot modules.
+    pub reserved: &'a [PhysRange],
+    /// The kernel's ELF sections; `None` when the boot loader passed none.
+    pub sections: Option<&'a [KernelSection]>,
+    /// The boot loader's information structure, mapped read-only at [`BOOT_INFO_START`].
+    pub boot_info: PhysRange,
+    /// A framebuffer to map write-combining, at a device window.
+    pub framebuffer: Option<PhysRange>,
+    /// VGA text memory, which stays mapped at its higher-half alias (the console writes there
+    /// whether or not a VGA card answers).
+    pub vga_text: PhysRange,
+    /// Whether the CPU has NX and the trampoline enabled EFER.NXE.
+    pub nx_enabled: bool,
+}
+
+/// Where things the boot path reached through the identity map are mapped from now on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relocated {
+    /// The boot loader's information structure (same offset into its page as physically).
+    pub boot_info: VirtAddr,
+    /// The framebuffer passed in, if any.
+    pub framebuffer: Option<NonNull<u8>>,
 }
 
 /// The usable RAM the memory map describes, minus everything the kernel must keep.
-fn usable_memory(boot: &BootInfo) -> Result<RangeSet, InitError> {
-    let map = boot
-        .multiboot
-        .memory_map_tag()
-        .ok_or(InitError::NoMemoryMap)?;
-    let areas = map
-        .memory_areas()
-        .iter()
-        .map(|a| RawArea::from_multiboot(a.start_address(), a.size(), a.typ().into()));
+pub fn usable_memory(boot: &BootMemory) -> Result<RangeSet, InitError> {
+    if boot.regions.is_empty() {
+        return Err(InitError::NoMemoryMap);
+    }
     let mut reserved = RangeSet::new();
     let mut reserve = |range| reserved.add(range).map_err(InitError::MemoryMap);
     reserve(PhysRange::new(0, LOW_MEMORY_END))?;
     reserve(kernel_image())?;
-    reserve(boot_info_range(boot))?;
-    for module in boot.multiboot.module_tags() {
-        reserve(PhysRange::new(
-            module.start_address().into(),
-            module.end_address().into(),
-        ))?;
+    reserve(boot.boot_info)?;
+    for &range in boot.reserved {
+        reserve(range)?;
     }
-    let usable =
-        memory_map::usable_ranges(areas, reserved.as_slice()).map_err(InitError::MemoryMap)?;
+    let usable = memory_map::usable_ranges(boot.regions.iter().copied(), reserved.as_slice())
+        .map_err(InitError::MemoryMap)?;
     memory_map::require(&usable, MIN_USABLE_MEMORY).map_err(InitError::MemoryMap)?;
     Ok(usable)
 }
 
 /// Sets up the frame allocator with its bitmap in low memory; returns the bitmap's range.
-fn init_frames(mut usable: RangeSet) -> Result<PhysRange, InitError> {
+pub fn init_frames(mut usable: RangeSet) -> Result<PhysRange, InitError> {
     let words = FrameBitmap::storage_words(usable.end());
     let bytes = (words as u64 * 8).next_multiple_of(4096);
     if bytes > FRAME_BITMAP_MAX_SIZE {
@@ -187,37 +209,100 @@ fn init_frames(mut usable: RangeSet) -> Result<PhysRange, InitError> {
     Ok(storage_range)
 }
 
+/// The runs of pages the kernel's own tables map, and where the framebuffer goes.
+pub struct KernelMappings {
+    runs: RunList,
+    vga_text: VirtAddr,
+    boot_info: VirtAddr,
+    framebuffer: Option<VirtAddr>,
+}
+
+/// Plans the kernel's own page tables (step 4 in the module docs).
+pub fn kernel_mappings(
+    boot: &BootMemory,
+    bitmap_range: PhysRange,
+) -> Result<KernelMappings, InitError> {
+    let mut runs = RunList {
+        runs: [Mapping::covering(0, 0, 0, Flags::empty()); 48],
+        len: 0,
+    };
+    kernel_sections(boot.sections.ok_or(InitError::NoElfSections)?, &mut runs)?;
+    let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+    runs.push(Mapping::covering(
+        phys_to_virt(boot.vga_text.start),
+        boot.vga_text.start,
+        boot.vga_text.len(),
+        data,
+    ))?;
+    runs.push(Mapping::covering(
+        FRAME_BITMAP_START,
+        bitmap_range.start,
+        bitmap_range.len(),
+        data,
+    ))?;
+    let info = boot.boot_info;
+    let info_virt = BOOT_INFO_START + (info.start & 0xFFF);
+    runs.push(Mapping::covering(
+        info_virt,
+        info.start,
+        info.len(),
+        Flags::PRESENT | Flags::NO_EXECUTE,
+    ))?;
+    // The trampoline's GDT sits in the low boot section. Until the CPU code loads a GDT from
+    // the higher half, segment loads and interrupt delivery still read it there, so its page
+    // keeps an identity mapping (writable: the CPU may set descriptors' accessed bits).
+    let (gdt_base, gdt_limit) = cpu::gdt_register();
+    if gdt_base < KERNEL_VMA {
+        let base = gdt_base;
+        runs.push(Mapping::covering(
+            base,
+            base,
+            u64::from(gdt_limit) + 1,
+            data,
+        ))?;
+        log::debug!("memory: boot GDT at {base:#x} stays mapped until a GDT is loaded");
+    }
+    // A framebuffer is reached through the identity map so far; it moves to a write-combining
+    // device window mapped along with everything else.
+    let framebuffer = match boot.framebuffer {
+        Some(range) => {
+            let (virt, run) =
+                device::reserve_window(range.start, range.len(), CacheType::WriteCombining)
+                    .map_err(InitError::Framebuffer)?;
+            runs.push(run)?;
+            Some(virt)
+        }
+        None => None,
+    };
+    Ok(KernelMappings {
+        runs,
+        vga_text: VirtAddr::new(phys_to_virt(boot.vga_text.start)),
+        boot_info: VirtAddr::new(info_virt),
+        framebuffer,
+    })
+}
+
 /// The kernel's sections as GRUB reports them, with W^X permissions.
-fn kernel_sections(boot: &BootInfo, runs: &mut RunList) -> Result<(), InitError> {
-    use multiboot2::ElfSectionFlags as Elf;
-    let sections = boot
-        .multiboot
-        .elf_sections_tag()
-        .ok_or(InitError::NoElfSections)?
-        .sections();
-    // Names are not read: GRUB leaves the section-name table in memory the frame allocator
-    // may already have handed out.
+fn kernel_sections(sections: &[KernelSection], runs: &mut RunList) -> Result<(), InitError> {
     for section in sections {
-        let flags = section.flags();
-        if !flags.contains(Elf::ALLOCATED) || section.size() == 0 {
+        if !section.allocated || section.size == 0 {
             continue;
         }
         // The low boot sections (trampoline, boot GDT, boot tables) are left behind.
-        if section.start_address() < KERNEL_VMA {
+        if section.start < KERNEL_VMA {
             continue;
         }
         let mut page_flags = Flags::PRESENT;
-        if flags.contains(Elf::WRITABLE) {
+        if section.writable {
             page_flags |= Flags::WRITABLE;
         }
-        if !flags.contains(Elf::EXECUTABLE) {
+        if !section.executable {
             page_flags |= Flags::NO_EXECUTE;
         }
-        let virt = section.start_address();
         runs.push(Mapping::covering(
-            virt,
-            virt_to_phys(virt),
-            section.size(),
+            section.start,
+            virt_to_phys(section.start),
+            section.size,
             page_flags,
         ))?;
     }
@@ -241,105 +326,48 @@ impl RunList {
     }
 }
 
-/// Sets up physical and virtual memory and the heap (see the module docs). Returns where the
-/// Multiboot2 information is mapped from now on: `boot.multiboot` points into the identity map,
-/// which is gone when this returns.
-pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
-    let start_tsc = crate::time::tsc::read();
-    paging::set_nx_enabled(boot.nx_enabled);
-    let usable = usable_memory(boot)?;
-    let map_tsc = crate::time::tsc::read();
-    let bitmap_range = init_frames(usable)?;
-    let frames_tsc = crate::time::tsc::read();
-    pat::init();
-
-    let mut runs = RunList {
-        runs: [Mapping::covering(0, 0, 0, Flags::empty()); 48],
-        len: 0,
-    };
-    kernel_sections(boot, &mut runs)?;
-    let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
-    runs.push(Mapping::covering(
-        phys_to_virt(VGA_TEXT_PHYS),
-        VGA_TEXT_PHYS,
-        80 * 25 * 2,
-        data,
-    ))?;
-    runs.push(Mapping::covering(
-        FRAME_BITMAP_START,
-        bitmap_range.start,
-        bitmap_range.len(),
-        data,
-    ))?;
-    let info = boot_info_range(boot);
-    let info_virt = BOOT_INFO_START + (info.start & 0xFFF);
-    runs.push(Mapping::covering(
-        info_virt,
-        info.start,
-        info.len(),
-        Flags::PRESENT | Flags::NO_EXECUTE,
-    ))?;
-    // The trampoline's GDT sits in the low boot section. Until the CPU code loads a GDT from
-    // the higher half, segment loads and interrupt delivery still read it there, so its page
-    // keeps an identity mapping (writable: the CPU may set descriptors' accessed bits).
-    let gdt = x86_64::instructions::tables::sgdt();
-    if gdt.base.as_u64() < KERNEL_VMA {
-        let base = gdt.base.as_u64();
-        runs.push(Mapping::covering(
-            base,
-            base,
-            u64::from(gdt.limit) + 1,
-            data,
-        ))?;
-        log::debug!("memory: boot GDT at {base:#x} stays mapped until a GDT is loaded");
-    }
-
-    // A framebuffer console reaches its framebuffer through the identity map; it moves to a
-    // write-combining device window mapped along with everything else.
-    let framebuffer = match crate::console::framebuffer() {
-        Some(mode) => {
-            let (virt, run) = device::reserve_window(
-                mode.address(),
-                mode.size_bytes(),
-                CacheType::WriteCombining,
-            )
-            .map_err(InitError::Framebuffer)?;
-            runs.push(run)?;
-            Some(virt)
-        }
-        None => None,
-    };
-
-    let stacks = stacks::all();
-    let guards = stacks.map(|stack| stack.guard);
-    let here = VirtAddr::new(init as *const () as u64);
+/// Switches to the kernel's own tables (step 5). Interrupts stay off from the switch until
+/// `relocated` has run: it must move whatever the identity map reached (the framebuffer
+/// console) to the new addresses before a handler can print. Returns the boot tables' P4.
+pub fn switch_tables(
+    plan: &KernelMappings,
+    relocated: impl FnOnce(&Relocated),
+) -> Result<Relocated, InitError> {
+    let guards = stacks::all().map(|stack| stack.guard);
+    let here = VirtAddr::new(finish_switch as *const () as u64);
     let stack_pointer = VirtAddr::from_ptr(&here);
     let must_map = [
         ("running code", here),
         ("current stack", stack_pointer),
-        (
-            "VGA text buffer",
-            VirtAddr::new(phys_to_virt(VGA_TEXT_PHYS)),
-        ),
-        ("boot information", VirtAddr::new(info_virt)),
+        ("VGA text buffer", plan.vga_text),
+        ("boot information", plan.boot_info),
         ("frame bitmap", VirtAddr::new(FRAME_BITMAP_START)),
     ];
-    // Interrupts stay off from the switch until the console has moved: a handler that prints
-    // must not find the framebuffer unmapped.
-    let boot_p4 = x86_64::instructions::interrupts::without_interrupts(|| {
+    let moved = Relocated {
+        boot_info: plan.boot_info,
+        framebuffer: plan
+            .framebuffer
+            .and_then(|v| NonNull::new(v.as_mut_ptr::<u8>())),
+    };
+    let boot_p4 = interrupts::without_interrupts(|| {
+        let runs = &plan.runs.runs[..plan.runs.len];
         // SAFETY: the runs map the kernel image with its sections' permissions, the VGA alias
-        // the console uses, the framebuffer (the console moves to it right below), the frame
-        // bitmap (switched to its new address before any frame is allocated) and the boot
-        // information (whose new address the caller switches to).
-        let boot_p4 =
-            unsafe { remap::switch_to_new_tables(&runs.runs[..runs.len], &guards, &must_map) }?;
-        if let Some(virt) = framebuffer.and_then(|v| NonNull::new(v.as_mut_ptr::<u8>())) {
-            // SAFETY: the window maps the whole framebuffer, writable, for good.
-            unsafe { crate::console::rebase_framebuffer(virt) };
-        }
+        // the console uses, the framebuffer (`relocated` moves the console to it right below),
+        // the frame bitmap (switched to its new address by `finish_switch` before any frame is
+        // allocated) and the boot information (whose new address the caller switches to).
+        let boot_p4 = unsafe { remap::switch_to_new_tables(runs, &guards, &must_map) }?;
+        relocated(&moved);
         Ok(boot_p4)
     })
     .map_err(InitError::Remap)?;
+    // Nothing uses the boot tables any more once `finish_switch` has run.
+    debug_assert!(boot_bss().contains(boot_p4.start_address().as_u64()));
+    Ok(moved)
+}
+
+/// After the switch (step 6): the frame bitmap moves to its own mapping, read-only pages bind
+/// the kernel too, and the boot tables and boot stack become free RAM.
+pub fn finish_switch() -> Result<(), InitError> {
     frames::with(|bitmap| {
         let words = bitmap.storage().len();
         // SAFETY: the same frames are now mapped at FRAME_BITMAP_START, and the alias the
@@ -353,17 +381,38 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
     });
     // SAFETY: the kernel's own tables map every page it writes as writable, so making
     // read-only pages binding in ring 0 only turns stray writes into page faults.
-    unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
-    // Nothing uses the boot tables or boot stack any more.
-    debug_assert!(boot_bss().contains(boot_p4.start_address().as_u64()));
+    unsafe { cpu::enable_write_protect() };
     frames::add_range(boot_bss()).map_err(InitError::Frames)?;
     INITIALISED.store(true, Ordering::Release);
+    Ok(())
+}
 
-    let heap_tsc = crate::time::tsc::read();
+/// Maps the heap's first pages (step 7) and lets it grow to half the usable RAM; returns that
+/// limit in bytes.
+pub fn init_heap() -> Result<u64, InitError> {
     let usable_bytes = frames::stats().total * 4096;
     let heap_limit = (usable_bytes / 2).max(INITIAL_HEAP_SIZE) & !0xFFF;
     heap::init(INITIAL_HEAP_SIZE, heap_limit).map_err(InitError::Heap)?;
-    let end_tsc = crate::time::tsc::read();
+    Ok(heap_limit)
+}
+
+/// Sets up physical and virtual memory and the heap: the steps of the module docs, in order.
+/// `relocated` runs right after the switch to the kernel's own tables, with interrupts off
+/// (see [`switch_tables`]); the same addresses are returned.
+pub fn init(boot: &BootMemory, relocated: impl FnOnce(&Relocated)) -> Result<Relocated, InitError> {
+    let start_tsc = tsc::read();
+    paging::set_nx_enabled(boot.nx_enabled);
+    let usable = usable_memory(boot)?;
+    let map_tsc = tsc::read();
+    let bitmap_range = init_frames(usable)?;
+    let frames_tsc = tsc::read();
+    pat::init();
+    let plan = kernel_mappings(boot, bitmap_range)?;
+    let moved = switch_tables(&plan, relocated)?;
+    finish_switch()?;
+    let heap_tsc = tsc::read();
+    let heap_limit = init_heap()?;
+    let end_tsc = tsc::read();
     log::debug!(
         "memory: cycles: memory map {}, frame bitmap {}, PAT and remap {}, heap {}",
         map_tsc - start_tsc,
@@ -377,7 +426,7 @@ pub fn init(boot: &BootInfo) -> Result<VirtAddr, InitError> {
         end_tsc - start_tsc,
         heap_limit,
     );
-    Ok(VirtAddr::new(info_virt))
+    Ok(moved)
 }
 
 fn log_summary(usable: &RangeSet, frame_cycles: u64, total_cycles: u64, heap_limit: u64) {

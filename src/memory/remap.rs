@@ -15,10 +15,10 @@ use super::frames::{self, FrameSource};
 use super::layout::{HIGHER_HALF_PHYS_LIMIT, phys_to_virt};
 use super::paging::index::{self, Level, RECURSIVE_INDEX};
 use super::paging::{MapError, PAGE_TABLES, PageTables, effective_flags};
+use crate::arch::cpu;
 use core::fmt;
-use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::{Page, PageTable, PageTableFlags as Flags, PhysFrame};
-use x86_64::{PhysAddr, VirtAddr, instructions::tlb};
+use x86_64::{PhysAddr, VirtAddr};
 
 /// A boot P4 slot that is empty (the boot tables use 0, 510 and 511).
 const WINDOW_SLOT: u64 = 1;
@@ -129,7 +129,7 @@ pub unsafe fn switch_to_new_tables(
     must_map: &[(&'static str, VirtAddr)],
 ) -> Result<PhysFrame, RemapError> {
     let mut tables = PAGE_TABLES.lock();
-    let (old_frame, cr3_flags) = Cr3::read();
+    let (old_frame, cr3_flags) = cpu::page_table_root();
     let old_phys = old_frame.start_address();
     if old_phys.as_u64() >= HIGHER_HALF_PHYS_LIMIT {
         return Err(RemapError::UnexpectedBootTables(old_phys));
@@ -153,18 +153,18 @@ pub unsafe fn switch_to_new_tables(
         index::address_of(WINDOW_SLOT, 0, 0, 0),
     ));
     old_p4[window_slot].set_frame(new_frame, Flags::PRESENT | Flags::WRITABLE);
-    tlb::flush(window);
+    cpu::flush_tlb_page(window);
     // SAFETY: the window slot now makes the new P4's frame appear at `window`.
     let new_p4 = unsafe { &mut *window.as_mut_ptr::<PageTable>() };
     new_p4.zero();
     new_p4[recursive].set_frame(new_frame, Flags::PRESENT | Flags::WRITABLE);
     old_p4[window_slot].set_unused();
-    tlb::flush(window);
+    cpu::flush_tlb_page(window);
 
     // Redirect the recursive entry: from here the mapper edits the new hierarchy.
     let saved = old_p4[recursive].clone();
     old_p4[recursive].set_frame(new_frame, Flags::PRESENT | Flags::WRITABLE);
-    tlb::flush_all();
+    cpu::flush_tlb_all();
     let built = (|| {
         for run in runs {
             map_run(&mut tables, run, guards, &mut source)?;
@@ -182,12 +182,12 @@ pub unsafe fn switch_to_new_tables(
         Ok(())
     })();
     old_p4[recursive] = saved;
-    tlb::flush_all();
+    cpu::flush_tlb_all();
     // On failure the new tables' frames are simply lost: the boot then stops anyway.
     built?;
 
     // SAFETY: the new hierarchy maps the running code, the stack and everything in `must_map`
     // (checked above), and its recursive entry points at itself.
-    unsafe { Cr3::write(new_frame, cr3_flags) };
+    unsafe { cpu::set_page_table_root(new_frame, cr3_flags) };
     Ok(old_frame)
 }

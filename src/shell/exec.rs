@@ -1,12 +1,12 @@
 //! What each shell command does.
 
 use super::command::{COMMANDS, Command};
+use crate::arch::cpu;
 use crate::input::{self, Layout};
-use crate::interrupts;
 use crate::task::executor::Spawner;
 use crate::task::runtime;
+use crate::trap;
 use crate::{console, memory, power, println, time};
-use core::arch::asm;
 
 /// Canonical, in the lower half, and never mapped: the `pagefault` command reads it.
 const UNMAPPED_ADDRESS: u64 = 0x0000_7FFF_DEAD_0000;
@@ -66,13 +66,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             None => println!("unknown layout '{name}'"),
         },
         Command::Breakpoint => {
-            let before = interrupts::breakpoint_count();
-            // SAFETY: int3 traps to the breakpoint handler, which logs and returns right after
-            // the instruction; no register or memory changes.
-            unsafe { asm!("int3") };
+            let before = trap::breakpoint_count();
+            cpu::breakpoint();
             println!(
                 "back from the breakpoint ({} so far)",
-                interrupts::breakpoint_count() - before
+                trap::breakpoint_count() - before
             );
         }
         Command::PageFault => {
@@ -100,7 +98,10 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
 /// Never returns: each frame keeps a buffer alive past the recursive call, so the compiler can
 /// turn this into neither a loop nor a tail call.
 #[inline(never)]
-#[allow(unconditional_recursion)] // the point: it ends in the double-fault handler
+#[allow(
+    unconditional_recursion,
+    reason = "the point: it ends in the double-fault handler"
+)]
 fn recurse(depth: u64) -> u64 {
     let buffer = core::hint::black_box([depth; 64]);
     recurse(depth + 1) + buffer[depth as usize % 64]

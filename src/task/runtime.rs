@@ -3,9 +3,9 @@
 
 use super::executor::Executor;
 use super::timer::{Interval, Sleep, Timers};
+use crate::arch::interrupts;
 use crate::time;
 use core::time::Duration;
-use x86_64::instructions::interrupts;
 
 /// Sleepers and intervals on the kernel's tick clock.
 pub static TIMERS: Timers = Timers::new(time::ticks, time::TICK_PERIOD);

@@ -8,13 +8,13 @@
 //! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
 //! makes the real rate 1000.15 Hz; [`uptime`] uses the exact period, so it does not drift.
 
-pub mod pit;
 pub mod tsc;
 
-use crate::interrupts::{self, pic};
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::arch::{interrupts, pic, pit};
+use crate::hook::Hook;
+use crate::trap;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
-use x86_64::instructions::interrupts as cpu_interrupts;
 
 pub const TIMER_HZ: u32 = 1000;
 const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
@@ -35,15 +35,15 @@ static TIMER_START_TSC: AtomicU64 = AtomicU64::new(0);
 static CALIBRATION_TSC: [AtomicU64; CALIBRATION_TICKS as usize + 1] =
     [const { AtomicU64::new(0) }; CALIBRATION_TICKS as usize + 1];
 static RUNNING: AtomicBool = AtomicBool::new(false);
-/// 0, or an `fn(u64)` cast to `usize`, called from the timer interrupt with the new tick count.
-static TICK_HOOK: AtomicUsize = AtomicUsize::new(0);
+/// Called from the timer interrupt with the new tick count.
+static TICK_HOOK: Hook<fn(u64)> = Hook::new();
 
 /// Starts the periodic tick on IRQ 0; the TSC is calibrated [`CALIBRATION_TICKS`] later.
 /// `boot_tsc` is the trampoline's TSC sample (`BootInfo::boot_tsc`), from which uptime counts.
 /// Needs the PICs initialised.
 pub fn init(boot_tsc: u64) {
     BOOT_TSC.store(boot_tsc, Ordering::SeqCst);
-    interrupts::set_irq_handler(TIMER_IRQ, on_tick);
+    trap::set_irq_handler(TIMER_IRQ, on_tick);
     let start = tsc::read();
     TIMER_START_TSC.store(start, Ordering::SeqCst);
     CALIBRATION_TSC[0].store(start, Ordering::SeqCst);
@@ -61,10 +61,7 @@ fn on_tick() {
             calibrate_tsc();
         }
     }
-    let raw = TICK_HOOK.load(Ordering::Relaxed);
-    if raw != 0 {
-        // SAFETY: the only non-zero values ever stored are `fn(u64)` pointers cast to usize.
-        let hook = unsafe { core::mem::transmute::<usize, fn(u64)>(raw) };
+    if let Some(hook) = TICK_HOOK.get() {
         hook(now);
     }
 }
@@ -93,7 +90,7 @@ fn calibrate_tsc() {
 
 /// Calls `hook` from every timer interrupt (tests: printing from interrupt context).
 pub fn set_tick_hook(hook: Option<fn(u64)>) {
-    TICK_HOOK.store(hook.map_or(0, |h| h as usize), Ordering::SeqCst);
+    TICK_HOOK.set(hook);
 }
 
 /// Timer interrupts since [`init`].
@@ -123,19 +120,19 @@ pub fn is_running() -> bool {
 pub fn sleep(duration: Duration) {
     assert!(is_running(), "time::sleep before time::init");
     assert!(
-        cpu_interrupts::are_enabled(),
+        interrupts::are_enabled(),
         "time::sleep with interrupts disabled would never wake"
     );
     let period = tick_period().as_nanos();
     // One tick more than the duration spans: the current tick is already partly over.
     let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64 + 1;
     loop {
-        cpu_interrupts::disable();
+        interrupts::disable();
         if ticks() >= deadline {
-            cpu_interrupts::enable();
+            interrupts::enable();
             return;
         }
         // sti takes effect after hlt begins, so a tick cannot slip in between check and halt.
-        cpu_interrupts::enable_and_hlt();
+        interrupts::enable_and_hlt();
     }
 }

@@ -7,10 +7,7 @@ use core::time::Duration;
 /// Measured TSC frequency in kHz; 0 until calibrated.
 static FREQUENCY_KHZ: AtomicU64 = AtomicU64::new(0);
 
-pub fn read() -> u64 {
-    // SAFETY: every x86_64 CPU has RDTSC, and the kernel leaves CR4.TSD clear.
-    unsafe { core::arch::x86_64::_rdtsc() }
-}
+pub use crate::arch::tsc::read;
 
 /// Records the TSC frequency from `cycles` counted over `elapsed` of PIT time.
 pub fn calibrate_from(cycles: u64, elapsed: Duration) -> u64 {
@@ -82,7 +79,7 @@ mod tests {
         let khz = frequency_khz_from(300_000_000, Duration::from_millis(100));
         assert_eq!(khz, 3_000_000);
         // 100 ticks of the 1000.15 Hz PIT.
-        let ticks = crate::time::pit::ticks_to_duration(100, 1193);
+        let ticks = crate::arch::pit::ticks_to_duration(100, 1193);
         let khz = frequency_khz_from(259_600_000, ticks);
         assert!((2_596_000..2_596_500).contains(&khz), "{khz}");
     }

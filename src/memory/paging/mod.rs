@@ -11,11 +11,11 @@
 pub mod index;
 
 use super::frames::FrameSource;
+use crate::arch::cpu;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 use index::{Level, table_address};
 use spin::Mutex;
-use x86_64::instructions::tlb;
 use x86_64::structures::paging::{Page, PageTable, PageTableFlags as Flags, PhysFrame, Size4KiB};
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -225,7 +225,7 @@ impl PageTables {
                     let child_addr = VirtAddr::new(table_address(child, addr.as_u64()));
                     // The recursive address may still be cached from a table that used to be
                     // there (the kernel remap redirects the recursive entry).
-                    tlb::flush(child_addr);
+                    cpu::flush_tlb_page(child_addr);
                     // SAFETY: the entry just set makes the child table present.
                     unsafe { table_mut(child, addr) }.zero();
                 }
@@ -292,26 +292,8 @@ impl PageTables {
         }
         let frame = PhysFrame::containing_address(entry.addr());
         entry.set_unused();
-        tlb::flush(addr);
+        cpu::flush_tlb_page(addr);
         Ok(frame)
-    }
-
-    /// Changes the flags of a mapped 4 KiB page.
-    pub fn update_flags(&mut self, page: Page<Size4KiB>, flags: Flags) -> Result<(), UnmapError> {
-        let translation = self
-            .translate(page.start_address())
-            .ok_or(UnmapError::NotMapped)?;
-        if translation.size != PageSize::Size4KiB {
-            return Err(UnmapError::ParentIsHugePage);
-        }
-        // SAFETY: the translation just succeeded through 4 KiB tables.
-        let p1 = unsafe { table_mut(Level::P1, page.start_address()) };
-        p1[page.p1_index()].set_addr(
-            translation.frame_start,
-            effective_flags(flags | Flags::PRESENT),
-        );
-        tlb::flush(page.start_address());
-        Ok(())
     }
 
     /// The P4 entry at `index` of the hierarchy the recursive entry leads to.

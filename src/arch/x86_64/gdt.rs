@@ -1,0 +1,108 @@
+//! The global descriptor table and the task state segment. Long mode ignores segment bases and
+//! limits, but the CPU still needs a 64-bit code segment, a data segment for SS, and a TSS whose
+//! interrupt stack table gives the double fault, NMI and machine check handlers stacks of their
+//! own (Intel SDM vol. 3A §6.14.5): a double fault from a kernel stack overflow cannot run on
+//! the stack that just overflowed.
+
+use super::stacks::{self, Stack};
+use super::vectors::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
+use spin::Once;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
+use x86_64::structures::tss::TaskStateSegment;
+
+/// Interrupt-stack-table slots as IDT gates number them (1–7; 0 means "no switch").
+pub const DOUBLE_FAULT_IST: u8 = 1;
+pub const NMI_IST: u8 = 2;
+pub const MACHINE_CHECK_IST: u8 = 3;
+
+/// The IST slot the gate for `vector` uses: the three events that can strike on any stack, in
+/// any state, get stacks of their own; everything else runs on the interrupted stack.
+pub const fn ist_for_vector(vector: u8) -> u8 {
+    match vector {
+        DOUBLE_FAULT => DOUBLE_FAULT_IST,
+        NMI => NMI_IST,
+        MACHINE_CHECK => MACHINE_CHECK_IST,
+        _ => 0,
+    }
+}
+
+/// The stack behind each IST slot, for the TSS and for diagnostics.
+pub fn ist_stack(slot: u8) -> Option<Stack> {
+    match slot {
+        DOUBLE_FAULT_IST => Some(stacks::double_fault_stack()),
+        NMI_IST => Some(stacks::nmi_stack()),
+        MACHINE_CHECK_IST => Some(stacks::machine_check_stack()),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Selectors {
+    pub kernel_code: SegmentSelector,
+    pub kernel_data: SegmentSelector,
+    pub tss: SegmentSelector,
+}
+
+static TSS: Once<TaskStateSegment> = Once::new();
+static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+
+/// The selectors, once [`init`] has run.
+pub fn selectors() -> Selectors {
+    GDT.get().expect("arch::gdt::init has not run").1
+}
+
+/// Loads the GDT, reloads every segment register from it and loads the TSS. Runs once, on the
+/// boot CPU, before the IDT (whose gates name these selectors).
+pub fn init() {
+    let tss = TSS.call_once(|| {
+        let mut tss = TaskStateSegment::new();
+        for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {
+            let stack = ist_stack(slot).expect("every IST slot in use has a stack");
+            // The CPU loads RSP from this entry on each such event; the top is page-aligned,
+            // so it also meets the 16-byte alignment the handlers expect.
+            tss.interrupt_stack_table[usize::from(slot - 1)] = stack.top;
+        }
+        tss
+    });
+    let (gdt, selectors) = GDT.call_once(|| {
+        let mut gdt = GlobalDescriptorTable::new();
+        let kernel_code = gdt.append(Descriptor::kernel_code_segment());
+        let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        let tss = gdt.append(Descriptor::tss_segment(tss));
+        (
+            gdt,
+            Selectors {
+                kernel_code,
+                kernel_data,
+                tss,
+            },
+        )
+    });
+    gdt.load();
+    // SAFETY: the selectors index descriptors of the GDT just loaded, which lives for ever:
+    // a 64-bit ring-0 code segment, a writable ring-0 data segment and an available TSS.
+    unsafe {
+        CS::set_reg(selectors.kernel_code);
+        SS::set_reg(selectors.kernel_data);
+        DS::set_reg(selectors.kernel_data);
+        ES::set_reg(selectors.kernel_data);
+        load_tss(selectors.tss);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_dangerous_vectors_switch_stacks() {
+        assert_eq!(ist_for_vector(8), DOUBLE_FAULT_IST);
+        assert_eq!(ist_for_vector(2), NMI_IST);
+        assert_eq!(ist_for_vector(18), MACHINE_CHECK_IST);
+        for vector in (0..=255).filter(|v| ![2, 8, 18].contains(v)) {
+            assert_eq!(ist_for_vector(vector), 0, "vector {vector}");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Everything that names an x86_64 register, instruction, MSR or legacy chip. The rest of the
+//! kernel calls the small functions here (see [`cpu`]) instead of touching the machine. Nothing
+//! here depends on the portable kernel: `crate::trap` decides what an interrupt means.
+//!
+//! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
+//! kernel gets a report.
+
+pub mod cpu;
+pub mod cpuid;
+pub mod exception;
+pub mod gdt;
+pub mod idt;
+pub mod interrupt_frame;
+pub mod interrupts;
+pub mod pat;
+pub mod pic;
+pub mod pit;
+pub mod power;
+pub mod stacks;
+pub mod tsc;
+pub mod vectors;
+
+/// Loads the GDT, TSS and IDT. Interrupts stay disabled; `devices::start` enables them.
+pub fn init() {
+    gdt::init();
+    idt::init();
+}

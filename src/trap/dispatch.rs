@@ -1,0 +1,142 @@
+//! `interrupt_dispatch`, which every stub in asm/interrupts.asm calls: exceptions get reported
+//! (or handed to a test hook), IRQs go to their drivers and get their EOI.
+
+use super::{FaultAction, fault_hook, irq_handler, print_report};
+use crate::arch::exception::{ExceptionReport, NestedFaultReport};
+use crate::arch::interrupt_frame::InterruptFrame;
+use crate::arch::pic::{self, Acknowledge};
+use crate::arch::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
+use crate::arch::{cpu, stacks};
+use crate::console;
+use crate::drivers::serial::com1_unlocked;
+use crate::power::{ExitCode, exit_emulator, halt_forever};
+use crate::testing::{self, PanicExpectation};
+use core::fmt::Write;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// How many exceptions are being handled right now on this (the only) CPU. More than one means
+/// handling a fault faulted, and the report must get simpler until something gets out.
+static NESTING: AtomicU32 = AtomicU32::new(0);
+static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
+static SPURIOUS_IRQS: AtomicU64 = AtomicU64::new(0);
+
+/// Breakpoints (`int3`) handled since boot.
+pub fn breakpoint_count() -> u64 {
+    BREAKPOINTS.load(Ordering::SeqCst)
+}
+
+/// Spurious IRQ 7 and 15 deliveries ignored since boot.
+pub fn spurious_irq_count() -> u64 {
+    SPURIOUS_IRQS.load(Ordering::SeqCst)
+}
+
+/// Called by `interrupt_common` with interrupts off (every gate is an interrupt gate).
+#[unsafe(no_mangle)]
+extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
+    let vector = frame.vector as u8;
+    if vector == NMI {
+        nmi(frame);
+    } else if vector < EXCEPTION_COUNT {
+        exception(frame);
+    } else if let Some(irq) = pic::irq_for_vector(vector) {
+        hardware_irq(irq);
+    } else {
+        // Only a stray `int n` reaches the vectors nothing is wired to: a kernel bug.
+        exception(frame);
+    }
+}
+
+fn hardware_irq(irq: u8) {
+    // IRQ handlers never allocate (see memory::heap): debug builds catch one that does.
+    let _no_allocation = crate::memory::heap::ForbidAllocation::enter();
+    let ack = pic::classify(irq);
+    if ack == Acknowledge::Handle {
+        if let Some(handler) = irq_handler(irq) {
+            handler();
+        }
+    } else {
+        SPURIOUS_IRQS.fetch_add(1, Ordering::Relaxed);
+    }
+    pic::end_of_interrupt(irq, ack);
+}
+
+fn exception(frame: &mut InterruptFrame) {
+    let depth = NESTING.fetch_add(1, Ordering::SeqCst);
+    if depth > 0 {
+        nested_fault(frame, depth);
+    }
+    let report = ExceptionReport::new(frame, cpu::page_fault_address(), &stacks::all());
+    let action = fault_hook().map_or(FaultAction::Default, |hook| hook(&report));
+    match action {
+        FaultAction::ResumeAt(rip) => frame.rip = rip,
+        FaultAction::Default if report.vector == BREAKPOINT => breakpoint(&report),
+        FaultAction::Default => fatal(&report),
+    }
+    NESTING.fetch_sub(1, Ordering::SeqCst);
+}
+
+fn breakpoint(report: &ExceptionReport) {
+    BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
+    // An int3 inside code that holds a console lock must not wait for that lock, nor force it:
+    // the interrupted writer resumes afterwards, so its screen state must stay untouched.
+    if console::is_idle() {
+        log::info!("breakpoint: resuming at RIP {:#x}", report.frame.rip);
+    } else {
+        console::emergency_write_serial(format_args!(
+            "breakpoint: resuming at RIP {:#x}\n",
+            report.frame.rip
+        ));
+    }
+}
+
+/// On a PC an NMI reports a hardware error (memory parity, I/O channel check) or comes from a
+/// watchdog or debugger. It is logged and survived; it may interrupt any code, even with
+/// interrupts off and a console lock held: then the line goes to serial alone, without locks,
+/// leaving the screen to the writer that resumes after the NMI.
+fn nmi(frame: &InterruptFrame) {
+    let status = cpu::nmi_status();
+    let line = format_args!(
+        "kestrel: NMI at RIP {:#x} (system control port B {status:#04x}), continuing\n",
+        frame.rip
+    );
+    if console::is_idle() {
+        crate::print!("{line}");
+    } else {
+        console::emergency_write_serial(line);
+    }
+}
+
+fn fatal(report: &ExceptionReport) -> ! {
+    if testing::expectation() != PanicExpectation::NotTesting {
+        console::emergency_write(format_args!("[failed]\n"));
+    }
+    print_report(report);
+    console::emergency_write(format_args!("kestrel: fatal exception (system halted)\n"));
+    stop()
+}
+
+/// A fault while handling a fault. The first nesting level still formats one line; deeper
+/// ones write a fixed string straight to the UART, as formatting or the screen may be what
+/// keeps faulting.
+fn nested_fault(frame: &InterruptFrame, depth: u32) -> ! {
+    if depth == 1 {
+        console::emergency_write(format_args!(
+            "{}",
+            NestedFaultReport {
+                vector: frame.vector as u8,
+                rip: frame.rip,
+            }
+        ));
+    } else {
+        let mut serial = com1_unlocked();
+        let _ = serial.write_str("\nkestrel: repeated nested faults (system halted)\n");
+    }
+    stop()
+}
+
+fn stop() -> ! {
+    if testing::is_test_kernel() {
+        exit_emulator(ExitCode::Failed);
+    }
+    halt_forever()
+}
