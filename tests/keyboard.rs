@@ -8,7 +8,7 @@
 
 use core::time::Duration;
 use kestrel::boot::BootInfo;
-use kestrel::input::{self, DecodedKey, Layout};
+use kestrel::input::{self, Key, Layout};
 use kestrel::{println, serial_println, time};
 
 kestrel::entry_point!(main);
@@ -36,15 +36,24 @@ fn expect_typed_after(prompt: &str, expected: &str, stragglers: &str) {
     let mut started = false;
     for (index, want) in expected.chars().enumerate() {
         let got = loop {
-            match input::wait_for_key_timeout(KEY_TIMEOUT) {
-                Some(DecodedKey::Unicode(c)) if !started && stragglers.contains(c) => continue,
-                Some(DecodedKey::Unicode(c)) => break c,
-                Some(DecodedKey::RawKey(_)) => continue,
+            match input::wait_for_key_timeout(KEY_TIMEOUT).map(as_char) {
+                Some(Some(c)) if !started && stragglers.contains(c) => continue,
+                Some(Some(c)) => break c,
+                Some(None) => continue,
                 None => panic!("timed out waiting for {want:?}, character {index} of {expected:?}"),
             }
         };
         started = true;
         assert_eq!(got, want, "character {index} of {expected:?}");
+    }
+}
+
+/// Text keys as their character, Enter as a newline.
+fn as_char(key: Key) -> Option<char> {
+    match key {
+        Key::Char(c) => Some(c),
+        Key::Enter => Some('\n'),
+        _ => None,
     }
 }
 
@@ -95,7 +104,7 @@ fn flood_drops_input_with_one_warning() {
     );
     let mut keys = 0;
     while let Some(key) = input::read_key() {
-        if let DecodedKey::Unicode(c) = key {
+        if let Some(c) = as_char(key) {
             assert!(
                 c.is_ascii_lowercase(),
                 "the flood typed only letters, got {c:?}"

@@ -181,13 +181,32 @@ fn run_frames(count: usize, workload: &'static str, out: &mut Vec<FrameResult>) 
 
 /// Runs every workload and prints the machine-readable lines, then the table.
 pub fn run_all() {
+    run_all_until(|| false);
+}
+
+/// [`run_all`], checking `stop` between workloads (the shell passes its Ctrl-C check); says
+/// so and returns early when it answers true.
+pub fn run_all_until(stop: fn() -> bool) {
+    let stopped = || {
+        let stop = stop();
+        if stop {
+            println!("bench: interrupted");
+        }
+        stop
+    };
     println!("bench: heap workloads ({ROUNDS} rounds each, round 1 cold)");
     let plan = workloads::mix_plan(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE, rng::SEED);
     let mut heaps = Vec::new();
     run_heap("buddy", &Global, &plan, &mut heaps);
+    if stopped() {
+        return;
+    }
     let size = arena_size();
     println!("bench: each design gets a {} MiB arena", size >> 20);
     run_design("bump", BumpHeap::new(), size, &plan, &mut heaps);
+    if stopped() {
+        return;
+    }
     run_design(
         "linked_list",
         LinkedListHeap::new(),
@@ -195,6 +214,9 @@ pub fn run_all() {
         &plan,
         &mut heaps,
     );
+    if stopped() {
+        return;
+    }
     run_design(
         "fixed_block",
         FixedSizeBlockHeap::new(),
@@ -202,6 +224,9 @@ pub fn run_all() {
         &plan,
         &mut heaps,
     );
+    if stopped() {
+        return;
+    }
     drop(plan);
     raw_buddy_note();
 
@@ -214,7 +239,13 @@ pub fn run_all() {
         }
     }
     run_frames(5_000, "frames_5k", &mut frame_results);
+    if stopped() {
+        return;
+    }
     run_frames(50_000, "frames_50k", &mut frame_results);
+    if stopped() {
+        return;
+    }
 
     let peak = workloads::mix_plan(workloads::MIX_ACTIONS, workloads::MIX_MAX_LIVE, rng::SEED)
         .peak_live_bytes;

@@ -6,6 +6,8 @@
 //! handler that prints can never spin on a lock that the code it interrupted holds. Fault and
 //! panic reports use [`emergency_write`], which does not wait for the locks at all.
 
+pub mod ansi;
+pub mod cp437;
 pub mod screen;
 pub mod text_grid;
 
@@ -147,6 +149,11 @@ pub fn at_line_start() -> bool {
 static LINE_INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static LINE_OWNER: AtomicWaker = AtomicWaker::new();
 
+/// Whether output broke into the line being edited since the last look (and forgets it).
+pub fn take_line_interrupted() -> bool {
+    LINE_INTERRUPTED.swap(false, Ordering::AcqRel)
+}
+
 /// Says that output broke into the line being edited; wakes whoever waits in
 /// [`poll_line_interrupted`]. Safe from interrupt handlers: it only sets a flag and wakes.
 pub fn note_line_interrupted() {
@@ -168,7 +175,7 @@ pub fn poll_line_interrupted(cx: &mut Context<'_>) -> Poll<()> {
     }
 }
 
-/// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).
+/// Both consoles as one `fmt::Write`, for code that writes to any writer.
 pub struct Consoles;
 
 impl Write for Consoles {
@@ -177,6 +184,35 @@ impl Write for Consoles {
         Ok(())
     }
 }
+
+/// The screen alone as a `fmt::Write`: the line editor draws each console on its own, since
+/// each wraps at its own width.
+pub struct ScreenOnly;
+
+impl Write for ScreenOnly {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        interrupts::without_interrupts(|| SCREEN.lock().write_str(text));
+        Ok(())
+    }
+}
+
+/// The serial console alone as a `fmt::Write`.
+pub struct SerialOnly;
+
+impl Write for SerialOnly {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        _serial_print(format_args!("{text}"));
+        Ok(())
+    }
+}
+
+/// The screen's width in characters.
+pub fn screen_columns() -> usize {
+    interrupts::without_interrupts(|| SCREEN.lock().columns())
+}
+
+/// The width assumed for a serial terminal, which cannot be asked cheaply: the classic 80.
+pub const SERIAL_COLUMNS: usize = 80;
 
 /// Blanks the screen and homes its cursor; asks a serial terminal to do the same (ANSI).
 pub fn clear() {

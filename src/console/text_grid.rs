@@ -2,7 +2,12 @@
 //! many as fit for a framebuffer) with a cursor, wrapping, scrolling and colours. It keeps its
 //! own copy of the screen, so scrolling never needs to read video memory (slow on real hardware)
 //! and host tests can inspect exactly what is shown. Every cell it changes is also pushed to a
-//! [`CellSink`]: VGA text memory, or the framebuffer renderer.
+//! [`CellSink`]: VGA text memory, or the framebuffer renderer. Characters are stored as code
+//! page 437 bytes (see [`super::cp437`]), and the cursor obeys the ANSI moves and erasures of
+//! [`super::ansi`], as a serial terminal does.
+
+use super::ansi::{Action, AnsiParser};
+use super::cp437;
 
 /// The 16 colours of the VGA text-mode palette (the attribute nibble values).
 #[allow(dead_code)]
@@ -105,6 +110,7 @@ pub struct TextGrid<S: CellSink> {
     row: usize,
     col: usize,
     color: ColorCode,
+    ansi: AnsiParser,
     sink: S,
 }
 
@@ -118,6 +124,7 @@ impl<S: CellSink> TextGrid<S> {
             row: 0,
             col: 0,
             color: DEFAULT_COLOR,
+            ansi: AnsiParser::new(),
             sink,
         }
     }
@@ -221,11 +228,7 @@ impl<S: CellSink> TextGrid<S> {
             return;
         }
         for (col, ch) in (col..self.columns).zip(text.chars()) {
-            let byte = if matches!(ch, ' '..='~') {
-                ch as u8
-            } else {
-                UNPRINTABLE
-            };
+            let byte = cp437::encode(ch).unwrap_or(UNPRINTABLE);
             self.set_cell(row, col, Cell { byte, color });
         }
         self.sink.cursor_moved(self.row, self.col);
@@ -243,6 +246,63 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     fn write_char(&mut self, ch: char) {
+        match self.ansi.feed(ch) {
+            None => {}
+            Some(Action::Print(ch)) => self.print_char(ch),
+            Some(action) => self.perform(action),
+        }
+    }
+
+    /// The cursor's column as a terminal sees it: after the last column is written the grid
+    /// waits to wrap with `col == columns`, where a terminal keeps the cursor on the last one.
+    fn visible_col(&self) -> usize {
+        self.col.min(self.columns - 1)
+    }
+
+    fn perform(&mut self, action: Action) {
+        match action {
+            Action::Print(ch) => self.print_char(ch),
+            Action::Up(n) => {
+                self.row = self.row.saturating_sub(n);
+                self.col = self.visible_col();
+            }
+            Action::Down(n) => {
+                self.row = (self.row + n).min(self.rows - 1);
+                self.col = self.visible_col();
+            }
+            Action::Forward(n) => self.col = (self.visible_col() + n).min(self.columns - 1),
+            Action::Back(n) => self.col = self.visible_col().saturating_sub(n),
+            Action::Position(row, col) => {
+                self.row = row.min(self.rows - 1);
+                self.col = col.min(self.columns - 1);
+            }
+            Action::EraseLineRight => self.erase_right(),
+            Action::EraseBelow => {
+                self.erase_right();
+                for row in self.row + 1..self.rows {
+                    self.clear_row(row);
+                }
+            }
+            Action::EraseScreen => {
+                for row in 0..self.rows {
+                    self.clear_row(row);
+                }
+            }
+        }
+    }
+
+    /// Blanks from the cursor to the end of its row.
+    fn erase_right(&mut self) {
+        let blank = Cell {
+            byte: b' ',
+            color: self.color,
+        };
+        for col in self.col..self.columns {
+            self.set_cell(self.row, col, blank);
+        }
+    }
+
+    fn print_char(&mut self, ch: char) {
         match ch {
             '\n' => self.new_line(),
             '\r' => self.col = 0,
@@ -253,8 +313,9 @@ impl<S: CellSink> TextGrid<S> {
                 }
             }
             '\u{8}' => self.backspace(),
-            ' '..='~' => self.put_byte(ch as u8),
-            _ => self.put_byte(UNPRINTABLE),
+            // The bell has nothing to show.
+            '\u{7}' => {}
+            _ => self.put_byte(cp437::encode(ch).unwrap_or(UNPRINTABLE)),
         }
     }
 
@@ -493,11 +554,48 @@ mod tests {
     #[test]
     fn unprintable_characters_become_a_block() {
         let mut grid = TextGrid::new(NullSink);
-        grid.write_str("é\u{1}x");
+        grid.write_str("€\u{1}x");
         assert_eq!(
             grid.row_bytes(0).collect::<Vec<_>>(),
             [UNPRINTABLE, UNPRINTABLE, b'x']
         );
+    }
+
+    #[test]
+    fn letters_beyond_ascii_show_in_code_page_437() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.write_str("ß ö ä ü § °\u{7}");
+        assert_eq!(
+            grid.row_bytes(0).collect::<Vec<_>>(),
+            [0xE1, b' ', 0x94, b' ', 0x84, b' ', 0x81, b' ', 0x15, b' ', 0xF8]
+        );
+        grid.write_at(1, 0, "é€", DEFAULT_COLOR);
+        assert_eq!(grid.row_bytes(1).collect::<Vec<_>>(), [0x82, UNPRINTABLE]);
+    }
+
+    #[test]
+    fn ansi_moves_and_erasures() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        grid.write_str("hello world\nsecond\x1b[A\x1b[3D");
+        assert_eq!(grid.cursor(), (0, 3));
+        grid.write_str("\x1b[KLO");
+        assert_eq!(row_text(&grid, 0), "helLO");
+        grid.write_str("\x1b[1C\x1b[B!");
+        assert_eq!(row_text(&grid, 1), "second!");
+        grid.write_str("\x1b[1;3H\x1b[J");
+        assert_eq!((row_text(&grid, 0), row_text(&grid, 1)), ("he".into(), "".into()));
+        // Moves stop at the edges, and the margin counts as the last column.
+        grid.write_str("\x1b[99A\x1b[99D\x1b[99C");
+        assert_eq!(grid.cursor(), (0, WIDTH - 1));
+        let full: String = core::iter::repeat_n('x', WIDTH).collect();
+        grid.write_str("\r");
+        grid.write_str(&full);
+        grid.write_str("\x1b[1D");
+        assert_eq!(grid.cursor(), (0, WIDTH - 2));
+        grid.write_str("\x1b[2J");
+        assert_eq!(row_text(&grid, 0), "");
+        assert_mirrored(&grid);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! serial interrupt handlers push raw bytes and wake the one registered reader; decoding happens
 //! here, in task context.
 
-use super::{DecodedKey, QUEUE, read_key};
+use super::{Key, QUEUE, read_key};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll};
@@ -23,9 +23,9 @@ impl KeyStream {
 }
 
 impl Stream for KeyStream {
-    type Item = DecodedKey;
+    type Item = Key;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DecodedKey>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Key>> {
         if let Some(key) = read_key() {
             return Poll::Ready(Some(key));
         }

@@ -1,7 +1,7 @@
 //! What each shell command does.
 
 use super::command::{COMMANDS, Command};
-use crate::input::{self, Layout};
+use crate::input;
 use crate::interrupts;
 use crate::task::executor::Spawner;
 use crate::task::runtime;
@@ -57,14 +57,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             runtime::sleep(duration).await;
             println!("slept {:?}", duration);
         }
-        Command::Bench => crate::bench::run_all(),
-        Command::Keyboard(name) => match Layout::from_name(name) {
-            Some(layout) => {
-                input::set_layout(layout);
-                println!("keyboard layout: {}", layout.name());
-            }
-            None => println!("unknown layout '{name}'"),
-        },
+        Command::Bench => crate::bench::run_all_until(input::scan_for_interrupt),
+        Command::Keyboard(layout) => {
+            input::set_layout(layout);
+            println!("keyboard layout: {}", layout.name());
+        }
         Command::Breakpoint => {
             let before = interrupts::breakpoint_count();
             // SAFETY: int3 traps to the breakpoint handler, which logs and returns right after
