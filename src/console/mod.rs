@@ -222,11 +222,13 @@ pub fn clear() {
     });
 }
 
-/// Shows `text` in the screen's top-right corner, over whatever is there, without moving the
-/// cursor. The screen only: on a serial terminal it would interleave with the output.
+/// Shows `text` in the screen's top-right corner without moving the cursor. The top row is
+/// kept for it from the first call on, so it never covers text (a line typed after `clear`).
+/// The screen only: on a serial terminal it would interleave with the output.
 pub fn show_status(text: &str, color: ColorCode) {
     interrupts::without_interrupts(|| {
         let mut screen = SCREEN.lock();
+        screen.reserve_top_row();
         let col = screen.columns().saturating_sub(text.len());
         screen.write_at(0, col, text, color);
     });

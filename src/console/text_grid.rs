@@ -111,6 +111,9 @@ pub struct TextGrid<S: CellSink> {
     col: usize,
     color: ColorCode,
     ansi: AnsiParser,
+    /// Rows kept at the top for an overlay (the status line): text never goes there, and
+    /// scrolling and clearing leave them alone. 0 or 1.
+    top: usize,
     sink: S,
 }
 
@@ -125,6 +128,7 @@ impl<S: CellSink> TextGrid<S> {
             col: 0,
             color: DEFAULT_COLOR,
             ansi: AnsiParser::new(),
+            top: 0,
             sink,
         }
     }
@@ -144,6 +148,7 @@ impl<S: CellSink> TextGrid<S> {
         let previous = core::mem::replace(&mut self.sink, sink);
         self.columns = columns.clamp(1, MAX_COLUMNS);
         self.rows = rows.clamp(1, MAX_ROWS);
+        self.top = 0;
         self.clear();
         previous
     }
@@ -212,13 +217,31 @@ impl<S: CellSink> TextGrid<S> {
         self.sink.cursor_moved(self.row, self.col);
     }
 
+    /// Blanks the text rows (not the reserved top row) and homes the cursor.
     pub fn clear(&mut self) {
-        for row in 0..self.rows {
+        for row in self.top..self.rows {
             self.clear_row(row);
         }
-        self.row = 0;
+        self.row = self.top;
         self.col = 0;
-        self.sink.cursor_moved(0, 0);
+        self.sink.cursor_moved(self.row, 0);
+    }
+
+    /// Keeps the top row for an overlay from now on: text moves down a row to make room (or,
+    /// on a full screen, the oldest row goes), and nothing written later reaches it. Does
+    /// nothing on a one-row grid or when already reserved.
+    pub fn reserve_top_row(&mut self) {
+        if self.top > 0 || self.rows < 2 {
+            return;
+        }
+        if self.row + 1 < self.rows {
+            let end = (self.row + 1) * self.columns;
+            self.cells.copy_within(0..end, self.columns);
+            self.row += 1;
+        }
+        self.top = 1;
+        self.clear_row(0);
+        self.redraw();
     }
 
     /// Writes `text` at a fixed position in `color`, clipped to the row, without moving the
@@ -263,7 +286,7 @@ impl<S: CellSink> TextGrid<S> {
         match action {
             Action::Print(ch) => self.print_char(ch),
             Action::Up(n) => {
-                self.row = self.row.saturating_sub(n);
+                self.row = self.row.saturating_sub(n).max(self.top);
                 self.col = self.visible_col();
             }
             Action::Down(n) => {
@@ -273,7 +296,7 @@ impl<S: CellSink> TextGrid<S> {
             Action::Forward(n) => self.col = (self.visible_col() + n).min(self.columns - 1),
             Action::Back(n) => self.col = self.visible_col().saturating_sub(n),
             Action::Position(row, col) => {
-                self.row = row.min(self.rows - 1);
+                self.row = (self.top + row).min(self.rows - 1);
                 self.col = col.min(self.columns - 1);
             }
             Action::EraseLineRight => self.erase_right(),
@@ -284,7 +307,7 @@ impl<S: CellSink> TextGrid<S> {
                 }
             }
             Action::EraseScreen => {
-                for row in 0..self.rows {
+                for row in self.top..self.rows {
                     self.clear_row(row);
                 }
             }
@@ -323,7 +346,7 @@ impl<S: CellSink> TextGrid<S> {
     fn backspace(&mut self) {
         if self.col > 0 {
             self.col -= 1;
-        } else if self.row > 0 {
+        } else if self.row > self.top {
             self.row -= 1;
             self.col = self.columns - 1;
         } else {
@@ -362,8 +385,16 @@ impl<S: CellSink> TextGrid<S> {
 
     fn scroll_up(&mut self) {
         let used = self.columns * self.rows;
-        self.cells.copy_within(self.columns..used, 0);
-        if !self.sink.scroll_up(1) {
+        let first = self.top * self.columns;
+        self.cells.copy_within(first + self.columns..used, first);
+        if self.sink.scroll_up(1) {
+            // The sink moved the reserved rows up too: put them back.
+            for index in 0..first {
+                let cell = self.cells[index];
+                self.sink
+                    .put(index / self.columns, index % self.columns, cell);
+            }
+        } else {
             for index in 0..used - self.columns {
                 let cell = self.cells[index];
                 self.sink
@@ -705,6 +736,52 @@ mod tests {
         grid.write_str(" world");
         assert_eq!(row_text(&grid, 0)[..11].to_string(), "hello world");
         assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn a_reserved_top_row_keeps_the_status_clear_of_text() {
+        let status = ColorCode::new(Color::White, Color::Blue);
+        for moves_rows in [false, true] {
+            let mut sink = MirrorSink::new();
+            sink.moves_rows = moves_rows;
+            let mut grid = TextGrid::new(sink);
+            grid.clear();
+            grid.write_str("first\nsecond");
+            grid.reserve_top_row();
+            grid.write_at(0, WIDTH - 6, "status", status);
+            // The text moved down a row, out of the status line's way.
+            assert_eq!(row_text(&grid, 1), "first");
+            assert_eq!(grid.cursor(), (2, 6));
+            // After clear, a long line typed at the top does not run under the status.
+            grid.clear();
+            assert_eq!(grid.cursor(), (1, 0));
+            let long: String = core::iter::repeat_n('x', WIDTH).collect();
+            grid.write_str(&long);
+            assert_eq!(row_text(&grid, 1), long);
+            assert!(row_text(&grid, 0).ends_with("status"));
+            // Scrolling moves the text rows only.
+            for i in 0..HEIGHT + 2 {
+                grid.write_str(&std::format!("\nline {i}"));
+            }
+            assert!(row_text(&grid, 0).trim_start().starts_with("status"));
+            assert_eq!(row_text(&grid, HEIGHT - 1), std::format!("line {}", HEIGHT + 1));
+            // Moves and erasures stop at the reserved row.
+            grid.write_str("\x1b[99A\x1b[2J");
+            assert_eq!(grid.cursor().0, 1);
+            grid.write_str("\x1b[H\u{8}");
+            assert_eq!(grid.cursor(), (1, 0));
+            assert!(row_text(&grid, 0).ends_with("status"));
+            assert_mirrored(&grid);
+        }
+        // On a full screen the oldest row makes the room.
+        let mut grid = TextGrid::new(NullSink);
+        for i in 0..HEIGHT - 1 {
+            grid.write_str(&std::format!("row {i}\n"));
+        }
+        grid.reserve_top_row();
+        assert_eq!(row_text(&grid, 0), "");
+        assert_eq!(row_text(&grid, 1), "row 1");
+        assert_eq!(grid.cursor(), (HEIGHT - 1, 0));
     }
 
     #[test]

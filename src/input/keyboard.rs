@@ -163,7 +163,7 @@ impl Default for Decoder {
 pub fn on_irq() {
     // SAFETY: reading the 8042 data port takes the byte this interrupt announced.
     let byte = unsafe { Port::<u8>::new(DATA_PORT).read() };
-    super::QUEUE.push(super::InputEvent::Scancode(byte));
+    super::push_scancode(byte);
 }
 
 /// Throws away bytes that arrived before the handler was installed: while a byte sits unread,

@@ -26,9 +26,11 @@ use spin::Mutex;
 use x86_64::instructions::interrupts as cpu_interrupts;
 
 /// Room for a terminal paste while the consumer is busy running what was pasted: 16 KiB of
-/// serial bytes (400 short command lines are about 6 KiB), or bursts of fast typing (each key
-/// is two scancodes, more with modifiers). 48 KiB of static memory.
-pub const QUEUE_CAPACITY: usize = 16384;
+/// serial bytes (400 short command lines are about 6 KiB). 48 KiB of static memory.
+pub const SERIAL_QUEUE_CAPACITY: usize = 16384;
+/// Room for bursts of fast typing (each key is two scancodes, more with modifiers). Separate
+/// from the serial queue, so that a stuck key cannot take a paste's room.
+pub const KEYBOARD_QUEUE_CAPACITY: usize = 1024;
 const SERIAL_IRQ: u8 = 4;
 /// Bounds one interrupt's reading, should a broken UART report data forever; a working 16550
 /// holds at most 16 bytes.
@@ -37,9 +39,10 @@ const SERIAL_READ_LIMIT: usize = 4096;
 /// type-ahead, and the second key of an event that gave two.
 const LOOKAHEAD_CAPACITY: usize = 1024;
 
-/// Two producers, the keyboard and serial IRQ handlers, which never overlap: interrupt gates
-/// keep interrupts off while either runs. One consumer: whoever calls [`read_key`].
-static QUEUE: InputQueue<QUEUE_CAPACITY> = InputQueue::new();
+/// One queue per source, each filled by its IRQ handler. One consumer: whoever calls
+/// [`read_key`].
+static KEYBOARD_QUEUE: InputQueue<KEYBOARD_QUEUE_CAPACITY> = InputQueue::new();
+static SERIAL_QUEUE: InputQueue<SERIAL_QUEUE_CAPACITY> = InputQueue::new();
 /// Only the consumer side takes this lock; interrupt handlers never touch it.
 static DECODERS: Mutex<Decoders> = Mutex::new(Decoders::new());
 /// Decoded keys not read yet; consumer side only.
@@ -92,7 +95,7 @@ fn on_serial_irq() {
         let Some(byte) = serial.try_receive() else {
             break;
         };
-        QUEUE.push(InputEvent::Serial { byte, after_pause });
+        SERIAL_QUEUE.push(InputEvent::Serial { byte, after_pause });
         after_pause = false;
     }
 }
@@ -105,20 +108,35 @@ pub fn layout() -> Layout {
     DECODERS.lock().layout()
 }
 
+/// Both queues' counters, added up.
 pub fn stats() -> QueueStats {
-    QUEUE.stats()
+    let (keyboard, serial) = (KEYBOARD_QUEUE.stats(), SERIAL_QUEUE.stats());
+    QueueStats {
+        accepted: keyboard.accepted + serial.accepted,
+        dropped: keyboard.dropped + serial.dropped,
+        warnings: keyboard.warnings + serial.warnings,
+    }
 }
 
 /// Whether input is waiting, decoded or not.
 pub fn is_pending() -> bool {
-    !QUEUE.is_empty() || !LOOKAHEAD.is_empty()
+    !KEYBOARD_QUEUE.is_empty() || !SERIAL_QUEUE.is_empty() || !LOOKAHEAD.is_empty()
 }
 
-fn warn_dropped(dropped: u64) {
+fn warn_dropped(source: &str, dropped: u64, total: u64) {
     log::warn!(
-        "input: the queue was full: {dropped} input bytes were dropped ({} since boot)",
-        QUEUE.stats().dropped
+        "input: the {source} queue was full: {dropped} bytes were dropped ({total} since boot)"
     );
+}
+
+/// The oldest event of either queue (the keyboard's first: it never holds much).
+fn pop_event() -> Option<InputEvent> {
+    KEYBOARD_QUEUE
+        .pop(|dropped| warn_dropped("keyboard", dropped, KEYBOARD_QUEUE.stats().dropped))
+        .or_else(|| {
+            SERIAL_QUEUE
+                .pop(|dropped| warn_dropped("serial", dropped, SERIAL_QUEUE.stats().dropped))
+        })
 }
 
 /// Decodes queued events into the lookahead until it holds a key or the queue is empty.
@@ -128,7 +146,7 @@ fn decode_pending(decoders: &mut Decoders, until_key: bool) {
         if until_key && !LOOKAHEAD.is_empty() {
             return;
         }
-        let Some(event) = QUEUE.pop(warn_dropped) else {
+        let Some(event) = pop_event() else {
             // A lone Esc that nothing followed in time ends on its own.
             let quiet = uptime_us().saturating_sub(LAST_SERIAL_RX_US.load(Ordering::Relaxed));
             if decoders.serial_pending() && quiet >= escape::ESCAPE_TIMEOUT.as_micros() as u64
@@ -185,7 +203,19 @@ pub fn scan_for_interrupt() -> bool {
 
 /// Registers `waker` to be woken by the next input event (the consumer's task).
 pub fn register_waiter(waker: &core::task::Waker) {
-    QUEUE.register_waiter(waker);
+    KEYBOARD_QUEUE.register_waiter(waker);
+    SERIAL_QUEUE.register_waiter(waker);
+}
+
+/// Forgets the registered waker (see `InputQueue::unregister_waiter`).
+pub fn unregister_waiter() {
+    KEYBOARD_QUEUE.unregister_waiter();
+    SERIAL_QUEUE.unregister_waiter();
+}
+
+/// Producer side for the keyboard's interrupt handler.
+pub(crate) fn push_scancode(byte: u8) {
+    KEYBOARD_QUEUE.push(InputEvent::Scancode(byte));
 }
 
 /// Halts until a key arrives. Interrupts must be on (they are what wakes the CPU).
