@@ -102,10 +102,7 @@ impl AnsiParser {
             'B' => Action::Down(count),
             'C' => Action::Forward(count),
             'D' => Action::Back(count),
-            'H' | 'f' => Action::Position(
-                count - 1,
-                usize::from(self.params[1]).max(1) - 1,
-            ),
+            'H' | 'f' => Action::Position(count - 1, usize::from(self.params[1]).max(1) - 1),
             'J' => match self.params[0] {
                 0 => Action::EraseBelow,
                 2 | 3 => Action::EraseScreen,

@@ -598,7 +598,9 @@ mod tests {
         grid.write_str("ß ö ä ü § °\u{7}");
         assert_eq!(
             grid.row_bytes(0).collect::<Vec<_>>(),
-            [0xE1, b' ', 0x94, b' ', 0x84, b' ', 0x81, b' ', 0x15, b' ', 0xF8]
+            [
+                0xE1, b' ', 0x94, b' ', 0x84, b' ', 0x81, b' ', 0x15, b' ', 0xF8
+            ]
         );
         grid.write_at(1, 0, "é€", DEFAULT_COLOR);
         assert_eq!(grid.row_bytes(1).collect::<Vec<_>>(), [0x82, UNPRINTABLE]);
@@ -615,7 +617,10 @@ mod tests {
         grid.write_str("\x1b[1C\x1b[B!");
         assert_eq!(row_text(&grid, 1), "second!");
         grid.write_str("\x1b[1;3H\x1b[J");
-        assert_eq!((row_text(&grid, 0), row_text(&grid, 1)), ("he".into(), "".into()));
+        assert_eq!(
+            (row_text(&grid, 0), row_text(&grid, 1)),
+            ("he".into(), "".into())
+        );
         // Moves stop at the edges, and the margin counts as the last column.
         grid.write_str("\x1b[99A\x1b[99D\x1b[99C");
         assert_eq!(grid.cursor(), (0, WIDTH - 1));
@@ -764,7 +769,10 @@ mod tests {
                 grid.write_str(&std::format!("\nline {i}"));
             }
             assert!(row_text(&grid, 0).trim_start().starts_with("status"));
-            assert_eq!(row_text(&grid, HEIGHT - 1), std::format!("line {}", HEIGHT + 1));
+            assert_eq!(
+                row_text(&grid, HEIGHT - 1),
+                std::format!("line {}", HEIGHT + 1)
+            );
             // Moves and erasures stop at the reserved row.
             grid.write_str("\x1b[99A\x1b[2J");
             assert_eq!(grid.cursor().0, 1);

@@ -61,10 +61,7 @@ const fn pack<const N: usize>(art: &str) -> [Glyph; N] {
                 count == band_len,
                 "every row of a band must hold the same glyphs"
             );
-            assert!(
-                band_start + count <= N,
-                "more glyphs than characters"
-            );
+            assert!(band_start + count <= N, "more glyphs than characters");
             let mut g = 0;
             while g < count {
                 let at = line_start + g * (GLYPH_WIDTH + 1);
@@ -92,10 +89,7 @@ const fn pack<const N: usize>(art: &str) -> [Glyph; N] {
         }
         line_start = line_end + 1;
     }
-    assert!(
-        band_row == 0 && band_start == N,
-        "a glyph is missing"
-    );
+    assert!(band_row == 0 && band_start == N, "a glyph is missing");
     glyphs
 }
 
@@ -307,7 +301,10 @@ const ART: &str = r##"
 "##;
 
 /// The code page 437 bytes of the glyphs in [`EXTRA_ART`], in order.
-const EXTRA_BYTES: [u8; 32] = [0x8E, 0x99, 0x9A, 0x8F, 0x90, 0xA5, 0x80, 0x84, 0x94, 0x81, 0x86, 0x85, 0x82, 0x8A, 0x97, 0x83, 0x88, 0x93, 0x96, 0xA4, 0x87, 0xE1, 0x9C, 0x9D, 0x15, 0xF8, 0xFD, 0xE6, 0xAB, 0xAA, 0x92, 0x91];
+const EXTRA_BYTES: [u8; 32] = [
+    0x8E, 0x99, 0x9A, 0x8F, 0x90, 0xA5, 0x80, 0x84, 0x94, 0x81, 0x86, 0x85, 0x82, 0x8A, 0x97, 0x83,
+    0x88, 0x93, 0x96, 0xA4, 0x87, 0xE1, 0x9C, 0x9D, 0x15, 0xF8, 0xFD, 0xE6, 0xAB, 0xAA, 0x92, 0x91,
+];
 
 const EXTRA_ART: &str = r##"
  Ä 8E     Ö 99     Ü 9A     Å 8F     É 90     Ñ A5     Ç 80     ä 84

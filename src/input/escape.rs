@@ -205,7 +205,9 @@ impl TerminalDecoder {
                 let index = self.param_count.max(1) - 1;
                 self.param_count = self.param_count.max(1);
                 if let Some(param) = self.params.get_mut(index) {
-                    *param = param.saturating_mul(10).saturating_add(u16::from(byte - b'0'));
+                    *param = param
+                        .saturating_mul(10)
+                        .saturating_add(u16::from(byte - b'0'));
                 }
             }
             b';' => self.param_count = (self.param_count.max(1) + 1).min(MAX_PARAMS + 1),
@@ -278,8 +280,8 @@ fn ss3_key(final_byte: u8) -> Option<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
     use Key::*;
+    use alloc::vec::Vec;
 
     /// Decodes `bytes` as one burst.
     fn keys(bytes: &[u8]) -> Vec<Key> {
@@ -399,8 +401,17 @@ mod tests {
         // Esc, and later `echo hi`: the Esc ends on its own.
         assert_eq!(
             keys_paused(&[b"\x1b", b"echo hi\r"]),
-            [Escape, Char('e'), Char('c'), Char('h'), Char('o'), Char(' '), Char('h'),
-             Char('i'), Enter]
+            [
+                Escape,
+                Char('e'),
+                Char('c'),
+                Char('h'),
+                Char('o'),
+                Char(' '),
+                Char('h'),
+                Char('i'),
+                Enter
+            ]
         );
         // Esc then Esc: two lone Escs, and the second ends on a timeout.
         let mut decoder = TerminalDecoder::new();
@@ -416,7 +427,10 @@ mod tests {
     #[test]
     fn a_pause_ends_an_unfinished_sequence() {
         assert_eq!(keys_paused(&[b"\x1b[", b"A"]), [Char('A')]);
-        assert_eq!(keys_paused(&[b"\x1b]0;ti", b"ls\r"]), [Char('l'), Char('s'), Enter]);
+        assert_eq!(
+            keys_paused(&[b"\x1b]0;ti", b"ls\r"]),
+            [Char('l'), Char('s'), Enter]
+        );
     }
 
     #[test]

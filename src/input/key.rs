@@ -107,7 +107,10 @@ mod tests {
         assert_eq!(Key::from_keyboard(Unicode('\u{1b}')), Some(Key::Escape));
         assert_eq!(Key::from_keyboard(Unicode('\n')), Some(Key::Enter));
         assert_eq!(Key::from_keyboard(RawKey(KeyCode::Home)), Some(Key::Home));
-        assert_eq!(Key::from_keyboard(RawKey(KeyCode::F1)), Some(Key::Function(1)));
+        assert_eq!(
+            Key::from_keyboard(RawKey(KeyCode::F1)),
+            Some(Key::Function(1))
+        );
         assert_eq!(Key::from_keyboard(RawKey(KeyCode::LShift)), None);
     }
 }

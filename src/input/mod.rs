@@ -149,8 +149,7 @@ fn decode_pending(decoders: &mut Decoders, until_key: bool) {
         let Some(event) = pop_event() else {
             // A lone Esc that nothing followed in time ends on its own.
             let quiet = uptime_us().saturating_sub(LAST_SERIAL_RX_US.load(Ordering::Relaxed));
-            if decoders.serial_pending() && quiet >= escape::ESCAPE_TIMEOUT.as_micros() as u64
-            {
+            if decoders.serial_pending() && quiet >= escape::ESCAPE_TIMEOUT.as_micros() as u64 {
                 decoders.serial_timeout(&mut |key| {
                     let _ = LOOKAHEAD.push(key);
                 });

@@ -211,7 +211,11 @@ mod tests {
         }
         let expected: Vec<_> = (0..8).map(InputEvent::Scancode).collect();
         assert_eq!(popped, expected);
-        assert_eq!(reported, [92], "one warning with the exact count, once drained");
+        assert_eq!(
+            reported,
+            [92],
+            "one warning with the exact count, once drained"
+        );
         assert_eq!(queue.stats().warnings, 1);
         // The place of the loss is marked as soon as there is room.
         queue.push(InputEvent::serial(1));
@@ -254,7 +258,11 @@ mod tests {
             queue.push(InputEvent::Scancode(10 + i));
         }
         while queue.pop(|dropped| reported.push(dropped)).is_some() {}
-        assert_eq!(reported, [5], "2 dropped at first, 3 while draining: one warning");
+        assert_eq!(
+            reported,
+            [5],
+            "2 dropped at first, 3 while draining: one warning"
+        );
         assert_eq!(queue.stats().dropped, 5);
     }
 }

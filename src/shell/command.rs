@@ -210,15 +210,24 @@ mod tests {
         assert_eq!(parse("keyboard de"), Ok(Command::Keyboard(Layout::De)));
         // Every layout the command line takes, in any case.
         assert_eq!(parse("keyboard fr"), Ok(Command::Keyboard(Layout::Fr)));
-        assert_eq!(parse("keyboard DVORAK"), Ok(Command::Keyboard(Layout::Dvorak)));
+        assert_eq!(
+            parse("keyboard DVORAK"),
+            Ok(Command::Keyboard(Layout::Dvorak))
+        );
         for name in Layout::names() {
             assert!(parse(&alloc::format!("keyboard {name}")).is_ok(), "{name}");
         }
         let usage = "keyboard us|uk|de|fr|no|fi|se|dvorak|colemak|jp";
         assert_eq!(parse("keyboard xx"), Err(ParseError::Usage(usage)));
         assert_eq!(parse("keyboard"), Err(ParseError::Usage(usage)));
-        let help = COMMANDS.iter().find(|spec| spec.name == "keyboard").unwrap();
-        assert!(help.summary.ends_with(crate::input::keyboard::LAYOUT_CHOICES));
+        let help = COMMANDS
+            .iter()
+            .find(|spec| spec.name == "keyboard")
+            .unwrap();
+        assert!(
+            help.summary
+                .ends_with(crate::input::keyboard::LAYOUT_CHOICES)
+        );
     }
 
     #[test]

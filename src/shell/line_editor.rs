@@ -94,16 +94,12 @@ impl LineEditor {
                 self.reset();
                 return Outcome::Cancelled;
             }
-            Key::Backspace => {
-                if self.cursor > 0 {
-                    self.cursor -= 1;
-                    self.line.remove(self.cursor);
-                }
+            Key::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                self.line.remove(self.cursor);
             }
-            Key::Delete | Key::Ctrl('d') => {
-                if self.cursor < self.line.len() {
-                    self.line.remove(self.cursor);
-                }
+            Key::Delete | Key::Ctrl('d') if self.cursor < self.line.len() => {
+                self.line.remove(self.cursor);
             }
             Key::Left | Key::Ctrl('b') => self.cursor = self.cursor.saturating_sub(1),
             Key::Right | Key::Ctrl('f') => self.cursor = (self.cursor + 1).min(self.line.len()),
@@ -306,13 +302,22 @@ mod tests {
 
     #[test]
     fn cursor_moves_and_inserts_mid_line() {
-        assert_eq!(run("echo wrld", &[Left, Left, Left, Char('o')]), "echo world");
+        assert_eq!(
+            run("echo wrld", &[Left, Left, Left, Char('o')]),
+            "echo world"
+        );
         assert_eq!(run("cho hi", &[Home, Char('e')]), "echo hi");
-        assert_eq!(run("cho hi", &[Ctrl('a'), Char('e'), Ctrl('e'), Char('!')]), "echo hi!");
+        assert_eq!(
+            run("cho hi", &[Ctrl('a'), Char('e'), Ctrl('e'), Char('!')]),
+            "echo hi!"
+        );
         // Moves stop at the ends.
         assert_eq!(run("ab", &[Right, Right, Char('c')]), "abc");
         assert_eq!(run("ab", &[Left, Left, Left, Char('c')]), "cab");
-        assert_eq!(run("abc", &[Ctrl('b'), Ctrl('b'), Ctrl('f'), Char('x')]), "abxc");
+        assert_eq!(
+            run("abc", &[Ctrl('b'), Ctrl('b'), Ctrl('f'), Char('x')]),
+            "abxc"
+        );
         assert_eq!(run("one two", &[Alt('b'), Char('_')]), "one _two");
         assert_eq!(run("one two", &[Home, Alt('f'), Char('.')]), "one. two");
         assert_eq!(run("é€", &[Left, Char('ß')]), "éß€");
@@ -320,7 +325,10 @@ mod tests {
 
     #[test]
     fn backspace_and_delete() {
-        assert_eq!(run("echo typoo", &[Backspace, Backspace, Char('o')]), "echo typo");
+        assert_eq!(
+            run("echo typoo", &[Backspace, Backspace, Char('o')]),
+            "echo typo"
+        );
         assert_eq!(run("abcd", &[Left, Left, Backspace]), "acd");
         assert_eq!(run("abcd", &[Home, Delete, Right, Ctrl('d')]), "bd");
         assert_eq!(run("ab", &[Delete, Home, Backspace, Backspace]), "ab");
@@ -328,7 +336,10 @@ mod tests {
 
     #[test]
     fn kills_and_yank() {
-        assert_eq!(run("echo hello world", &[Alt('b'), Ctrl('k')]), "echo hello ");
+        assert_eq!(
+            run("echo hello world", &[Alt('b'), Ctrl('k')]),
+            "echo hello "
+        );
         assert_eq!(run("echo hello world", &[Alt('b'), Ctrl('u')]), "world");
         assert_eq!(run("echo hello world  ", &[Ctrl('w')]), "echo hello ");
         assert_eq!(run("echo hello world", &[Ctrl('w'), Ctrl('w')]), "echo ");
@@ -344,7 +355,11 @@ mod tests {
         type_str(&mut editor, "rebo");
         assert_eq!(editor.handle(Key::INTERRUPT, &Commands), Outcome::Cancelled);
         assert_eq!(editor.line(), "");
-        assert_eq!(editor.history().count(), 0, "a cancelled line is not remembered");
+        assert_eq!(
+            editor.history().count(),
+            0,
+            "a cancelled line is not remembered"
+        );
     }
 
     #[test]
@@ -353,7 +368,10 @@ mod tests {
         assert_eq!(run("upt", &[Tab, Char('x')]), "uptime x");
         assert_eq!(run("keyboard dv", &[Tab]), "keyboard dvorak ");
         // Mid-line: the word left of the cursor is completed, and no second space is added.
-        assert_eq!(run("ec hi", &[Left, Left, Left, Tab, Char('!')]), "echo !hi");
+        assert_eq!(
+            run("ec hi", &[Left, Left, Left, Tab, Char('!')]),
+            "echo !hi"
+        );
         assert_eq!(run("zz", &[Tab]), "zz");
         let mut editor = LineEditor::new(8);
         type_str(&mut editor, "h");
@@ -369,7 +387,9 @@ mod tests {
         let long: String = core::iter::repeat_n('x', MAX_LINE + 10).collect();
         type_str(&mut editor, &long);
         assert_eq!(editor.text().len(), MAX_LINE);
-        let notice = editor.take_message().expect("a notice when the line is full");
+        let notice = editor
+            .take_message()
+            .expect("a notice when the line is full");
         assert!(notice.contains("4096"), "{notice}");
         editor.handle(Char('y'), &Commands);
         assert_eq!(editor.take_message(), None, "one notice per line");
@@ -384,7 +404,11 @@ mod tests {
         type_str(&mut editor, &long[..3000]);
         type_keys(&mut editor, &[Home, Right, Right, Right, Right, Char('!')]);
         let line = editor.line();
-        assert!(line.starts_with("echo! xxx") && line.len() == 3006, "{}", &line[..10]);
+        assert!(
+            line.starts_with("echo! xxx") && line.len() == 3006,
+            "{}",
+            &line[..10]
+        );
     }
 
     #[test]
@@ -413,6 +437,9 @@ mod tests {
 
     #[test]
     fn control_characters_and_unknown_keys_are_ignored() {
-        assert_eq!(run("a", &[Char('\u{7}'), Function(1), Escape, PageUp, Alt('x')]), "a");
+        assert_eq!(
+            run("a", &[Char('\u{7}'), Function(1), Escape, PageUp, Alt('x')]),
+            "a"
+        );
     }
 }
