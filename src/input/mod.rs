@@ -28,9 +28,10 @@ use x86_64::instructions::interrupts as cpu_interrupts;
 /// Room for a terminal paste while the consumer is busy running what was pasted: 16 KiB of
 /// serial bytes (400 short command lines are about 6 KiB). 48 KiB of static memory.
 pub const SERIAL_QUEUE_CAPACITY: usize = 16384;
-/// Room for bursts of fast typing (each key is two scancodes, more with modifiers). Separate
-/// from the serial queue, so that a stuck key cannot take a paste's room.
-pub const KEYBOARD_QUEUE_CAPACITY: usize = 1024;
+/// Room for typing ahead while a command runs: each key is two scancodes (more with
+/// modifiers), so about 250 keys, half a minute of brisk typing. Separate from the serial
+/// queue, so that a stuck key cannot take a paste's room.
+pub const KEYBOARD_QUEUE_CAPACITY: usize = 512;
 const SERIAL_IRQ: u8 = 4;
 /// Bounds one interrupt's reading, should a broken UART report data forever; a working 16550
 /// holds at most 16 bytes.

@@ -66,7 +66,7 @@ fn common_prefix_len(a: &str, b: &str) -> usize {
 pub struct Commands;
 
 impl CompletionSource for Commands {
-    fn candidates(&self, before: &str, prefix: &str, out: &mut Vec<String>) {
+    fn candidates(&self, before: &str, _prefix: &str, out: &mut Vec<String>) {
         let mut words = before.split_whitespace();
         match (words.next(), words.next()) {
             (None, _) => {
@@ -76,7 +76,6 @@ impl CompletionSource for Commands {
             (Some("keyboard"), None) => out.extend(Layout::names().map(String::from)),
             _ => {}
         }
-        let _ = prefix;
     }
 }
 

@@ -79,7 +79,8 @@ impl LineView {
     pub fn finish(&mut self, suffix: &str, out: &mut impl Write) {
         self.move_to(self.shown.len(), out);
         let _ = out.write_str(suffix);
-        // At a row's start after a wrap, the row is already fresh.
+        // At a row's start after a wrap the row is already fresh, unless nothing at all was
+        // drawn (an empty prompt and line: Enter still gives a line of its own).
         let (_, col) = self.position(self.shown.len());
         if col != 0 || !suffix.is_empty() || self.shown.len() + self.prompt_width == 0 {
             let _ = out.write_char('\n');
