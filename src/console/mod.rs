@@ -265,7 +265,10 @@ pub fn emergency_write(args: fmt::Arguments) {
             // enough to read, which is all a dying kernel needs.
             unsafe { SCREEN.force_unlock() };
         }
-        let _ = SCREEN.lock().write_fmt(args);
+        let mut screen = SCREEN.lock();
+        screen.reset_escape();
+        let _ = screen.write_fmt(args);
+        drop(screen);
         emergency_write_serial(args);
     });
 }

@@ -217,6 +217,12 @@ impl<S: CellSink> TextGrid<S> {
         self.sink.cursor_moved(self.row, self.col);
     }
 
+    /// Abandons an escape sequence cut off halfway (by a fault report breaking in), so that
+    /// what follows is shown rather than taken as its parameters.
+    pub fn reset_escape(&mut self) {
+        self.ansi = AnsiParser::new();
+    }
+
     /// Blanks the text rows (not the reserved top row) and homes the cursor.
     pub fn clear(&mut self) {
         for row in self.top..self.rows {
@@ -631,6 +637,11 @@ mod tests {
         assert_eq!(grid.cursor(), (0, WIDTH - 2));
         grid.write_str("\x1b[2J");
         assert_eq!(row_text(&grid, 0), "");
+        // A sequence cut off halfway does not swallow a report that breaks in.
+        grid.write_str("\x1b[H\x1b[1");
+        grid.reset_escape();
+        grid.write_str("KERNEL");
+        assert_eq!(row_text(&grid, 0).trim(), "KERNEL");
         assert_mirrored(&grid);
     }
 
