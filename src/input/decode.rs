@@ -1,12 +1,13 @@
 //! The queue's raw events to [`Key`]s, with one decoder per source: the PS/2 keyboard's
 //! scancode and modifier state, and the serial terminal's escape-sequence state. Neither can
 //! disturb the other (a serial Esc must not eat the next PS/2 key), and an
-//! [`InputEvent::Lost`] marker resets both, since what was half-decoded lost its continuation.
+//! [`InputEvent::Lost`] marker resets its source's decoder, since what was half-decoded there
+//! lost its continuation (a Shift release, say).
 
 use super::escape::TerminalDecoder;
 use super::key::Key;
 use super::keyboard::{Decoder, Layout};
-use super::queue::InputEvent;
+use super::queue::{InputEvent, Source};
 
 pub struct Decoders {
     keyboard: Decoder,
@@ -44,10 +45,8 @@ impl Decoders {
                 }
             }
             InputEvent::Serial { byte, after_pause } => self.serial.feed(byte, after_pause, emit),
-            InputEvent::Lost => {
-                self.keyboard.resync();
-                self.serial.reset();
-            }
+            InputEvent::Lost(Source::Keyboard) => self.keyboard.resync(),
+            InputEvent::Lost(Source::Serial) => self.serial.reset(),
         }
     }
 
@@ -84,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_dropped_shift_release_does_not_leave_shift_held() {
-        let queue = InputQueue::<8>::new();
+        let queue = InputQueue::<8>::new(Source::Keyboard);
         let mut decoders = Decoders::new();
         // Shift held while typing 'a' fills the queue; the release is dropped.
         queue.push(InputEvent::Scancode(LSHIFT));
@@ -101,8 +100,25 @@ mod tests {
     }
 
     #[test]
+    fn a_loss_resets_only_its_own_source() {
+        let mut decoders = Decoders::new();
+        let mut keys = Vec::new();
+        let mut feed = |decoders: &mut Decoders, event| decoders.feed(event, &mut |k| keys.push(k));
+        feed(&mut decoders, InputEvent::Scancode(LSHIFT));
+        feed(&mut decoders, InputEvent::serial(0x1B));
+        feed(&mut decoders, InputEvent::Lost(Source::Serial));
+        assert!(!decoders.serial_pending());
+        feed(&mut decoders, InputEvent::Scancode(A));
+        feed(&mut decoders, InputEvent::serial(0x1B));
+        feed(&mut decoders, InputEvent::Lost(Source::Keyboard));
+        assert!(decoders.serial_pending());
+        feed(&mut decoders, InputEvent::Scancode(A));
+        assert_eq!(keys, [Key::Char('A'), Key::Char('a')]);
+    }
+
+    #[test]
     fn each_source_has_its_own_escape_state() {
-        let queue = InputQueue::<16>::new();
+        let queue = InputQueue::<16>::new(Source::Keyboard);
         let mut decoders = Decoders::new();
         // Esc over serial, then a PS/2 key: the PS/2 key is not eaten.
         queue.push(InputEvent::serial(0x1B));

@@ -12,7 +12,7 @@ pub mod stream;
 
 pub use key::Key;
 pub use keyboard::Layout;
-pub use queue::{InputEvent, QueueStats};
+pub use queue::{InputEvent, QueueStats, Source};
 
 use crate::console::SERIAL;
 use crate::interrupts::{self, pic};
@@ -42,8 +42,8 @@ const LOOKAHEAD_CAPACITY: usize = 1024;
 
 /// One queue per source, each filled by its IRQ handler. One consumer: whoever calls
 /// [`read_key`].
-static KEYBOARD_QUEUE: InputQueue<KEYBOARD_QUEUE_CAPACITY> = InputQueue::new();
-static SERIAL_QUEUE: InputQueue<SERIAL_QUEUE_CAPACITY> = InputQueue::new();
+static KEYBOARD_QUEUE: InputQueue<KEYBOARD_QUEUE_CAPACITY> = InputQueue::new(Source::Keyboard);
+static SERIAL_QUEUE: InputQueue<SERIAL_QUEUE_CAPACITY> = InputQueue::new(Source::Serial);
 /// Only the consumer side takes this lock; interrupt handlers never touch it.
 static DECODERS: Mutex<Decoders> = Mutex::new(Decoders::new());
 /// Decoded keys not read yet; consumer side only.

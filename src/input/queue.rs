@@ -19,8 +19,15 @@ pub enum InputEvent {
     /// [`super::escape::ESCAPE_TIMEOUT`] or longer after the previous one, so it cannot
     /// continue an escape sequence.
     Serial { byte: u8, after_pause: bool },
-    /// Input was dropped here (the queue was full).
-    Lost,
+    /// Input from this source was dropped here (the queue was full).
+    Lost(Source),
+}
+
+/// Where input comes from: each source has a queue and a decoder of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Keyboard,
+    Serial,
 }
 
 impl InputEvent {
@@ -35,6 +42,7 @@ impl InputEvent {
 
 pub struct InputQueue<const N: usize> {
     ring: SpscRing<InputEvent, N>,
+    source: Source,
     accepted: AtomicU64,
     dropped: AtomicU64,
     /// Producer side: input was dropped and no [`InputEvent::Lost`] marks the place yet.
@@ -55,16 +63,12 @@ pub struct QueueStats {
     pub warnings: u64,
 }
 
-impl<const N: usize> Default for InputQueue<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl<const N: usize> InputQueue<N> {
-    pub const fn new() -> Self {
+    /// An empty queue for input from `source`.
+    pub const fn new(source: Source) -> Self {
         InputQueue {
             ring: SpscRing::new(),
+            source,
             accepted: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             lost_unmarked: AtomicBool::new(false),
@@ -88,7 +92,7 @@ impl<const N: usize> InputQueue<N> {
     /// Producer side (interrupt handlers): queues `event`, or counts it as dropped.
     pub fn push(&self, event: InputEvent) -> bool {
         if self.lost_unmarked.load(Ordering::Relaxed) {
-            if self.ring.push(InputEvent::Lost).is_err() {
+            if self.ring.push(InputEvent::Lost(self.source)).is_err() {
                 return self.drop_event();
             }
             self.lost_unmarked.store(false, Ordering::Relaxed);
@@ -177,7 +181,7 @@ mod tests {
             }
         }
         let count = Arc::new(Count(AtomicUsize::new(0)));
-        let queue = InputQueue::<4>::new();
+        let queue = InputQueue::<4>::new(Source::Serial);
         queue.push(InputEvent::serial(b'a')); // nobody waiting yet
         queue.register_waiter(&Waker::from(count.clone()));
         queue.push(InputEvent::serial(b'b'));
@@ -196,7 +200,7 @@ mod tests {
 
     #[test]
     fn overflow_drops_with_exactly_one_warning_per_episode() {
-        let queue = InputQueue::<8>::new();
+        let queue = InputQueue::<8>::new(Source::Serial);
         let warnings = Cell::new(0);
         for i in 0..100 {
             queue.push(InputEvent::Scancode(i));
@@ -219,7 +223,7 @@ mod tests {
         assert_eq!(queue.stats().warnings, 1);
         // The place of the loss is marked as soon as there is room.
         queue.push(InputEvent::serial(1));
-        assert_eq!(queue.pop(|_| {}), Some(InputEvent::Lost));
+        assert_eq!(queue.pop(|_| {}), Some(InputEvent::Lost(Source::Serial)));
         assert_eq!(queue.pop(|_| {}), Some(InputEvent::serial(1)));
 
         // Drained: the next overflow is a new episode with its own single warning.
@@ -233,7 +237,7 @@ mod tests {
 
     #[test]
     fn no_warning_without_overflow() {
-        let queue = InputQueue::<8>::new();
+        let queue = InputQueue::<8>::new(Source::Serial);
         let warnings = Cell::new(0);
         for round in 0..10 {
             for i in 0..8 {
@@ -247,7 +251,7 @@ mod tests {
 
     #[test]
     fn input_dropped_while_draining_counts_in_the_same_episode() {
-        let queue = InputQueue::<4>::new();
+        let queue = InputQueue::<4>::new(Source::Serial);
         let mut reported = Vec::new();
         for i in 0..6 {
             queue.push(InputEvent::Scancode(i));

@@ -112,6 +112,8 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
             Outcome::Line(line) => {
                 views.finish("");
                 run_line(&line, &spawner).await;
+                // The prompt comes fresh below whatever the command and the log printed.
+                console::take_line_interrupted();
             }
             Outcome::Cancelled => views.finish("^C"),
         }
