@@ -2,7 +2,7 @@
 //! Right, Home, End, Ctrl-A/E/B/F, Alt-B/F), text goes in where the cursor is, Backspace and
 //! Delete (Ctrl-D) erase, Ctrl-U / Ctrl-K / Ctrl-W kill to the start, to the end and the word
 //! before the cursor (Ctrl-Y puts it back), Up/Down (Ctrl-P/N) walk the history, Tab
-//! completes, Enter takes the line and Ctrl-C abandons it.
+//! completes, Ctrl-L clears the screen, Enter takes the line and Ctrl-C abandons it.
 //!
 //! Pure logic: it holds the text and the cursor; drawing them is [`super::line_view`]'s job,
 //! once per terminal. So the same code runs in host tests.
@@ -25,6 +25,8 @@ pub enum Outcome {
     Line(String),
     /// Ctrl-C abandoned the line.
     Cancelled,
+    /// Ctrl-L: clear the screen and draw the line again at the top.
+    ClearScreen,
 }
 
 pub struct LineEditor {
@@ -118,6 +120,7 @@ impl LineEditor {
             Key::Up | Key::Ctrl('p') => self.browse_older(),
             Key::Down | Key::Ctrl('n') => self.browse_newer(),
             Key::Tab => self.complete(completions),
+            Key::Ctrl('l') => return Outcome::ClearScreen,
             _ => {}
         }
         if self.line.len() < MAX_LINE {
@@ -426,6 +429,14 @@ mod tests {
         type_keys(&mut editor, &[Ctrl('n'), Down]);
         assert_eq!(editor.line(), "dra");
         assert_eq!(editor.handle(Enter, &Commands), Outcome::Line("dra".into()));
+    }
+
+    #[test]
+    fn ctrl_l_asks_for_a_clear_screen_and_keeps_the_line() {
+        let mut editor = LineEditor::new(8);
+        type_str(&mut editor, "echo a");
+        assert_eq!(editor.handle(Ctrl('l'), &Commands), Outcome::ClearScreen);
+        assert_eq!(editor.line(), "echo a");
     }
 
     #[test]

@@ -116,6 +116,11 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
                 console::take_line_interrupted();
             }
             Outcome::Cancelled => views.finish("^C"),
+            Outcome::ClearScreen => {
+                console::clear();
+                views.start(&editor);
+                continue;
+            }
         }
         if !console::at_line_start() {
             println!();
