@@ -12,9 +12,13 @@
 #                  a QEMU `sendkey` argument (`a`, `shift-b`, `ret`) types that key;
 #                  `wait=TEXT` waits until TEXT appears on the serial console;
 #                  `delay=SECONDS` sets the pause between the following keys (default 0.02);
-#                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port.
+#                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port;
+#                  `paced=TEXT` sends it at the pace of a 115200-baud line (11520 bytes/s), as
+#                  a terminal paste arrives (QEMU's serial port is far faster unpaced);
+#                  `pause=SECONDS` waits that long.
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
+#   REJECT       array of strings that must not appear on the serial console
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
 #                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
@@ -36,6 +40,7 @@ TIMEOUT=60
 KEYS=()
 EXPECT=()
 EXPECT_LINES=()
+REJECT=()
 EXPECT_EXIT=success
 FIRMWARES=(bios)
 conf="$root/tests/qemu/$name.conf"
@@ -70,6 +75,8 @@ type_keys() {
             wait=*) wait_for_output "${step#wait=}" || break ;;
             delay=*) delay=${step#delay=} ;;
             serial=*) printf '%b' "${step#serial=}" > "$serial_in" ;;
+            paced=*) printf '%b' "${step#paced=}" | python3 "$root/tests/pace.py" "$serial_in" ;;
+            pause=*) sleep "${step#pause=}" ;;
             *)
                 printf 'sendkey %s\n' "$step"
                 [ "$delay" = 0 ] || sleep "$delay"
@@ -125,11 +132,22 @@ boot() {
     for text in "${EXPECT[@]}"; do
         grep -qF -- "$text" "$log" || missing+=("$text")
     done
+    # Stripped once into a file: grep -q on a pipe would end the pipe early, and pipefail
+    # would then count a line that was found as missing.
+    tr -d '\r' < "$log" > "$log.lines"
     for line in "${EXPECT_LINES[@]}"; do
-        tr -d '\r' < "$log" | grep -qxF -- "$line" || missing+=("$line (as a whole line)")
+        grep -qxF -- "$line" "$log.lines" || missing+=("$line (as a whole line)")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"
+    fi
+    local rejected=()
+    for text in "${REJECT[@]}"; do
+        grep -qF -- "$text" "$log" && rejected+=("$text")
+    done
+    if [ ${#rejected[@]} -gt 0 ]; then
+        printf "runner: $label: on the serial console but must not be: '%s'\n" "${rejected[@]}"
+        missing+=("${rejected[@]}")
     fi
     if [ "$status" = 33 ] && [ ${#FIRMWARES[@]} -gt 1 ]; then
         screen="console: VGA text"

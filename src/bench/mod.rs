@@ -174,8 +174,8 @@ fn run_frames(count: usize, workload: &'static str, out: &mut Vec<FrameResult>) 
     }
 }
 
-/// The frame-allocator workloads.
-fn run_all_frames(out: &mut Vec<FrameResult>) {
+/// The frame-allocator workloads; `false` if `stop` ended them early.
+fn run_all_frames(out: &mut Vec<FrameResult>, stop: &dyn Fn() -> bool) -> bool {
     // An untimed warm-up, so the first timed loop does not pay for compiling the code (TCG).
     for _ in 0..2 {
         let warm: Vec<_> = (0..100).filter_map(|_| frames::allocate()).collect();
@@ -184,13 +184,30 @@ fn run_all_frames(out: &mut Vec<FrameResult>) {
         }
     }
     run_frames(5_000, "frames_5k", out);
+    if stop() {
+        return false;
+    }
     run_frames(50_000, "frames_50k", out);
+    true
 }
 
 /// Runs every workload on the kernel heap and the frame allocator, then `designs` (which the
 /// benchmark kernel uses to add the teaching heap designs) with the `random_mix` plan, if there
 /// was room to draw one; prints the machine-readable lines, then the table, headed by `mode`.
-pub fn run_all_with(mode: &str, designs: impl FnOnce(Option<&MixPlan>, &mut Vec<HeapResult>)) {
+/// `stop` is asked between workloads (the shell passes its Ctrl-C check): when it answers
+/// true, the run says so and ends without its table.
+pub fn run_all_with(
+    mode: &str,
+    stop: fn() -> bool,
+    designs: impl FnOnce(Option<&MixPlan>, &mut Vec<HeapResult>),
+) {
+    let stopped = || {
+        let stopped = stop();
+        if stopped {
+            println!("bench: interrupted");
+        }
+        stopped
+    };
     let mut results = Results::default();
     println!("bench: heap workloads ({ROUNDS} rounds each, round 1 cold)");
     let basics = workloads::vec_bytes_needed() as u64;
@@ -219,17 +236,26 @@ pub fn run_all_with(mode: &str, designs: impl FnOnce(Option<&MixPlan>, &mut Vec<
             None
         };
         run_heap("buddy", &Global, buddy_plan, &mut results.heaps);
+        if stopped() {
+            return;
+        }
         designs(Some(&plan), &mut results.heaps);
         drop(plan);
+        if stopped() {
+            return;
+        }
         raw_buddy_note();
     }
-    run_all_frames(&mut results.frames);
+    if !run_all_frames(&mut results.frames, &stopped) || stopped() {
+        return;
+    }
     let mut table = String::new();
     let _ = report::write_table(&results.heaps, &results.frames, peak_live, mode, &mut table);
     crate::print!("{table}");
 }
 
-/// The shell's `bench`: the kernel heap and the frame allocator.
-pub fn run_all() {
-    run_all_with(MODE_NATIVE, |_, _| {});
+/// The shell's `bench`: the kernel heap and the frame allocator, checking `stop` between
+/// workloads.
+pub fn run_all_until(stop: fn() -> bool) {
+    run_all_with(MODE_NATIVE, stop, |_, _| {});
 }

@@ -6,6 +6,8 @@
 //! handler that prints can never spin on a lock that the code it interrupted holds. Fault and
 //! panic reports use [`emergency_write`], which does not wait for the locks at all.
 
+pub mod ansi;
+pub mod cp437;
 pub mod screen;
 pub mod text_grid;
 
@@ -135,6 +137,11 @@ pub fn at_line_start() -> bool {
 static LINE_INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static LINE_OWNER: AtomicWaker = AtomicWaker::new();
 
+/// Whether output broke into the line being edited since the last look (and forgets it).
+pub fn take_line_interrupted() -> bool {
+    LINE_INTERRUPTED.swap(false, Ordering::AcqRel)
+}
+
 /// Says that output broke into the line being edited; wakes whoever waits in
 /// [`poll_line_interrupted`]. Safe from interrupt handlers: it only sets a flag and wakes.
 pub fn note_line_interrupted() {
@@ -156,7 +163,7 @@ pub fn poll_line_interrupted(cx: &mut Context<'_>) -> Poll<()> {
     }
 }
 
-/// Both consoles as one `fmt::Write`, for code that writes to any writer (the line editor).
+/// Both consoles as one `fmt::Write`, for code that writes to any writer.
 pub struct Consoles;
 
 impl Write for Consoles {
@@ -166,6 +173,35 @@ impl Write for Consoles {
     }
 }
 
+/// The screen alone as a `fmt::Write`: the line editor draws each console on its own, since
+/// each wraps at its own width.
+pub struct ScreenOnly;
+
+impl Write for ScreenOnly {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        interrupts::without_interrupts(|| SCREEN.lock().write_str(text));
+        Ok(())
+    }
+}
+
+/// The serial console alone as a `fmt::Write`.
+pub struct SerialOnly;
+
+impl Write for SerialOnly {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        _serial_print(format_args!("{text}"));
+        Ok(())
+    }
+}
+
+/// The screen's width in characters.
+pub fn screen_columns() -> usize {
+    interrupts::without_interrupts(|| SCREEN.lock().columns())
+}
+
+/// The width assumed for a serial terminal, which cannot be asked cheaply: the classic 80.
+pub const SERIAL_COLUMNS: usize = 80;
+
 /// Blanks the screen and homes its cursor; asks a serial terminal to do the same (ANSI).
 pub fn clear() {
     interrupts::without_interrupts(|| {
@@ -174,11 +210,13 @@ pub fn clear() {
     });
 }
 
-/// Shows `text` in the screen's top-right corner, over whatever is there, without moving the
-/// cursor. The screen only: on a serial terminal it would interleave with the output.
+/// Shows `text` in the screen's top-right corner without moving the cursor. The top row is
+/// kept for it from the first call on, so it never covers text (a line typed after `clear`).
+/// The screen only: on a serial terminal it would interleave with the output.
 pub fn show_status(text: &str, color: ColorCode) {
     interrupts::without_interrupts(|| {
         let mut screen = SCREEN.lock();
+        screen.reserve_top_row();
         let col = screen.columns().saturating_sub(text.len());
         screen.write_at(0, col, text, color);
     });
@@ -215,7 +253,10 @@ pub fn emergency_write(args: fmt::Arguments) {
             // enough to read, which is all a dying kernel needs.
             unsafe { SCREEN.force_unlock() };
         }
-        let _ = SCREEN.lock().write_fmt(args);
+        let mut screen = SCREEN.lock();
+        screen.reset_escape();
+        let _ = screen.write_fmt(args);
+        drop(screen);
         emergency_write_serial(args);
     });
 }

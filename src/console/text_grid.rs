@@ -2,7 +2,12 @@
 //! many as fit for a framebuffer) with a cursor, wrapping, scrolling and colours. It keeps its
 //! own copy of the screen, so scrolling never needs to read video memory (slow on real hardware)
 //! and host tests can inspect exactly what is shown. Every cell it changes is also pushed to a
-//! [`CellSink`]: VGA text memory, or the framebuffer renderer.
+//! [`CellSink`]: VGA text memory, or the framebuffer renderer. Characters are stored as code
+//! page 437 bytes (see [`super::cp437`]), and the cursor obeys the ANSI moves and erasures of
+//! [`super::ansi`], as a serial terminal does.
+
+use super::ansi::{Action, AnsiParser};
+use super::cp437;
 
 pub use crate::drivers::display::{
     Cell, CellSink, Color, ColorCode, DEFAULT_COLOR, HEIGHT, MAX_COLUMNS, MAX_ROWS, WIDTH,
@@ -27,6 +32,10 @@ pub struct TextGrid<S: CellSink> {
     row: usize,
     col: usize,
     color: ColorCode,
+    ansi: AnsiParser,
+    /// Rows kept at the top for an overlay (the status line): text never goes there, and
+    /// scrolling and clearing leave them alone. 0 or 1.
+    top: usize,
     sink: S,
 }
 
@@ -40,6 +49,8 @@ impl<S: CellSink> TextGrid<S> {
             row: 0,
             col: 0,
             color: DEFAULT_COLOR,
+            ansi: AnsiParser::new(),
+            top: 0,
             sink,
         }
     }
@@ -59,6 +70,7 @@ impl<S: CellSink> TextGrid<S> {
         let previous = core::mem::replace(&mut self.sink, sink);
         self.columns = columns.clamp(1, MAX_COLUMNS);
         self.rows = rows.clamp(1, MAX_ROWS);
+        self.top = 0;
         self.clear();
         previous
     }
@@ -127,13 +139,37 @@ impl<S: CellSink> TextGrid<S> {
         self.sink.cursor_moved(self.row, self.col);
     }
 
+    /// Abandons an escape sequence cut off halfway (by a fault report breaking in), so that
+    /// what follows is shown rather than taken as its parameters.
+    pub fn reset_escape(&mut self) {
+        self.ansi = AnsiParser::new();
+    }
+
+    /// Blanks the text rows (not the reserved top row) and homes the cursor.
     pub fn clear(&mut self) {
-        for row in 0..self.rows {
+        for row in self.top..self.rows {
             self.clear_row(row);
         }
-        self.row = 0;
+        self.row = self.top;
         self.col = 0;
-        self.sink.cursor_moved(0, 0);
+        self.sink.cursor_moved(self.row, 0);
+    }
+
+    /// Keeps the top row for an overlay from now on: text moves down a row to make room (or,
+    /// on a full screen, the oldest row goes), and nothing written later reaches it. Does
+    /// nothing on a one-row grid or when already reserved.
+    pub fn reserve_top_row(&mut self) {
+        if self.top > 0 || self.rows < 2 {
+            return;
+        }
+        if self.row + 1 < self.rows {
+            let end = (self.row + 1) * self.columns;
+            self.cells.copy_within(0..end, self.columns);
+            self.row += 1;
+        }
+        self.top = 1;
+        self.clear_row(0);
+        self.redraw();
     }
 
     /// Writes `text` at a fixed position in `color`, clipped to the row, without moving the
@@ -143,11 +179,7 @@ impl<S: CellSink> TextGrid<S> {
             return;
         }
         for (col, ch) in (col..self.columns).zip(text.chars()) {
-            let byte = if matches!(ch, ' '..='~') {
-                ch as u8
-            } else {
-                UNPRINTABLE
-            };
+            let byte = cp437::encode(ch).unwrap_or(UNPRINTABLE);
             self.set_cell(row, col, Cell { byte, color });
         }
         self.sink.cursor_moved(self.row, self.col);
@@ -165,6 +197,63 @@ impl<S: CellSink> TextGrid<S> {
     }
 
     fn write_char(&mut self, ch: char) {
+        match self.ansi.feed(ch) {
+            None => {}
+            Some(Action::Print(ch)) => self.print_char(ch),
+            Some(action) => self.perform(action),
+        }
+    }
+
+    /// The cursor's column as a terminal sees it: after the last column is written the grid
+    /// waits to wrap with `col == columns`, where a terminal keeps the cursor on the last one.
+    fn visible_col(&self) -> usize {
+        self.col.min(self.columns - 1)
+    }
+
+    fn perform(&mut self, action: Action) {
+        match action {
+            Action::Print(ch) => self.print_char(ch),
+            Action::Up(n) => {
+                self.row = self.row.saturating_sub(n).max(self.top);
+                self.col = self.visible_col();
+            }
+            Action::Down(n) => {
+                self.row = (self.row + n).min(self.rows - 1);
+                self.col = self.visible_col();
+            }
+            Action::Forward(n) => self.col = (self.visible_col() + n).min(self.columns - 1),
+            Action::Back(n) => self.col = self.visible_col().saturating_sub(n),
+            Action::Position(row, col) => {
+                self.row = (self.top + row).min(self.rows - 1);
+                self.col = col.min(self.columns - 1);
+            }
+            Action::EraseLineRight => self.erase_right(),
+            Action::EraseBelow => {
+                self.erase_right();
+                for row in self.row + 1..self.rows {
+                    self.clear_row(row);
+                }
+            }
+            Action::EraseScreen => {
+                for row in self.top..self.rows {
+                    self.clear_row(row);
+                }
+            }
+        }
+    }
+
+    /// Blanks from the cursor to the end of its row.
+    fn erase_right(&mut self) {
+        let blank = Cell {
+            byte: b' ',
+            color: self.color,
+        };
+        for col in self.col..self.columns {
+            self.set_cell(self.row, col, blank);
+        }
+    }
+
+    fn print_char(&mut self, ch: char) {
         match ch {
             '\n' => self.new_line(),
             '\r' => self.col = 0,
@@ -175,8 +264,9 @@ impl<S: CellSink> TextGrid<S> {
                 }
             }
             '\u{8}' => self.backspace(),
-            ' '..='~' => self.put_byte(ch as u8),
-            _ => self.put_byte(UNPRINTABLE),
+            // The bell has nothing to show.
+            '\u{7}' => {}
+            _ => self.put_byte(cp437::encode(ch).unwrap_or(UNPRINTABLE)),
         }
     }
 
@@ -184,7 +274,7 @@ impl<S: CellSink> TextGrid<S> {
     fn backspace(&mut self) {
         if self.col > 0 {
             self.col -= 1;
-        } else if self.row > 0 {
+        } else if self.row > self.top {
             self.row -= 1;
             self.col = self.columns - 1;
         } else {
@@ -223,8 +313,16 @@ impl<S: CellSink> TextGrid<S> {
 
     fn scroll_up(&mut self) {
         let used = self.columns * self.rows;
-        self.cells.copy_within(self.columns..used, 0);
-        if !self.sink.scroll_up(1) {
+        let first = self.top * self.columns;
+        self.cells.copy_within(first + self.columns..used, first);
+        if self.sink.scroll_up(1) {
+            // The sink moved the reserved rows up too: put them back.
+            for index in 0..first {
+                let cell = self.cells[index];
+                self.sink
+                    .put(index / self.columns, index % self.columns, cell);
+            }
+        } else {
             for index in 0..used - self.columns {
                 let cell = self.cells[index];
                 self.sink
@@ -415,11 +513,58 @@ mod tests {
     #[test]
     fn unprintable_characters_become_a_block() {
         let mut grid = TextGrid::new(NullSink);
-        grid.write_str("é\u{1}x");
+        grid.write_str("€\u{1}x");
         assert_eq!(
             grid.row_bytes(0).collect::<Vec<_>>(),
             [UNPRINTABLE, UNPRINTABLE, b'x']
         );
+    }
+
+    #[test]
+    fn letters_beyond_ascii_show_in_code_page_437() {
+        let mut grid = TextGrid::new(NullSink);
+        grid.write_str("ß ö ä ü § °\u{7}");
+        assert_eq!(
+            grid.row_bytes(0).collect::<Vec<_>>(),
+            [
+                0xE1, b' ', 0x94, b' ', 0x84, b' ', 0x81, b' ', 0x15, b' ', 0xF8
+            ]
+        );
+        grid.write_at(1, 0, "é€", DEFAULT_COLOR);
+        assert_eq!(grid.row_bytes(1).collect::<Vec<_>>(), [0x82, UNPRINTABLE]);
+    }
+
+    #[test]
+    fn ansi_moves_and_erasures() {
+        let mut grid = TextGrid::new(MirrorSink::new());
+        grid.clear();
+        grid.write_str("hello world\nsecond\x1b[A\x1b[3D");
+        assert_eq!(grid.cursor(), (0, 3));
+        grid.write_str("\x1b[KLO");
+        assert_eq!(row_text(&grid, 0), "helLO");
+        grid.write_str("\x1b[1C\x1b[B!");
+        assert_eq!(row_text(&grid, 1), "second!");
+        grid.write_str("\x1b[1;3H\x1b[J");
+        assert_eq!(
+            (row_text(&grid, 0), row_text(&grid, 1)),
+            ("he".into(), "".into())
+        );
+        // Moves stop at the edges, and the margin counts as the last column.
+        grid.write_str("\x1b[99A\x1b[99D\x1b[99C");
+        assert_eq!(grid.cursor(), (0, WIDTH - 1));
+        let full: String = core::iter::repeat_n('x', WIDTH).collect();
+        grid.write_str("\r");
+        grid.write_str(&full);
+        grid.write_str("\x1b[1D");
+        assert_eq!(grid.cursor(), (0, WIDTH - 2));
+        grid.write_str("\x1b[2J");
+        assert_eq!(row_text(&grid, 0), "");
+        // A sequence cut off halfway does not swallow a report that breaks in.
+        grid.write_str("\x1b[H\x1b[1");
+        grid.reset_escape();
+        grid.write_str("KERNEL");
+        assert_eq!(row_text(&grid, 0).trim(), "KERNEL");
+        assert_mirrored(&grid);
     }
 
     #[test]
@@ -529,6 +674,55 @@ mod tests {
         grid.write_str(" world");
         assert_eq!(row_text(&grid, 0)[..11].to_string(), "hello world");
         assert_mirrored(&grid);
+    }
+
+    #[test]
+    fn a_reserved_top_row_keeps_the_status_clear_of_text() {
+        let status = ColorCode::new(Color::White, Color::Blue);
+        for moves_rows in [false, true] {
+            let mut sink = MirrorSink::new();
+            sink.moves_rows = moves_rows;
+            let mut grid = TextGrid::new(sink);
+            grid.clear();
+            grid.write_str("first\nsecond");
+            grid.reserve_top_row();
+            grid.write_at(0, WIDTH - 6, "status", status);
+            // The text moved down a row, out of the status line's way.
+            assert_eq!(row_text(&grid, 1), "first");
+            assert_eq!(grid.cursor(), (2, 6));
+            // After clear, a long line typed at the top does not run under the status.
+            grid.clear();
+            assert_eq!(grid.cursor(), (1, 0));
+            let long: String = core::iter::repeat_n('x', WIDTH).collect();
+            grid.write_str(&long);
+            assert_eq!(row_text(&grid, 1), long);
+            assert!(row_text(&grid, 0).ends_with("status"));
+            // Scrolling moves the text rows only.
+            for i in 0..HEIGHT + 2 {
+                grid.write_str(&std::format!("\nline {i}"));
+            }
+            assert!(row_text(&grid, 0).trim_start().starts_with("status"));
+            assert_eq!(
+                row_text(&grid, HEIGHT - 1),
+                std::format!("line {}", HEIGHT + 1)
+            );
+            // Moves and erasures stop at the reserved row.
+            grid.write_str("\x1b[99A\x1b[2J");
+            assert_eq!(grid.cursor().0, 1);
+            grid.write_str("\x1b[H\u{8}");
+            assert_eq!(grid.cursor(), (1, 0));
+            assert!(row_text(&grid, 0).ends_with("status"));
+            assert_mirrored(&grid);
+        }
+        // On a full screen the oldest row makes the room.
+        let mut grid = TextGrid::new(NullSink);
+        for i in 0..HEIGHT - 1 {
+            grid.write_str(&std::format!("row {i}\n"));
+        }
+        grid.reserve_top_row();
+        assert_eq!(row_text(&grid, 0), "");
+        assert_eq!(row_text(&grid, 1), "row 1");
+        assert_eq!(grid.cursor(), (HEIGHT - 1, 0));
     }
 
     #[test]

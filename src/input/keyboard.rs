@@ -24,32 +24,54 @@ pub enum Layout {
     Jp,
 }
 
-const LAYOUT_NAMES: [(&str, Layout); 10] = [
-    ("us", Layout::Us),
-    ("uk", Layout::Uk),
-    ("de", Layout::De),
-    ("fr", Layout::Fr),
-    ("no", Layout::No),
-    ("fi", Layout::FiSe),
-    ("se", Layout::FiSe),
-    ("dvorak", Layout::Dvorak),
-    ("colemak", Layout::Colemak),
-    ("jp", Layout::Jp),
+/// The layout names, `|`-separated: the one list that `keyboard=` on the command line, the
+/// shell's `keyboard` command and its `help` line all use. A macro, so that `concat!` can build
+/// the usage text from it.
+#[macro_export]
+macro_rules! keyboard_layout_names {
+    () => {
+        "us|uk|de|fr|no|fi|se|dvorak|colemak|jp"
+    };
+}
+
+/// The names, for messages.
+pub const LAYOUT_CHOICES: &str = keyboard_layout_names!();
+
+/// The layout of each name in [`LAYOUT_CHOICES`], in the same order.
+const LAYOUTS: [Layout; 10] = [
+    Layout::Us,
+    Layout::Uk,
+    Layout::De,
+    Layout::Fr,
+    Layout::No,
+    Layout::FiSe,
+    Layout::FiSe,
+    Layout::Dvorak,
+    Layout::Colemak,
+    Layout::Jp,
 ];
 
+fn layout_names() -> impl Iterator<Item = (&'static str, Layout)> {
+    LAYOUT_CHOICES.split('|').zip(LAYOUTS)
+}
+
 impl Layout {
+    /// The layout called `name`, in any case (`DE` is `de`).
     pub fn from_name(name: &str) -> Option<Layout> {
-        LAYOUT_NAMES
-            .iter()
+        layout_names()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, layout)| layout)
+            .map(|(_, layout)| layout)
     }
 
     pub fn name(self) -> &'static str {
-        LAYOUT_NAMES
-            .iter()
-            .find(|&&(_, l)| l == self)
-            .map_or("?", |&(n, _)| n)
+        layout_names()
+            .find(|&(_, l)| l == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Every layout name, for completion.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        LAYOUT_CHOICES.split('|')
     }
 
     fn to_pc_keyboard(self) -> AnyLayout {
@@ -67,8 +89,6 @@ impl Layout {
     }
 }
 
-/// The names `keyboard=` accepts, for messages.
-pub const LAYOUT_CHOICES: &str = "us, uk, de, fr, no, fi, se, dvorak, colemak, jp";
 
 /// Scancode bytes in, keys out: the scancode state machine (for multi-byte codes) and the
 /// modifier state with the active layout.
@@ -101,6 +121,14 @@ impl Decoder {
         self.layout
     }
 
+    /// Forgets the modifier state and any half-read scancode, keeping the layout: for when
+    /// scancodes were lost, one of which may have been a modifier's release.
+    pub fn resync(&mut self) {
+        let layout = self.layout;
+        *self = Decoder::new();
+        self.set_layout(layout);
+    }
+
     /// Feeds one scancode byte; a key comes out when a press completes. Releases, modifier
     /// changes and unknown codes give nothing.
     pub fn feed(&mut self, byte: u8) -> Option<DecodedKey> {
@@ -118,7 +146,7 @@ impl Default for Decoder {
 /// IRQ 1: one byte is waiting in the controller; take it and queue it.
 pub fn on_irq() {
     let byte = crate::drivers::ps2_keyboard::read_scancode();
-    super::QUEUE.push(super::InputEvent::Scancode(byte));
+    super::push_scancode(byte);
 }
 
 #[cfg(test)]
@@ -129,10 +157,12 @@ mod tests {
 
     #[test]
     fn layout_names_match_the_choices() {
-        for (name, layout) in LAYOUT_NAMES {
+        assert_eq!(LAYOUT_CHOICES.split('|').count(), LAYOUTS.len());
+        for (name, layout) in layout_names() {
             assert_eq!(Layout::from_name(name), Some(layout));
-            assert!(LAYOUT_CHOICES.contains(name));
+            assert_eq!(Layout::from_name(&name.to_uppercase()), Some(layout));
         }
+        assert_eq!(Layout::FiSe.name(), "fi");
     }
 
     fn type_codes(decoder: &mut Decoder, codes: &[u8]) -> Vec<char> {

@@ -1,39 +1,56 @@
 //! Console input: the PS/2 keyboard and the serial console feed one queue from their interrupt
-//! handlers; [`read_key`] and friends decode it outside interrupt context. Nothing allocates.
+//! handlers; [`read_key`] and friends decode it outside interrupt context, each source with
+//! its own decoder (see [`decode`]), into [`Key`]s. Nothing allocates.
 
+pub mod decode;
+pub mod escape;
+pub mod key;
 pub mod keyboard;
 pub mod queue;
 pub mod ring;
 pub mod stream;
 
+pub use key::Key;
 pub use keyboard::Layout;
-pub use pc_keyboard::{DecodedKey, KeyCode};
-pub use queue::{InputEvent, QueueStats};
+pub use queue::{InputEvent, QueueStats, Source};
 
 use crate::arch::interrupts as cpu_interrupts;
 use crate::arch::pic;
 use crate::console::SERIAL;
 use crate::drivers::serial::com1_unlocked;
 use crate::trap;
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
-use keyboard::Decoder;
+use decode::Decoders;
 use queue::InputQueue;
+use ring::SpscRing;
 use spin::Mutex;
 
-/// Room for a burst of fast typing (each key is two scancodes, more with modifiers) or a pasted
-/// line on the serial console, while the consumer is busy.
-pub const QUEUE_CAPACITY: usize = 256;
+/// Room for a terminal paste while the consumer is busy running what was pasted: 16 KiB of
+/// serial bytes (400 short command lines are about 6 KiB). 48 KiB of static memory.
+pub const SERIAL_QUEUE_CAPACITY: usize = 16384;
+/// Room for typing ahead while a command runs: each key is two scancodes (more with
+/// modifiers), so about 250 keys, half a minute of brisk typing. Separate from the serial
+/// queue, so that a stuck key cannot take a paste's room.
+pub const KEYBOARD_QUEUE_CAPACITY: usize = 512;
 const SERIAL_IRQ: u8 = 4;
-/// The 16550's receive FIFO holds 16 bytes; this bounds one interrupt's reading.
-const SERIAL_READ_LIMIT: usize = 64;
+/// Bounds one interrupt's reading, should a broken UART report data forever; a working 16550
+/// holds at most 16 bytes.
+const SERIAL_READ_LIMIT: usize = 4096;
+/// Keys decoded ahead of their reader: while [`scan_for_interrupt`] looks for Ctrl-C behind
+/// type-ahead, and the second key of an event that gave two.
+const LOOKAHEAD_CAPACITY: usize = 1024;
 
-/// Two producers, the keyboard and serial IRQ handlers, which never overlap: interrupt gates
-/// keep interrupts off while either runs. One consumer: whoever calls [`read_key`].
-static QUEUE: InputQueue<QUEUE_CAPACITY> = InputQueue::new();
+/// One queue per source, each filled by its IRQ handler. One consumer: whoever calls
+/// [`read_key`].
+static KEYBOARD_QUEUE: InputQueue<KEYBOARD_QUEUE_CAPACITY> = InputQueue::new(Source::Keyboard);
+static SERIAL_QUEUE: InputQueue<SERIAL_QUEUE_CAPACITY> = InputQueue::new(Source::Serial);
 /// Only the consumer side takes this lock; interrupt handlers never touch it.
-static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
-/// The serial side's decoding state, also taken by the consumer only.
-static SERIAL_DECODER: Mutex<SerialDecoder> = Mutex::new(SerialDecoder::new());
+static DECODERS: Mutex<Decoders> = Mutex::new(Decoders::new());
+/// Decoded keys not read yet; consumer side only.
+static LOOKAHEAD: SpscRing<Key, LOOKAHEAD_CAPACITY> = SpscRing::new();
+/// When the serial interrupt last received a byte, in microseconds of uptime.
+static LAST_SERIAL_RX_US: AtomicU64 = AtomicU64::new(0);
 
 /// Installs the keyboard and serial receive handlers and unmasks their IRQs. Needs the PICs
 /// initialised; interrupts are enabled by the caller afterwards.
@@ -63,82 +80,146 @@ pub fn init(layout: Layout) {
     );
 }
 
-/// IRQ 4: the UART has received bytes. A second driver handle reads them, so the handler needs
-/// no lock (the console's writer only uses the transmit side).
+fn uptime_us() -> u64 {
+    crate::time::uptime().as_micros() as u64
+}
+
+/// IRQ 4: the UART has received bytes. Reads until its receive FIFO is empty, so that a paste
+/// never waits in (and overruns) the 16-byte FIFO. A second driver handle reads them, so the
+/// handler needs no lock (the console's writer only uses the transmit side).
 fn on_serial_irq() {
     let mut serial = com1_unlocked();
+    let now = uptime_us();
+    let last = LAST_SERIAL_RX_US.swap(now, Ordering::Relaxed);
+    let mut after_pause = now.saturating_sub(last) >= escape::ESCAPE_TIMEOUT.as_micros() as u64;
     for _ in 0..SERIAL_READ_LIMIT {
-        match serial.try_receive() {
-            Some(byte) => {
-                QUEUE.push(InputEvent::Serial(byte));
-            }
-            None => break,
-        }
+        let Some(byte) = serial.try_receive() else {
+            break;
+        };
+        SERIAL_QUEUE.push(InputEvent::Serial { byte, after_pause });
+        after_pause = false;
     }
 }
 
 pub fn set_layout(layout: Layout) {
-    DECODER.lock().set_layout(layout);
+    DECODERS.lock().set_layout(layout);
 }
 
 pub fn layout() -> Layout {
-    DECODER.lock().layout()
+    DECODERS.lock().layout()
 }
 
+/// Both queues' counters, added up.
 pub fn stats() -> QueueStats {
-    QUEUE.stats()
+    let (keyboard, serial) = (KEYBOARD_QUEUE.stats(), SERIAL_QUEUE.stats());
+    QueueStats {
+        accepted: keyboard.accepted + serial.accepted,
+        dropped: keyboard.dropped + serial.dropped,
+        warnings: keyboard.warnings + serial.warnings,
+    }
 }
 
-/// Whether undecoded input is waiting.
+/// Whether input is waiting, decoded or not.
 pub fn is_pending() -> bool {
-    !QUEUE.is_empty()
+    !KEYBOARD_QUEUE.is_empty() || !SERIAL_QUEUE.is_empty() || !LOOKAHEAD.is_empty()
 }
 
-/// Turns bytes from a terminal into keys: Enter sends CR (some terminals CR LF, some LF),
-/// Backspace often DEL; anything beyond ASCII (a UTF-8 sequence) is shown as a replacement
-/// character.
-#[derive(Debug, Default)]
-pub struct SerialDecoder {
-    after_cr: bool,
+fn warn_dropped(source: &str, dropped: u64, total: u64) {
+    log::warn!(
+        "input: the {source} queue was full: {dropped} bytes were dropped ({total} since boot)"
+    );
 }
 
-impl SerialDecoder {
-    pub const fn new() -> Self {
-        SerialDecoder { after_cr: false }
-    }
+/// The oldest event of either queue (the keyboard's first: it never holds much).
+fn pop_event() -> Option<InputEvent> {
+    KEYBOARD_QUEUE
+        .pop(|dropped| warn_dropped("keyboard", dropped, KEYBOARD_QUEUE.stats().dropped))
+        .or_else(|| {
+            SERIAL_QUEUE
+                .pop(|dropped| warn_dropped("serial", dropped, SERIAL_QUEUE.stats().dropped))
+        })
+}
 
-    pub fn feed(&mut self, byte: u8) -> Option<DecodedKey> {
-        // The LF of a CR LF pair belongs to the Enter the CR already gave.
-        let after_cr = core::mem::replace(&mut self.after_cr, byte == b'\r');
-        let c = match byte {
-            b'\n' if after_cr => return None,
-            b'\r' => '\n',
-            0x7F => '\u{8}',
-            0..=0x7F => char::from(byte),
-            _ => char::REPLACEMENT_CHARACTER,
+/// Decodes queued events into the lookahead until it holds a key or the queue is empty.
+/// Leaves room in the lookahead for an event's two keys, so nothing decoded is ever lost.
+fn decode_pending(decoders: &mut Decoders, until_key: bool) {
+    while LOOKAHEAD_CAPACITY - LOOKAHEAD.len() >= 2 {
+        if until_key && !LOOKAHEAD.is_empty() {
+            return;
+        }
+        let Some(event) = pop_event() else {
+            // A lone Esc that nothing followed in time ends on its own.
+            let quiet = uptime_us().saturating_sub(LAST_SERIAL_RX_US.load(Ordering::Relaxed));
+            if decoders.serial_pending() && quiet >= escape::ESCAPE_TIMEOUT.as_micros() as u64 {
+                decoders.serial_timeout(&mut |key| {
+                    let _ = LOOKAHEAD.push(key);
+                });
+            }
+            return;
         };
-        Some(DecodedKey::Unicode(c))
+        decoders.feed(event, &mut |key| {
+            let _ = LOOKAHEAD.push(key);
+        });
     }
 }
 
-/// The next key, if the queue holds one; never waits.
-pub fn read_key() -> Option<DecodedKey> {
-    loop {
-        let event = QUEUE.pop(|dropped| {
-            log::warn!("input: queue full, dropping input ({dropped} events dropped since boot)")
-        })?;
-        let key = match event {
-            InputEvent::Scancode(byte) => DECODER.lock().feed(byte),
-            InputEvent::Serial(byte) => SERIAL_DECODER.lock().feed(byte),
-        };
-        if key.is_some() {
-            return key;
+/// The next key, if one is waiting; never waits.
+pub fn read_key() -> Option<Key> {
+    if let Some(key) = LOOKAHEAD.pop() {
+        return Some(key);
+    }
+    decode_pending(&mut DECODERS.lock(), true);
+    LOOKAHEAD.pop()
+}
+
+/// Whether Ctrl-C was typed since the last look: for long commands, which call it now and
+/// then. Decodes what is queued; the keys typed before the Ctrl-C are discarded with it (as a
+/// terminal flushes its input on an interrupt), those after it are kept for the next reader.
+pub fn scan_for_interrupt() -> bool {
+    let mut decoders = DECODERS.lock();
+    decode_pending(&mut decoders, false);
+    drop(decoders);
+    // Two passes round the ring: find the last Ctrl-C, then keep only what follows it.
+    let count = LOOKAHEAD.len();
+    let mut last_interrupt = None;
+    for index in 0..count {
+        let key = LOOKAHEAD.pop().expect("counted");
+        if key == Key::INTERRUPT {
+            last_interrupt = Some(index);
+        }
+        let _ = LOOKAHEAD.push(key);
+    }
+    let Some(last) = last_interrupt else {
+        return false;
+    };
+    for index in 0..count {
+        let key = LOOKAHEAD.pop().expect("counted");
+        if index > last {
+            let _ = LOOKAHEAD.push(key);
         }
     }
+    true
+}
+
+/// Registers `waker` to be woken by the next input event (the consumer's task).
+pub fn register_waiter(waker: &core::task::Waker) {
+    KEYBOARD_QUEUE.register_waiter(waker);
+    SERIAL_QUEUE.register_waiter(waker);
+}
+
+/// Forgets the registered waker (see `InputQueue::unregister_waiter`).
+pub fn unregister_waiter() {
+    KEYBOARD_QUEUE.unregister_waiter();
+    SERIAL_QUEUE.unregister_waiter();
+}
+
+/// Producer side for the keyboard's interrupt handler.
+pub(crate) fn push_scancode(byte: u8) {
+    KEYBOARD_QUEUE.push(InputEvent::Scancode(byte));
 }
 
 /// Halts until a key arrives. Interrupts must be on (they are what wakes the CPU).
-pub fn wait_for_key() -> DecodedKey {
+pub fn wait_for_key() -> Key {
     loop {
         if let Some(key) = read_key() {
             return key;
@@ -148,7 +229,7 @@ pub fn wait_for_key() -> DecodedKey {
 }
 
 /// Like [`wait_for_key`], giving up after `timeout` (needs the timer running).
-pub fn wait_for_key_timeout(timeout: Duration) -> Option<DecodedKey> {
+pub fn wait_for_key_timeout(timeout: Duration) -> Option<Key> {
     assert!(
         crate::time::is_running(),
         "a key timeout needs the timer (devices::start)"
@@ -174,42 +255,9 @@ fn halt_until_input() {
         "waiting for input with interrupts disabled would never wake"
     );
     cpu_interrupts::disable();
-    if QUEUE.is_empty() {
+    if !is_pending() {
         cpu_interrupts::enable_and_hlt();
     } else {
         cpu_interrupts::enable();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn decode(bytes: &[u8]) -> alloc::vec::Vec<DecodedKey> {
-        let mut decoder = SerialDecoder::new();
-        bytes
-            .iter()
-            .filter_map(|&byte| decoder.feed(byte))
-            .collect()
-    }
-
-    #[test]
-    fn terminal_bytes_become_keys() {
-        use DecodedKey::Unicode;
-        assert_eq!(
-            decode(b"a\r\x7f"),
-            [Unicode('a'), Unicode('\n'), Unicode('\u{8}')]
-        );
-        assert_eq!(decode(&[0xC3]), [Unicode(char::REPLACEMENT_CHARACTER)]);
-    }
-
-    #[test]
-    fn every_line_ending_is_one_enter() {
-        use DecodedKey::Unicode;
-        let enter = Unicode('\n');
-        assert_eq!(decode(b"\r\n\r\n"), [enter, enter]);
-        assert_eq!(decode(b"\n\n"), [enter, enter]);
-        assert_eq!(decode(b"\r\r"), [enter, enter]);
-        assert_eq!(decode(b"\rx\n"), [enter, Unicode('x'), enter]);
     }
 }

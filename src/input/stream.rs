@@ -2,7 +2,7 @@
 //! serial interrupt handlers push raw bytes and wake the one registered reader; decoding happens
 //! here, in task context.
 
-use super::{DecodedKey, QUEUE, read_key};
+use super::{Key, read_key, register_waiter, unregister_waiter};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll};
@@ -23,13 +23,13 @@ impl KeyStream {
 }
 
 impl Stream for KeyStream {
-    type Item = DecodedKey;
+    type Item = Key;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DecodedKey>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Key>> {
         if let Some(key) = read_key() {
             return Poll::Ready(Some(key));
         }
-        QUEUE.register_waiter(cx.waker());
+        register_waiter(cx.waker());
         // A key that arrived between the first look and the registration woke nobody: look
         // again now that the waker is in place.
         match read_key() {
@@ -41,7 +41,7 @@ impl Stream for KeyStream {
 
 impl Drop for KeyStream {
     fn drop(&mut self) {
-        QUEUE.unregister_waiter();
+        unregister_waiter();
         TAKEN.store(false, Ordering::Release);
     }
 }

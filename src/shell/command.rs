@@ -1,6 +1,7 @@
 //! Shell command lines: one table of commands (used for parsing and for `help`), and a parser
 //! from a line to a [`Command`] or a one-line error.
 
+use crate::input::Layout;
 use core::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub enum Command<'a> {
     Tasks,
     Sleep(Duration),
     Bench,
-    Keyboard(&'a str),
+    Keyboard(Layout),
     Breakpoint,
     PageFault,
     StackOverflow,
@@ -62,7 +63,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "sleep",
         usage: "sleep SECONDS",
-        summary: "wait (Ctrl-C does not stop it)",
+        summary: "wait (Ctrl-C stops it, as any command)",
     },
     CommandSpec {
         name: "bench",
@@ -71,8 +72,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keyboard",
-        usage: "keyboard us|uk|de",
-        summary: "switch the keyboard layout",
+        usage: "keyboard LAYOUT",
+        summary: concat!("switch layout: ", crate::keyboard_layout_names!()),
     },
     CommandSpec {
         name: "breakpoint",
@@ -118,6 +119,8 @@ impl core::fmt::Display for ParseError<'_> {
     }
 }
 
+const KEYBOARD_USAGE: &str = concat!("keyboard ", crate::keyboard_layout_names!());
+
 /// Longest accepted `sleep`: long enough for any demonstration, short of a typo like 1e9.
 const MAX_SLEEP_SECONDS: f64 = 3600.0;
 
@@ -144,10 +147,9 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
             .map(Command::Sleep)
             .ok_or(ParseError::Usage("sleep SECONDS")),
         "bench" => no_arguments(Command::Bench, "bench"),
-        "keyboard" => match rest {
-            "us" | "uk" | "de" => Ok(Command::Keyboard(rest)),
-            _ => Err(ParseError::Usage("keyboard us|uk|de")),
-        },
+        "keyboard" => Layout::from_name(rest)
+            .map(Command::Keyboard)
+            .ok_or(ParseError::Usage(KEYBOARD_USAGE)),
         "breakpoint" => no_arguments(Command::Breakpoint, "breakpoint"),
         "pagefault" => no_arguments(Command::PageFault, "pagefault"),
         "overflow" => no_arguments(Command::StackOverflow, "overflow"),
@@ -205,10 +207,26 @@ mod tests {
 
     #[test]
     fn keyboard_layouts() {
-        assert_eq!(parse("keyboard de"), Ok(Command::Keyboard("de")));
+        assert_eq!(parse("keyboard de"), Ok(Command::Keyboard(Layout::De)));
+        // Every layout the command line takes, in any case.
+        assert_eq!(parse("keyboard fr"), Ok(Command::Keyboard(Layout::Fr)));
         assert_eq!(
-            parse("keyboard fr"),
-            Err(ParseError::Usage("keyboard us|uk|de"))
+            parse("keyboard DVORAK"),
+            Ok(Command::Keyboard(Layout::Dvorak))
+        );
+        for name in Layout::names() {
+            assert!(parse(&alloc::format!("keyboard {name}")).is_ok(), "{name}");
+        }
+        let usage = "keyboard us|uk|de|fr|no|fi|se|dvorak|colemak|jp";
+        assert_eq!(parse("keyboard xx"), Err(ParseError::Usage(usage)));
+        assert_eq!(parse("keyboard"), Err(ParseError::Usage(usage)));
+        let help = COMMANDS
+            .iter()
+            .find(|spec| spec.name == "keyboard")
+            .unwrap();
+        assert!(
+            help.summary
+                .ends_with(crate::input::keyboard::LAYOUT_CHOICES)
         );
     }
 

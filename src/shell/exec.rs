@@ -2,7 +2,7 @@
 
 use super::command::{COMMANDS, Command};
 use crate::arch::cpu;
-use crate::input::{self, Layout};
+use crate::input;
 use crate::task::executor::Spawner;
 use crate::task::runtime;
 use crate::trap;
@@ -57,14 +57,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             runtime::sleep(duration).await;
             println!("slept {:?}", duration);
         }
-        Command::Bench => crate::bench::run_all(),
-        Command::Keyboard(name) => match Layout::from_name(name) {
-            Some(layout) => {
-                input::set_layout(layout);
-                println!("keyboard layout: {}", layout.name());
-            }
-            None => println!("unknown layout '{name}'"),
-        },
+        Command::Bench => crate::bench::run_all_until(input::scan_for_interrupt),
+        Command::Keyboard(layout) => {
+            input::set_layout(layout);
+            println!("keyboard layout: {}", layout.name());
+        }
         Command::Breakpoint => {
             let before = trap::breakpoint_count();
             cpu::breakpoint();

@@ -26,7 +26,7 @@ fn main(boot: &'static BootInfo) -> ! {
         Some(b"tcg") => MODE_TCG,
         _ => kestrel::bench::MODE_NATIVE,
     };
-    kestrel::bench::run_all_with(mode, designs::run_all);
+    kestrel::bench::run_all_with(mode, || false, designs::run_all);
     exit_emulator(ExitCode::Success)
 }
 

@@ -1,6 +1,7 @@
-//! The framebuffer console's 8x16 bitmap font: printable ASCII, plus the "■" (code page 437
-//! 0xFE) that the text grid shows for characters it cannot display. Every other byte draws as
-//! that block too. The glyphs were drawn for Kestrel and are kept below as pixel art, eight
+//! The framebuffer console's 8x16 bitmap font, by code page 437 byte (what the text grid
+//! stores): printable ASCII, the letters and signs beyond ASCII that the keyboard layouts type
+//! (`ß ö ä ü § °`, the French and Nordic letters, `£ ¥ µ ½ ¬`), and the "■" (0xFE) that the
+//! text grid shows for characters it cannot display. Every other byte draws as that block too. The glyphs were drawn for Kestrel and are kept below as pixel art, eight
 //! glyphs to a band, so they can be read and edited; a `const fn` packs them into bytes when the
 //! kernel is compiled, and any malformed band is a compile error.
 
@@ -17,21 +18,25 @@ const GLYPH_COUNT: usize = (LAST - FIRST) as usize + 2;
 const BLOCK: usize = GLYPH_COUNT - 1;
 
 pub fn glyph(byte: u8) -> &'static Glyph {
-    let index = match byte {
-        FIRST..=LAST => (byte - FIRST) as usize,
-        _ => BLOCK,
-    };
-    &GLYPHS[index]
+    match byte {
+        FIRST..=LAST => &GLYPHS[(byte - FIRST) as usize],
+        _ => match EXTRA_BYTES.iter().position(|&extra| extra == byte) {
+            Some(index) => &EXTRA_GLYPHS[index],
+            None => &GLYPHS[BLOCK],
+        },
+    }
 }
 
 static GLYPHS: [Glyph; GLYPH_COUNT] = pack(ART);
+static EXTRA_GLYPHS: [Glyph; EXTRA_BYTES.len()] = pack(EXTRA_ART);
 
 /// Packs the art: lines starting with `.` or `#` are pixel rows, 16 to a band, each holding one
 /// 8-pixel row of every glyph in the band separated by single spaces; other lines are labels.
-/// Glyphs are numbered in order from ' '.
-const fn pack(art: &str) -> [Glyph; GLYPH_COUNT] {
+/// Glyphs are numbered in order: from ' ' in [`ART`], as [`EXTRA_BYTES`] lists them in
+/// [`EXTRA_ART`].
+const fn pack<const N: usize>(art: &str) -> [Glyph; N] {
     let art = art.as_bytes();
-    let mut glyphs = [[0; GLYPH_HEIGHT]; GLYPH_COUNT];
+    let mut glyphs = [[0; GLYPH_HEIGHT]; N];
     let mut band_start = 0;
     let mut band_len = 0;
     let mut band_row = 0;
@@ -56,10 +61,7 @@ const fn pack(art: &str) -> [Glyph; GLYPH_COUNT] {
                 count == band_len,
                 "every row of a band must hold the same glyphs"
             );
-            assert!(
-                band_start + count <= GLYPH_COUNT,
-                "more glyphs than characters"
-            );
+            assert!(band_start + count <= N, "more glyphs than characters");
             let mut g = 0;
             while g < count {
                 let at = line_start + g * (GLYPH_WIDTH + 1);
@@ -87,10 +89,7 @@ const fn pack(art: &str) -> [Glyph; GLYPH_COUNT] {
         }
         line_start = line_end + 1;
     }
-    assert!(
-        band_row == 0 && band_start == GLYPH_COUNT,
-        "a glyph is missing"
-    );
+    assert!(band_row == 0 && band_start == N, "a glyph is missing");
     glyphs
 }
 
@@ -301,6 +300,83 @@ const ART: &str = r##"
 ........ ........ ........ ........ ........ ........ ........ ........
 "##;
 
+/// The code page 437 bytes of the glyphs in [`EXTRA_ART`], in order.
+const EXTRA_BYTES: [u8; 32] = [
+    0x8E, 0x99, 0x9A, 0x8F, 0x90, 0xA5, 0x80, 0x84, 0x94, 0x81, 0x86, 0x85, 0x82, 0x8A, 0x97, 0x83,
+    0x88, 0x93, 0x96, 0xA4, 0x87, 0xE1, 0x9C, 0x9D, 0x15, 0xF8, 0xFD, 0xE6, 0xAB, 0xAA, 0x92, 0x91,
+];
+
+const EXTRA_ART: &str = r##"
+ Ä 8E     Ö 99     Ü 9A     Å 8F     É 90     Ñ A5     Ç 80     ä 84
+.##..##. .##..##. .##..##. ..###... ...##... .###.##. ........ ........
+........ ........ ........ .##.##.. ........ ##.###.. ........ ........
+...#.... .#####.. ##...##. ...#.... #######. ##...##. ..####.. ........
+..###... ##...##. ##...##. ..###... .##..##. ###..##. .##..##. .##..##.
+.##.##.. ##...##. ##...##. .##.##.. .##...#. ####.##. ##....#. ........
+##...##. ##...##. ##...##. ##...##. .##.#... #######. ##...... .####...
+##...##. ##...##. ##...##. ##...##. .####... ##.####. ##...... ....##..
+#######. ##...##. ##...##. #######. .##.#... ##..###. ##...... .#####..
+##...##. ##...##. ##...##. ##...##. .##..... ##...##. ##...... ##..##..
+##...##. ##...##. ##...##. ##...##. .##...#. ##...##. ##....#. ##..##..
+##...##. ##...##. ##...##. ##...##. .##..##. ##...##. .##..##. ##..##..
+##...##. .#####.. .#####.. ##...##. #######. ##...##. ..####.. .###.##.
+........ ........ ........ ........ ........ ........ ...##... ........
+........ ........ ........ ........ ........ ........ ....##.. ........
+........ ........ ........ ........ ........ ........ ..###... ........
+........ ........ ........ ........ ........ ........ ........ ........
+ ö 94     ü 81     å 86     à 85     é 82     è 8A     ù 97     â 83
+........ ........ ........ ........ ........ ........ ........ ........
+........ ........ ..###... ........ ........ ........ ........ ........
+........ ........ .##.##.. ..##.... ....##.. ..##.... ..##.... ..###...
+.##..##. .##..##. ..###... ...##... ...##... ...##... ...##... .##.##..
+........ ........ ........ ........ ........ ........ ........ ........
+.#####.. ##..##.. .####... .####... .#####.. .#####.. ##..##.. .####...
+##...##. ##..##.. ....##.. ....##.. ##...##. ##...##. ##..##.. ....##..
+##...##. ##..##.. .#####.. .#####.. #######. #######. ##..##.. .#####..
+##...##. ##..##.. ##..##.. ##..##.. ##...... ##...... ##..##.. ##..##..
+##...##. ##..##.. ##..##.. ##..##.. ##...... ##...... ##..##.. ##..##..
+##...##. ##..##.. ##..##.. ##..##.. ##...##. ##...##. ##..##.. ##..##..
+.#####.. .###.##. .###.##. .###.##. .#####.. .#####.. .###.##. .###.##.
+........ ........ ........ ........ ........ ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+ ê 88     ô 93     û 96     ñ A4     ç 87     ß E1     £ 9C     ¥ 9D
+........ ........ ........ ........ ........ ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+..###... ..###... ..###... .###.##. ........ ..###... ..###... ##....##
+.##.##.. .##.##.. .##.##.. ##.###.. ........ .##.##.. .##.##.. .##..##.
+........ ........ ........ ........ ........ .##..##. .##..#.. ..####..
+.#####.. .#####.. ##..##.. ##.###.. .#####.. .##..##. .##..... ...##...
+##...##. ##...##. ##..##.. .##..##. ##...##. .##.##.. ####.... .######.
+#######. ##...##. ##..##.. .##..##. ##...... .##.##.. .##..... ...##...
+##...... ##...##. ##..##.. .##..##. ##...... .##..##. .##..... .######.
+##...... ##...##. ##..##.. .##..##. ##...... .##...## .##..... ...##...
+##...##. ##...##. ##..##.. .##..##. ##...##. .##...## ###...#. ...##...
+.#####.. .#####.. .###.##. .##..##. .#####.. .##.###. ######.. ...##...
+........ ........ ........ ........ ...##... .##..... ........ ........
+........ ........ ........ ........ ....##.. .##..... ........ ........
+........ ........ ........ ........ ..###... ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+ § 15     ° F8     ² FD     µ E6     ½ AB     ¬ AA     Æ 92     æ 91
+........ ........ ........ ........ ........ ........ ........ ........
+..####.. ..###... .###.... ........ .#...... ........ ........ ........
+.##..##. .##.##.. ....#... ........ ##...... ........ ..###### ........
+.##..... .##.##.. ..##.... ........ .#.....# ........ .##.##.. ........
+..###... ..###... .#...... ........ .#....#. ........ ##..##.. ........
+.##.##.. ........ .####... .##..##. ###..#.. ........ ##..##.. .###.##.
+.##..##. ........ ........ .##..##. ....#... ........ ##..###. ...##.##
+.##..##. ........ ........ .##..##. ...#.##. #######. ######.. .######.
+..##.##. ........ ........ .##..##. ..#.#..# ......#. ##..##.. ##.##...
+...###.. ........ ........ .##..##. .#.....# ......#. ##..##.. ##.##...
+.....##. ........ ........ .##..##. #.....#. ........ ##..##.. ##.##.##
+.##..##. ........ ........ .#####.# .....#.. ........ ##..#### .##.###.
+..####.. ........ ........ .##..... ....#### ........ ........ ........
+........ ........ ........ .##..... ........ ........ ........ ........
+........ ........ ........ ##...... ........ ........ ........ ........
+........ ........ ........ ........ ........ ........ ........ ........
+"##;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +412,27 @@ mod tests {
         assert_eq!(h[12], 0);
         // '_' is a line across the whole cell on row 13.
         assert_eq!(glyph(b'_')[13], 0xFF);
+    }
+
+    #[test]
+    fn letters_beyond_ascii_have_glyphs_of_their_own() {
+        let block = glyph(0xFE);
+        // ß ö ä ü § ° £ µ ½ ² in code page 437 (console::cp437 maps characters to these).
+        for byte in [0xE1, 0x94, 0x84, 0x81, 0x15, 0xF8, 0x9C, 0xE6, 0xAB, 0xFD] {
+            assert_ne!(glyph(byte), block, "{byte:#x} draws as the block");
+        }
+        for &byte in &EXTRA_BYTES {
+            assert!(ink(glyph(byte)) > 0, "{byte:#x} is blank");
+        }
+        // Accented letters differ from their base letter and from each other.
+        assert_ne!(glyph(0x84), glyph(b'a'));
+        assert_ne!(glyph(0x84), glyph(0x85));
+        for (i, a) in EXTRA_BYTES.iter().enumerate() {
+            assert!(!EXTRA_BYTES[i + 1..].contains(a), "{a:#x} twice");
+            for b in &EXTRA_BYTES[i + 1..] {
+                assert_ne!(glyph(*a), glyph(*b), "{a:#x} and {b:#x}");
+            }
+        }
     }
 
     #[test]
