@@ -227,7 +227,7 @@ mod tests {
             texts[0],
             "loglevel=xyz: unknown level (choose from off, error, warn, info, debug, trace); using info"
         );
-        assert!(texts[1].starts_with("keyboard=xx: unknown layout (choose from us, uk"));
+        assert!(texts[1].starts_with("keyboard=xx: unknown layout (choose from us|uk"));
         let empty = KernelArgs::parse(b"loglevel= keyboard=");
         assert_eq!(
             kinds(&empty),
