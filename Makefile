@@ -14,6 +14,10 @@ DEBUG_KERNEL := target/$(TARGET)/debug/kestrel
 DEBUG_ISO   := $(BUILD)/kestrel-debug.iso
 BENCH_KERNEL := target/$(TARGET)/release/bench
 BENCH_ISO   := $(BUILD)/kestrel-bench.iso
+# User programs (user/): static ET_EXEC binaries on the Linux system-call ABI.
+USER_BIN    := user/target/$(TARGET)/release
+USER_RUSTFLAGS := -C relocation-model=static -C link-arg=--no-pie -C link-arg=-zmax-page-size=0x1000 \
+                  -C force-frame-pointers=yes
 
 # Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
 MEMORY  ?= 128M
@@ -28,7 +32,7 @@ else
 QEMU_CONSOLE := -nographic
 endif
 
-.PHONY: deps kernel iso run run-uefi debug bochs bench test unit-test kernel-test boot-checks clippy fmt \
+.PHONY: deps kernel user iso run run-uefi debug bochs bench bench-linux test unit-test kernel-test boot-checks clippy fmt \
         fmt-check lint clean
 
 deps:
@@ -36,6 +40,10 @@ deps:
 
 kernel: deps
 	cargo build --release
+
+# The user programs build in a workspace of their own (user/Cargo.toml), with their own flags.
+user: deps
+	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo build --release --target $(TARGET)
 
 iso: kernel
 	STAGE_DIR=iso COMPRESS=xz grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
@@ -71,6 +79,11 @@ bench: deps
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(BENCH_ISO) \
 		| tee $(BUILD)/bench.log || [ $$? -eq 33 ]
 
+# The user benchmark program as PID 1 of Debian's Linux kernel, under the same deterministic
+# QEMU as `make bench`: the anchor that Kestrel's user-level figures are compared with.
+bench-linux: user
+	tools/bench-linux.sh $(USER_BIN)/bench $(USER_BIN)/true $(BUILD)/bench-linux.log
+
 test: deps
 	@tools/install-deps.sh bochs
 	@mkdir -p $(BUILD)
@@ -90,16 +103,20 @@ boot-checks: iso
 
 clippy:
 	cargo clippy --all-targets -- -D warnings
+	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo clippy --release --target $(TARGET) -- -D warnings
 	cargo clippy --lib --profile test --target $(HOST_TARGET) -- -D warnings
 
 fmt:
 	cargo fmt
+	cd user && cargo fmt
 
 fmt-check:
 	cargo fmt --check
+	cd user && cargo fmt --check
 
 lint: fmt-check clippy
 
 clean:
 	cargo clean
+	cd user && cargo clean
 	rm -rf $(BUILD) iso/boot

@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+pub mod acpi;
 pub mod allocator;
 pub mod arch;
 pub mod bench;
