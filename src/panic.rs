@@ -44,6 +44,7 @@ fn report(info: &PanicInfo) {
         "\nKERNEL PANIC at {file}:{line}:\n    {}\n",
         info.message()
     ));
+    crate::debug::print_current_backtrace();
 }
 
 fn finish(code: ExitCode) -> ! {
