@@ -15,6 +15,7 @@
 #                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port.
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
+#   EXPECT_IN_ORDER array of strings that must appear on the serial console in this order
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
 #                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
@@ -36,6 +37,7 @@ TIMEOUT=60
 KEYS=()
 EXPECT=()
 EXPECT_LINES=()
+EXPECT_IN_ORDER=()
 EXPECT_EXIT=success
 FIRMWARES=(bios)
 conf="$root/tests/qemu/$name.conf"
@@ -127,6 +129,14 @@ boot() {
     done
     for line in "${EXPECT_LINES[@]}"; do
         tr -d '\r' < "$log" | grep -qxF -- "$line" || missing+=("$line (as a whole line)")
+    done
+    local rest
+    rest=$(tr -d '\r' < "$log")
+    for text in "${EXPECT_IN_ORDER[@]}"; do
+        case $rest in
+            *"$text"*) rest=${rest#*"$text"} ;;
+            *) missing+=("$text (in this order)"); break ;;
+        esac
     done
     if [ ${#missing[@]} -gt 0 ]; then
         printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"

@@ -65,11 +65,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             None => println!("unknown layout '{name}'"),
         },
         Command::Breakpoint => {
-            let before = interrupts::breakpoint_count();
             cpu::breakpoint();
+            // The count since boot: this one and every earlier one.
             println!(
                 "back from the breakpoint ({} so far)",
-                interrupts::breakpoint_count() - before
+                interrupts::breakpoint_count()
             );
         }
         Command::PageFault => {
