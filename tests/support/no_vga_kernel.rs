@@ -8,7 +8,10 @@ use kestrel::console::{self, screen::ScreenKind};
 kestrel::entry_point!(main);
 
 fn main(boot: &'static BootInfo) -> ! {
-    assert!(boot.framebuffer.is_none(), "the boot loader reported a framebuffer");
+    assert!(
+        boot.framebuffer.is_none(),
+        "the boot loader reported a framebuffer"
+    );
     kestrel::run_tests!(console_is_serial_only);
 }
 
