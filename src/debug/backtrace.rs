@@ -179,17 +179,36 @@ impl<M: FrameMemory + ?Sized> fmt::Display for Backtrace<'_, M> {
             number += 1;
         }
         let mut walk = FrameWalk::new(self.memory, self.rbp);
+        // Recursion repeats one return address: it is printed once, then counted, so that a
+        // stack overflow's report still fits on a 25-line screen.
+        let mut previous = None;
+        let mut repeats = 0;
         for frame in walk.by_ref() {
+            let addr = frame.return_address;
+            if previous == Some(addr) {
+                repeats += 1;
+                continue;
+            }
+            write_repeats(f, repeats)?;
+            repeats = 0;
             // A return address follows its call, which may be the function's last instruction:
             // the byte before it belongs to the calling function.
-            let addr = frame.return_address;
             self.line(f, number, addr, addr.wrapping_sub(1))?;
+            previous = Some(addr);
             number += 1;
         }
+        write_repeats(f, repeats)?;
         match walk.end() {
             Some(WalkEnd::Bottom) | None => Ok(()),
             Some(end) => writeln!(f, "  (walk ended: {end})"),
         }
+    }
+}
+
+fn write_repeats(f: &mut fmt::Formatter<'_>, repeats: usize) -> fmt::Result {
+    match repeats {
+        0 => Ok(()),
+        n => writeln!(f, "  ... the same return address {n} more times"),
     }
 }
 
@@ -315,6 +334,30 @@ mod tests {
         let (addresses, end) = walk(&memory, STACK);
         assert_eq!(addresses.len(), MAX_FRAMES);
         assert_eq!(end, Some(WalkEnd::TooDeep));
+    }
+
+    #[test]
+    fn recursion_is_printed_once_and_counted() {
+        let mut memory = FakeMemory::default().frame(STACK, STACK + 0x10, 0x1111);
+        for i in 1..40 {
+            let fp = STACK + i * 0x10;
+            memory = memory.frame(fp, fp + 0x10, 0x2222);
+        }
+        let text = format!(
+            "{}",
+            Backtrace {
+                rip: None,
+                rbp: STACK,
+                memory: &memory,
+                symbols: None,
+            }
+        );
+        assert_eq!(
+            text,
+            "backtrace:\n  #0  0x0000000000001111\n  #1  0x0000000000002222\n\
+             \x20 ... the same return address 30 more times\n\
+             \x20 (walk ended: more than 32 frames)\n"
+        );
     }
 
     #[test]
