@@ -7,6 +7,8 @@
 # set:
 #   QEMU_ARGS    array, appended to the QEMU command line
 #   CMDLINE      the kernel command line
+#   SYMBOLS      a symbol table to ship instead of the kernel's own (path from the repository
+#                root; grub/mkiso.sh)
 #   TIMEOUT      seconds per boot before the run counts as a hang
 #   KEYS         array of input steps, run once the kernel prints "kestrel: ready for input":
 #                  a QEMU `sendkey` argument (`a`, `shift-b`, `ret`) types that key;
@@ -33,6 +35,7 @@ name=${name%-*}             # cargo names test binaries <name>-<hash>
 
 QEMU_ARGS=()
 CMDLINE=""
+SYMBOLS=""
 TIMEOUT=60
 KEYS=()
 EXPECT=()
@@ -47,7 +50,7 @@ conf="$root/tests/qemu/$name.conf"
 work="$root/target/test-runs/$name"
 mkdir -p "$work"
 iso="$work/$name.iso"
-"$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
+KESTREL_SYMBOLS=${SYMBOLS:+$root/$SYMBOLS} "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
 serial_in="$work/serial.in"
