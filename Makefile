@@ -47,7 +47,7 @@ user: deps
 	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo build --release --target $(TARGET)
 
 iso: kernel
-	STAGE_DIR=iso COMPRESS=xz grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
+	STAGE_DIR=iso COMPRESS=xz MKSYMS_VERBOSE=1 grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
 	@echo "built $(ISO) ($$(du -h $(ISO) | cut -f1))"
 
 run: iso

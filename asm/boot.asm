@@ -192,14 +192,18 @@ boot_error:
     hlt
     jmp .halt
 
-; ESI: NUL-terminated string; EDI: VGA cursor, advanced past the text.
+; ESI: NUL-terminated string; EDI: VGA cursor, advanced past the text. Control bytes (the
+; CR LF that ends the message) go to serial only: VGA text memory would draw them as glyphs.
 print_string:
     lodsb
     test al, al
     jz .done
+    cmp al, ' '
+    jb .serial
     mov ah, ERROR_ATTRIBUTE
     mov [edi], ax
     add edi, 2
+.serial:
     call serial_putc
     jmp print_string
 .done:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Usage: grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
-# Stages KERNEL_ELF and grub/grub.cfg in a tree (STAGE_DIR, default a scratch directory) and
-# builds a bootable GRUB ISO from it: one hybrid image for BIOS and UEFI (grub-pc-bin and
-# grub-efi-amd64-bin must both be installed; tools/install-deps.sh does that).
+# Usage: [KESTREL_SYMBOLS=TABLE] grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
+# Stages KERNEL_ELF, its symbol table (tools/mksyms.py) and grub/grub.cfg in a tree (STAGE_DIR,
+# default a scratch directory) and builds a bootable GRUB ISO from it: one hybrid image for BIOS
+# and UEFI (grub-pc-bin and grub-efi-amd64-bin must both be installed; tools/install-deps.sh
+# does that).
 set -euo pipefail
 
 kernel=$1
@@ -20,6 +21,13 @@ fi
 mkdir -p "$stage/boot/grub"
 # Debug info stays in the ELF under target/ for gdb; the ISO carries only what runs.
 strip --strip-debug -o "$stage/boot/kestrel.elf" "$kernel"
+# The function names for backtraces, as a boot module the kernel maps (docs/backtraces.md).
+# KESTREL_SYMBOLS=FILE ships FILE instead (tests of bad tables).
+if [ -n "${KESTREL_SYMBOLS:-}" ]; then
+    cp "$KESTREL_SYMBOLS" "$stage/boot/kestrel.sym"
+else
+    python3 "$here/../tools/mksyms.py" "$kernel" "$stage/boot/kestrel.sym" ${MKSYMS_VERBOSE:+-v}
+fi
 sed "s|@CMDLINE@|$cmdline|" "$here/grub.cfg" > "$stage/boot/grub/grub.cfg"
 
 # Only what booting needs: no locales, fonts or themes, and a short module list, which keeps

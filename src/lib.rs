@@ -12,6 +12,7 @@ pub mod arch;
 pub mod bench;
 pub mod boot;
 pub mod console;
+pub mod debug;
 pub mod devices;
 pub mod drivers;
 pub mod hook;

@@ -22,9 +22,9 @@ const MAX_TASKS: usize = 64;
 static PROMPT_TSC: AtomicU64 = AtomicU64::new(0);
 
 fn kernel_main(boot: &'static BootInfo) -> ! {
-    // 13. (docs/boot-flow.md) PICs, timer, input; interrupts on.
+    // 14. (docs/boot-flow.md) PICs, timer, input; interrupts on.
     devices::start(boot);
-    // 14. The shell and its companions on the executor, for good.
+    // 15. The shell and its companions on the executor, for good.
     let executor = Executor::new(MAX_TASKS);
     let spawner = executor.spawner();
     // Spawning into an empty executor cannot exceed its limit.

@@ -51,6 +51,7 @@ fn report(info: &PanicInfo) {
     {
         emergency_write(format_args!("    ({failure})\n"));
     }
+    crate::debug::print_current_backtrace();
 }
 
 /// Whether the panic is `handle_alloc_error`'s ("memory allocation of N bytes failed").

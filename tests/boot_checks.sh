@@ -124,6 +124,32 @@ else
     cat "$work/$name.log"
 fi
 
+# The same error on the VGA screen, read through the monitor: the text, and no CR or LF drawn
+# as glyphs (code page 437's note and inverse circle) where the line ends.
+name="no-long-mode-screen"
+log="$work/$name.log"
+: > "$log"
+monitor="$work/$name.sock"
+qemu-system-i386 -accel tcg -m 64M -display none -serial "file:$log" \
+    -monitor "unix:$monitor,server=on,wait=off" -net none -no-reboot -cdrom "$iso" \
+    </dev/null 2>"$work/$name.err" &
+qemu=$!
+for _ in $(seq 1 300); do
+    grep -q "(system halted)" "$log" && break
+    sleep 0.1
+done
+screen=$(python3 "$(dirname "$0")/vga_text.py" "$monitor" 3 2>&1)
+kill $qemu 2>/dev/null
+wait $qemu 2>/dev/null
+flat=$(printf '%s' "$screen" | tr -d '\n')
+if [[ $flat == *"kestrel: boot error: no long mode"*"(system halted)"* ]] &&
+   [[ $flat != *"<0d>"* && $flat != *"<0a>"* ]]; then
+    pass "$name: the error reads cleanly on the VGA screen"
+else
+    fail "$name" "(message missing from VGA memory, or CR/LF drawn as glyphs)"
+    printf '%s\n' "$screen"
+fi
+
 # Bochs is stricter than QEMU about the UART (it garbles output until the line control register
 # is set and drops bytes written while the transmitter is busy): the log must come out intact.
 name="bochs"

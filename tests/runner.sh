@@ -7,6 +7,8 @@
 # set:
 #   QEMU_ARGS    array, appended to the QEMU command line
 #   CMDLINE      the kernel command line
+#   SYMBOLS      a symbol table to ship instead of the kernel's own (path from the repository
+#                root; grub/mkiso.sh)
 #   TIMEOUT      seconds per boot before the run counts as a hang
 #   KEYS         array of input steps, run once the kernel prints "kestrel: ready for input":
 #                  a QEMU `sendkey` argument (`a`, `shift-b`, `ret`) types that key;
@@ -19,6 +21,7 @@
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
 #   REJECT       array of strings that must not appear on the serial console
+#   EXPECT_IN_ORDER array of strings that must appear on the serial console in this order
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
 #                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
@@ -36,11 +39,13 @@ name=${name%-*}             # cargo names test binaries <name>-<hash>
 
 QEMU_ARGS=()
 CMDLINE=""
+SYMBOLS=""
 TIMEOUT=60
 KEYS=()
 EXPECT=()
 EXPECT_LINES=()
 REJECT=()
+EXPECT_IN_ORDER=()
 EXPECT_EXIT=success
 FIRMWARES=(bios)
 conf="$root/tests/qemu/$name.conf"
@@ -50,7 +55,7 @@ conf="$root/tests/qemu/$name.conf"
 work="$root/target/test-runs/$name"
 mkdir -p "$work"
 iso="$work/$name.iso"
-"$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
+KESTREL_SYMBOLS=${SYMBOLS:+$root/$SYMBOLS} "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
 serial_in="$work/serial.in"
@@ -137,6 +142,14 @@ boot() {
     tr -d '\r' < "$log" > "$log.lines"
     for line in "${EXPECT_LINES[@]}"; do
         grep -qxF -- "$line" "$log.lines" || missing+=("$line (as a whole line)")
+    done
+    local rest
+    rest=$(tr -d '\r' < "$log")
+    for text in "${EXPECT_IN_ORDER[@]}"; do
+        case $rest in
+            *"$text"*) rest=${rest#*"$text"} ;;
+            *) missing+=("$text (in this order)"); break ;;
+        esac
     done
     if [ ${#missing[@]} -gt 0 ]; then
         printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"

@@ -67,7 +67,9 @@ pub fn start(info_addr: usize, nx_enabled: bool, boot_tsc: u64) -> &'static Boot
     // 11. Frames, the kernel's own page tables, the heap.
     let relocated = init_memory(boot).unwrap_or_else(|err| halt_with(err));
     MAPPED_INFO.call_once(|| relocated.boot_info.as_u64());
-    // 12. With a heap, a framebuffer console stops reading video memory.
+    // 12. The symbol table (a boot module) for backtraces.
+    crate::debug::load_symbols(boot.modules.as_slice());
+    // 13. With a heap, a framebuffer console stops reading video memory.
     console::attach_framebuffer_shadow();
     boot
 }

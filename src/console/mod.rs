@@ -21,7 +21,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
-use screen::{Choice, Screen, ScreenKind};
+use screen::{Choice, NoScreen, Screen, ScreenKind};
 use spin::{Mutex, Once};
 use text_grid::{ColorCode, HEIGHT, TextGrid, WIDTH};
 
@@ -44,7 +44,10 @@ pub fn init() {
 /// Attaches the screen the boot information describes and clears it. Returns the choice, for
 /// the boot log.
 pub fn select_screen(framebuffer: Option<BootFramebuffer>) -> Choice {
-    let choice = screen::choose(framebuffer);
+    let mut choice = screen::choose(framebuffer);
+    if choice == Choice::VgaText && !crate::drivers::vga_text::responds() {
+        choice = Choice::Headless(NoScreen::NoVgaText);
+    }
     match choice {
         Choice::VgaText => use_vga_text(),
         Choice::Framebuffer(mode) => {

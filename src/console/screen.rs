@@ -75,6 +75,8 @@ pub enum Choice {
 /// Why the console has no screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoScreen {
+    /// No framebuffer, and no VGA card answers (`drivers::vga_text::responds`).
+    NoVgaText,
     Palette,
     UnknownType,
     Unusable(ModeError),
@@ -92,6 +94,12 @@ impl fmt::Display for Choice {
             Choice::Headless(reason) => {
                 write!(f, "serial only: ")?;
                 match reason {
+                    NoScreen::NoVgaText => {
+                        write!(
+                            f,
+                            "no VGA card answers and the boot loader passed no framebuffer"
+                        )
+                    }
                     NoScreen::Palette => write!(f, "the framebuffer uses a colour palette"),
                     NoScreen::UnknownType => write!(f, "the framebuffer type is unknown"),
                     NoScreen::Unusable(err) => write!(f, "unusable framebuffer: {err}"),

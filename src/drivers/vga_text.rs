@@ -65,3 +65,46 @@ impl CellSink for VgaTextBuffer {
         }
     }
 }
+
+/// Whether a VGA card answers: its CRTC keeps what is written to the cursor-location register,
+/// and text memory keeps what is written to it. Without a card (QEMU `-vga none`, many UEFI
+/// machines) nothing decodes the ports, which read as all ones, while the memory may be plain
+/// RAM or nothing at all; so both are asked. Whatever is changed is restored.
+pub fn responds() -> bool {
+    crtc_answers() && memory_keeps()
+}
+
+fn crtc_answers() -> bool {
+    let mut index = Port::<u8>::new(CRTC_INDEX);
+    let mut data = Port::<u8>::new(CRTC_DATA);
+    // SAFETY: selects and rewrites the cursor-location low register, which only moves the
+    // blinking cursor, and puts its value back; without a card the ports go nowhere.
+    unsafe {
+        index.write(CURSOR_LOCATION_LOW);
+        let old = data.read();
+        let kept = [0x5A_u8, 0xA5].iter().all(|&pattern| {
+            data.write(pattern);
+            data.read() == pattern
+        });
+        data.write(old);
+        kept
+    }
+}
+
+/// Checked on the last cell, with two patterns.
+fn memory_keeps() -> bool {
+    let last = (WIDTH * HEIGHT - 1) as u64 * size_of::<Cell>() as u64;
+    let cell = phys_to_virt(VGA_TEXT_PHYS + last) as *mut u16;
+    // SAFETY: the boot tables and the kernel's own both map the VGA text buffer at its
+    // higher-half alias; the console is not drawing yet (it asks this before attaching), and
+    // the cell gets its old contents back.
+    unsafe {
+        let old = cell.read_volatile();
+        let kept = [0x1E5A_u16, 0xE1A5].iter().all(|&pattern| {
+            cell.write_volatile(pattern);
+            cell.read_volatile() == pattern
+        });
+        cell.write_volatile(old);
+        kept
+    }
+}

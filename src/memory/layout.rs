@@ -10,7 +10,7 @@
 //! | 509 | kernel heap |
 //! | 508 | device windows ([`super::map_device`]) |
 //! | 507 | anonymous regions ([`super::map_anonymous`]): benchmark arenas, test buffers |
-//! | 506 | frame-allocator bitmap, then the Multiboot2 information |
+//! | 506 | frame-allocator bitmap, then the Multiboot2 information, then boot modules |
 
 use super::paging::index::{self, Level};
 
@@ -55,6 +55,11 @@ pub const FRAME_BITMAP_START: u64 = slot_start(BOOT_DATA_SLOT);
 pub const FRAME_BITMAP_MAX_SIZE: u64 = index::entry_span(Level::P3);
 /// The Multiboot2 information, at the same offset into its first page as physically.
 pub const BOOT_INFO_START: u64 = FRAME_BITMAP_START + FRAME_BITMAP_MAX_SIZE;
+/// Boot modules mapped read-only ([`super::map_boot_module`]), from 1 GiB past the boot
+/// information to the end of the slot.
+pub const BOOT_MODULES_START: u64 = BOOT_INFO_START + FRAME_BITMAP_MAX_SIZE;
+pub const BOOT_MODULES_SIZE: u64 =
+    slot_start(BOOT_DATA_SLOT) + index::entry_span(Level::P4) - BOOT_MODULES_START;
 
 const fn slot_start(slot: u64) -> u64 {
     index::p4_slot_range(slot).0
@@ -79,6 +84,8 @@ mod tests {
             (ANONYMOUS_START, ANONYMOUS_SLOT),
             (FRAME_BITMAP_START, BOOT_DATA_SLOT),
             (BOOT_INFO_START, BOOT_DATA_SLOT),
+            (BOOT_MODULES_START, BOOT_DATA_SLOT),
+            (BOOT_MODULES_START + BOOT_MODULES_SIZE - 1, BOOT_DATA_SLOT),
             (KERNEL_VMA, 511),
         ];
         for (start, slot) in starts {

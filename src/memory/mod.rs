@@ -19,6 +19,7 @@
 //! 7. [`init_heap`]: the heap ([`heap`]) maps its first pages.
 
 pub mod anonymous;
+pub mod boot_module;
 pub mod buddy;
 pub mod device;
 pub mod frame_bitmap;
@@ -32,6 +33,7 @@ pub mod vspace;
 
 pub use crate::arch::pat::CacheType;
 pub use anonymous::{AnonymousRegion, map_anonymous};
+pub use boot_module::{MapModuleError, map_boot_module};
 pub use device::{MapDeviceError, map_device};
 
 use crate::arch::tsc;

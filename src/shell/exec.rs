@@ -63,11 +63,11 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
             println!("keyboard layout: {}", layout.name());
         }
         Command::Breakpoint => {
-            let before = trap::breakpoint_count();
             cpu::breakpoint();
+            // The count since boot: this one and every earlier one.
             println!(
                 "back from the breakpoint ({} so far)",
-                trap::breakpoint_count() - before
+                trap::breakpoint_count()
             );
         }
         Command::PageFault => {

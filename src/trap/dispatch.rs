@@ -111,6 +111,7 @@ fn fatal(report: &ExceptionReport) -> ! {
         console::emergency_write(format_args!("[failed]\n"));
     }
     print_report(report);
+    crate::debug::print_backtrace(Some(report.frame.rip), report.frame.regs.rbp);
     console::emergency_write(format_args!("kestrel: fatal exception (system halted)\n"));
     stop()
 }
@@ -127,6 +128,8 @@ fn nested_fault(frame: &InterruptFrame, depth: u32) -> ! {
                 rip: frame.rip,
             }
         ));
+        // Formatting symbols may be what faulted: raw addresses only.
+        crate::debug::print_raw_backtrace(Some(frame.rip), frame.regs.rbp);
     } else {
         let mut serial = com1_unlocked();
         let _ = serial.write_str("\nkestrel: repeated nested faults (system halted)\n");

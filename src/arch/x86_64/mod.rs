@@ -8,6 +8,7 @@
 pub mod cpu;
 pub mod cpuid;
 pub mod exception;
+pub mod frame_pointer;
 pub mod gdt;
 pub mod idt;
 pub mod interrupt_frame;
