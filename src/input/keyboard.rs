@@ -89,7 +89,6 @@ impl Layout {
     }
 }
 
-
 /// Scancode bytes in, keys out: the scancode state machine (for multi-byte codes) and the
 /// modifier state with the active layout.
 pub struct Decoder {
