@@ -12,6 +12,7 @@ pub fn start(boot: &BootInfo) {
         !interrupts::are_enabled(),
         "devices::start must run before interrupts are enabled"
     );
+    crate::platform::discover(boot);
     pic::init();
     time::init(boot.boot_tsc);
     // A bad `keyboard=` was reported with the boot summary (`KernelArgs` warnings).
