@@ -8,6 +8,7 @@
 //! have enabled: with no MADT the kernel keeps the 8259 PIC, with no FADT `shutdown` halts.
 
 pub mod firmware_memory;
+pub mod interrupts;
 
 use crate::acpi::{self, AcpiError, AcpiTables, Fadt, Hpet, Madt, SleepType};
 use crate::boot::BootInfo;

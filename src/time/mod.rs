@@ -10,7 +10,7 @@
 
 pub mod tsc;
 
-use crate::arch::{interrupts, pic, pit};
+use crate::arch::{interrupts, pit};
 use crate::hook::Hook;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
@@ -47,7 +47,7 @@ pub fn init(boot_tsc: u64) {
     TIMER_START_TSC.store(start, Ordering::SeqCst);
     CALIBRATION_TSC[0].store(start, Ordering::SeqCst);
     pit::start_periodic(DIVISOR);
-    pic::unmask(TIMER_IRQ);
+    interrupts::unmask_irq(TIMER_IRQ);
     RUNNING.store(true, Ordering::SeqCst);
     log::debug!("timer: PIT at {} Hz (divisor {})", TIMER_HZ, DIVISOR);
 }

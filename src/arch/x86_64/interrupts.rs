@@ -2,10 +2,11 @@
 //! attach to the interrupt dispatcher ([`super::dispatch`]): the handler of each IRQ line and a
 //! test kernel's fault hook.
 
-pub use super::dispatch::{breakpoint_count, spurious_irq_count};
+pub use super::dispatch::{apic_error_count, breakpoint_count, spurious_irq_count, vector_count};
 pub use super::exception::ExceptionReport;
+pub use super::irq_chip::{mask as mask_irq, unmask as unmask_irq};
 
-use super::pic;
+use super::irq_chip::LINE_COUNT;
 use crate::hook::Hook;
 use x86_64::instructions::interrupts as x86;
 
@@ -60,9 +61,9 @@ pub(super) fn fault_hook() -> Option<FaultHook> {
     FAULT_HOOK.get()
 }
 
-/// Handlers for IRQ 0–15.
-static IRQ_HANDLERS: [Hook<fn()>; pic::IRQ_COUNT as usize] =
-    [const { Hook::new() }; pic::IRQ_COUNT as usize];
+/// Handlers for IRQ lines 0–15 (ISA) and 16 (the local APIC timer); see `irq_chip`.
+static IRQ_HANDLERS: [Hook<fn()>; LINE_COUNT as usize] =
+    [const { Hook::new() }; LINE_COUNT as usize];
 
 /// Installs the handler for an IRQ line; the dispatcher sends the EOI after it returns. The
 /// handler runs with interrupts off and must be short: read the device, queue, return.

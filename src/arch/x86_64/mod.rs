@@ -4,6 +4,7 @@
 //! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
 //! kernel gets a report.
 
+pub mod apic;
 pub mod cpu;
 pub mod cpuid;
 mod dispatch;
@@ -12,6 +13,7 @@ pub mod gdt;
 pub mod idt;
 pub mod interrupt_frame;
 pub mod interrupts;
+pub mod irq_chip;
 pub mod pat;
 pub mod pic;
 pub mod pit;
