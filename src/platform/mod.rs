@@ -9,6 +9,7 @@
 
 pub mod firmware_memory;
 pub mod interrupts;
+pub mod power;
 
 use crate::acpi::{self, AcpiError, AcpiTables, Fadt, Hpet, Madt, SleepType};
 use crate::boot::BootInfo;

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod exec;
 pub mod line_editor;
+pub mod platform_commands;
 pub mod status;
 pub mod terminal_input;
 

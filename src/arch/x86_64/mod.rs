@@ -20,6 +20,7 @@ pub mod pic;
 pub mod pit;
 pub mod pit_counter;
 pub mod pm_timer;
+pub mod port_io;
 pub mod power;
 pub mod stacks;
 pub mod tsc;
