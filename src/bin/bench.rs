@@ -8,7 +8,10 @@ use kestrel::power::{ExitCode, exit_emulator};
 
 kestrel::entry_point!(main);
 
-fn main(_boot: &'static BootInfo) -> ! {
+fn main(boot: &'static BootInfo) -> ! {
     kestrel::bench::run_all();
+    // Interrupts only now, so that no tick lands in the heap and frame workloads.
+    kestrel::devices::start(boot);
+    kestrel::platform::interrupt_bench::run();
     exit_emulator(ExitCode::Success)
 }

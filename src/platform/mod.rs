@@ -8,6 +8,7 @@
 //! have enabled: with no MADT the kernel keeps the 8259 PIC, with no FADT `shutdown` halts.
 
 pub mod firmware_memory;
+pub mod interrupt_bench;
 pub mod interrupts;
 pub mod power;
 

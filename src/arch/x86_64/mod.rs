@@ -12,6 +12,7 @@ pub mod exception;
 pub mod gdt;
 pub mod hpet;
 pub mod idt;
+pub mod int_bench;
 pub mod interrupt_frame;
 pub mod interrupts;
 pub mod irq_chip;
