@@ -25,6 +25,9 @@ fn main(boot: &'static BootInfo) -> ! {
 
 fn the_pm_timer_is_the_reference() {
     assert!(irq_chip::is_apic());
-    assert!(kestrel::platform::get().and_then(|p| p.hpet).is_none(), "an HPET with hpet=off");
+    assert!(
+        kestrel::platform::get().and_then(|p| p.hpet).is_none(),
+        "an HPET with hpet=off"
+    );
     assert_eq!(time::reference().map(|r| r.name()), Some("ACPI PM timer"));
 }
