@@ -1,7 +1,7 @@
 //! Starts the interrupt-driven devices: the PICs, the timer, keyboard and serial input; then
 //! enables interrupts. The main kernel calls it, and the test kernels that need any of them.
 
-use crate::arch::{interrupts, pic};
+use crate::arch::interrupts;
 use crate::boot::BootInfo;
 use crate::input;
 use crate::time;
@@ -12,7 +12,8 @@ pub fn start(boot: &BootInfo) {
         !interrupts::are_enabled(),
         "devices::start must run before interrupts are enabled"
     );
-    pic::init();
+    let platform = crate::platform::discover(boot);
+    crate::platform::interrupts::init(platform);
     time::init(boot.boot_tsc);
     // A bad `keyboard=` was reported with the boot summary (`KernelArgs` warnings).
     input::init(boot.args.keyboard);

@@ -21,6 +21,7 @@ pub mod logger;
 pub mod memory;
 #[cfg(not(test))]
 mod panic;
+pub mod platform;
 pub mod power;
 pub mod process;
 pub mod shell;

@@ -158,7 +158,7 @@ log="$work/bochs.log"
 "$(dirname "$0")/../tools/bochs.sh" "$iso" 30 > "$log" 2>&1 &
 bochs=$!
 deadline=$((SECONDS + 30))
-while [ $SECONDS -lt $deadline ] && ! grep -qaE "usable memory: [0-9]+ KiB" "$log"; do sleep 0.2; done
+while [ $SECONDS -lt $deadline ] && ! grep -qa "kestrel: ready for input" "$log"; do sleep 0.2; done
 kill $bochs 2>/dev/null
 wait $bochs 2>/dev/null
 if grep -qa "Kestrel .* (x86_64), booted by GRUB" "$log" && grep -qaE "usable memory: [0-9]+ KiB" "$log"; then
@@ -166,6 +166,13 @@ if grep -qa "Kestrel .* (x86_64), booted by GRUB" "$log" && grep -qaE "usable me
 else
     fail "$name" "(banner or memory line missing or garbled)"
     cat -A "$log" | head -20
+fi
+# Bochs has ACPI tables and an I/O APIC: the kernel takes the APIC path and reaches the shell.
+if grep -qa "interrupts: I/O APIC" "$log" && grep -qa "kestrel: ready for input" "$log"; then
+    pass "$name: I/O APIC path, shell reached"
+else
+    fail "$name" "(no 'interrupts: I/O APIC' line, or no shell prompt)"
+    grep -a "interrupts:\|timer:\|acpi:" "$log" | head -10
 fi
 
 echo "boot_checks: $passed passed, $failed failed"

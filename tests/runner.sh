@@ -24,8 +24,12 @@
 #   EXPECT_IN_ORDER array of strings that must appear on the serial console in this order
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
-#                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
-#                carry the verdict.
+#                with -no-reboot, so a reset ends it with status 0), `poweroff` for one that
+#                passes by powering the machine off (ACPI S5: QEMU exits with status 0); the
+#                EXPECT strings then carry the verdict.
+#   DEBUG_EXIT   `no` boots without the isa-debug-exit device (default `yes`), so that only a
+#                real power-off can end the run
+#   MACHINES     array of QEMU machine types (default `pc`); each boots under every firmware
 #   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
 #                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
 #                than one firmware must also report the screen that firmware calls for: VGA
@@ -47,7 +51,9 @@ EXPECT_LINES=()
 REJECT=()
 EXPECT_IN_ORDER=()
 EXPECT_EXIT=success
+DEBUG_EXIT=yes
 FIRMWARES=(bios)
+MACHINES=(pc)
 conf="$root/tests/qemu/$name.conf"
 # shellcheck source=/dev/null
 [ -f "$conf" ] && source "$conf"
@@ -90,9 +96,10 @@ type_keys() {
     done | python3 "$root/tests/monitor.py" "$monitor"
 }
 
-# boot FIRMWARE: one run of the kernel; prints the verdict and returns its status.
+# boot FIRMWARE MACHINE: one run of the kernel; prints the verdict and returns its status.
 boot() {
-    local firmware=$1 label=$name firmware_args=()
+    local firmware=$1 machine=$2 label=$name firmware_args=() debug_exit=()
+    [ "$DEBUG_EXIT" = no ] || debug_exit=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
     case $firmware in
         bios) ;;
         uefi)
@@ -106,17 +113,20 @@ boot() {
             echo "$name: 0 passed, 1 failed"
             return 1 ;;
     esac
-    [ ${#FIRMWARES[@]} -gt 1 ] && label="$name ($firmware)"
+    if [ ${#MACHINES[@]} -gt 1 ]; then
+        label="$name ($machine, $firmware)"
+    elif [ ${#FIRMWARES[@]} -gt 1 ]; then
+        label="$name ($firmware)"
+    fi
 
     rm -f "$monitor" "$serial_in" "$qemu_done"
     mkfifo "$serial_in"
     # Held open read-write so that neither QEMU's read end nor the writers above ever block or
     # see end-of-file.
     exec 3<>"$serial_in"
-    local qemu=(qemu-system-x86_64 -accel tcg -machine pc -m 128M -cpu max
+    local qemu=(qemu-system-x86_64 -accel tcg -machine "$machine" -m 128M -cpu max
                 -display none -serial stdio -monitor "unix:$monitor,server=on,wait=off"
-                -net none -no-reboot
-                -device isa-debug-exit,iobase=0xf4,iosize=0x04
+                -net none -no-reboot "${debug_exit[@]}"
                 "${firmware_args[@]}" -cdrom "$iso" "${QEMU_ARGS[@]}")
     local start status elapsed_ms elapsed verdict screen passed
     start=$(date +%s%N)
@@ -172,6 +182,7 @@ boot() {
     if [ "$EXPECT_EXIT" != success ]; then
         local expected_status=35
         [ "$EXPECT_EXIT" = reset ] && expected_status=0
+        [ "$EXPECT_EXIT" = poweroff ] && expected_status=0
         if [ "$status" = "$expected_status" ] && [ ${#missing[@]} -eq 0 ]; then
             echo "runner: $label passed (ended by $EXPECT_EXIT as expected) in ${elapsed}s"
             echo "$name: 1 passed, 0 failed"
@@ -198,8 +209,10 @@ boot() {
 }
 
 failed=0
-for firmware in "${FIRMWARES[@]}"; do
-    log="$work/serial-$firmware.log"
-    boot "$firmware" || failed=1
+for machine in "${MACHINES[@]}"; do
+    for firmware in "${FIRMWARES[@]}"; do
+        log="$work/serial-$machine-$firmware.log"
+        boot "$firmware" "$machine" || failed=1
+    done
 done
 exit $failed

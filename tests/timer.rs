@@ -1,5 +1,6 @@
-//! The PIT ticks at the programmed rate, uptime follows it, the TSC is calibrated, and printing
-//! from the timer interrupt while the main code prints does not deadlock.
+//! The timer ticks at the programmed rate, uptime and sleeps agree with it, the TSC is
+//! calibrated, and printing from the timer interrupt while the main code prints does not
+//! deadlock.
 
 #![no_std]
 #![no_main]
@@ -24,8 +25,7 @@ fn main(boot: &'static BootInfo) -> ! {
 }
 
 fn tsc_is_calibrated() {
-    // The calibration happens on the timer tick CALIBRATION_TICKS after the timer starts.
-    time::sleep(time::tick_period() * (time::CALIBRATION_TICKS as u32 + 1));
+    // `time::init` calibrates before the first tick, against a counted reference.
     let khz = tsc::frequency_khz().expect("TSC not calibrated");
     // Any x86_64 CPU, or QEMU's view of the host's, runs between these.
     assert!((100_000..10_000_000).contains(&khz), "TSC at {khz} kHz");
@@ -43,14 +43,12 @@ fn sleep_and_uptime_follow_the_ticks() {
     let (ticks_after, uptime_after) = ticks_and_uptime();
     let slept_ticks = ticks_after - ticks;
     let slept = uptime_after - uptime;
-    assert!(slept_ticks >= 100, "slept {slept_ticks} ticks");
-    assert!(slept >= Duration::from_millis(99), "slept {slept:?}");
-    // Uptime is exactly ticks times the period (up to rounding to nanoseconds).
-    let from_ticks = time::tick_period() * slept_ticks as u32;
-    assert!(
-        slept.abs_diff(from_ticks) < Duration::from_micros(1),
-        "uptime advanced {slept:?} for {slept_ticks} ticks"
-    );
+    assert!(slept >= Duration::from_millis(100), "slept {slept:?}");
+    assert!(slept < Duration::from_millis(150), "slept {slept:?}");
+    // The ticks woke the sleeper; they came at about the rate uptime says (TCG may merge a
+    // few when the host is busy, see below).
+    assert!(slept_ticks >= 60, "{slept_ticks} ticks in {slept:?}");
+    assert!(slept_ticks <= 110, "{slept_ticks} ticks in {slept:?}");
 }
 
 /// How far the counted ticks may stray from what the TSC says should have arrived. Ticks can

@@ -9,6 +9,7 @@
 pub mod ansi;
 pub mod cp437;
 pub mod screen;
+pub mod serial_queue;
 pub mod text_grid;
 
 use crate::arch::interrupts;
@@ -124,10 +125,12 @@ pub unsafe fn rebase_framebuffer(virt: NonNull<u8>) {
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
-        // Writing to either device cannot fail: their `write_str` always returns Ok.
+        // Writing to the screen cannot fail: its `write_str` always returns Ok.
         let _ = SCREEN.lock().write_fmt(args);
-        let _ = SERIAL.lock().write_fmt(args);
+        serial_queue::queue(&SERIAL, args);
     });
+    // The UART is slow: it gets the bytes with interrupts on between chunks.
+    serial_queue::drain(&SERIAL);
 }
 
 /// Whether the last output ended a line (as the screen's cursor shows; serial mirrors it).
@@ -209,8 +212,9 @@ pub const SERIAL_COLUMNS: usize = 80;
 pub fn clear() {
     interrupts::without_interrupts(|| {
         SCREEN.lock().clear();
-        let _ = SERIAL.lock().write_str("\x1b[2J\x1b[H");
+        serial_queue::queue(&SERIAL, format_args!("\x1b[2J\x1b[H"));
     });
+    serial_queue::drain(&SERIAL);
 }
 
 /// Shows `text` in the screen's top-right corner without moving the cursor. The top row is
@@ -227,9 +231,8 @@ pub fn show_status(text: &str, color: ColorCode) {
 
 #[doc(hidden)]
 pub fn _serial_print(args: fmt::Arguments) {
-    interrupts::without_interrupts(|| {
-        let _ = SERIAL.lock().write_fmt(args);
-    });
+    interrupts::without_interrupts(|| serial_queue::queue(&SERIAL, args));
+    serial_queue::drain(&SERIAL);
 }
 
 /// Prints in `color` on the screen (serial has no colours), restoring the previous colour.
@@ -241,8 +244,9 @@ pub fn print_colored(color: ColorCode, args: fmt::Arguments) {
         let _ = screen.write_fmt(args);
         screen.set_color(previous);
         drop(screen);
-        let _ = SERIAL.lock().write_fmt(args);
+        serial_queue::queue(&SERIAL, args);
     });
+    serial_queue::drain(&SERIAL);
 }
 
 /// Writes to both consoles even if their locks are held, by code this CPU interrupted or that
@@ -278,6 +282,7 @@ pub fn emergency_write_serial(args: fmt::Arguments) {
 /// Waits until COM1 has sent everything, before an exit or reset cuts it off. Called on the
 /// way out of fatal errors too, so it does not wait for a lock the failing code may hold.
 pub fn flush() {
+    serial_queue::drain(&SERIAL);
     interrupts::without_interrupts(|| match SERIAL.try_lock() {
         Some(mut serial) => serial.flush(),
         None => com1_unlocked().flush(),
@@ -287,7 +292,7 @@ pub fn flush() {
 /// Whether no console lock is held: code that may run while the interrupted code holds one
 /// (exception handlers) checks this before printing normally.
 pub fn is_idle() -> bool {
-    !SCREEN.is_locked() && !SERIAL.is_locked()
+    !SCREEN.is_locked() && !SERIAL.is_locked() && !serial_queue::is_locked()
 }
 
 #[macro_export]

@@ -15,7 +15,7 @@ pub use keyboard::Layout;
 pub use queue::{InputEvent, QueueStats, Source};
 
 use crate::arch::interrupts as cpu_interrupts;
-use crate::arch::pic;
+use crate::arch::interrupts;
 use crate::console::SERIAL;
 use crate::drivers::serial::com1_unlocked;
 use crate::trap;
@@ -58,7 +58,7 @@ pub fn init(layout: Layout) {
     set_layout(layout);
     trap::set_irq_handler(keyboard::KEYBOARD_IRQ, keyboard::on_irq);
     keyboard::discard_pending();
-    pic::unmask(keyboard::KEYBOARD_IRQ);
+    interrupts::unmask_irq(keyboard::KEYBOARD_IRQ);
 
     let serial_present = cpu_interrupts::without_interrupts(|| {
         let mut serial = SERIAL.lock();
@@ -67,7 +67,7 @@ pub fn init(layout: Layout) {
     });
     if serial_present {
         trap::set_irq_handler(SERIAL_IRQ, on_serial_irq);
-        pic::unmask(SERIAL_IRQ);
+        interrupts::unmask_irq(SERIAL_IRQ);
     }
     log::debug!(
         "input: PS/2 keyboard ({} layout){}",

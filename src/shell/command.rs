@@ -21,6 +21,10 @@ pub enum Command<'a> {
     StackOverflow,
     Reboot,
     Halt,
+    Shutdown,
+    Acpi,
+    Interrupts,
+    Cpus,
 }
 
 pub struct CommandSpec {
@@ -91,14 +95,34 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "overflow the kernel stack (fatal)",
     },
     CommandSpec {
+        name: "acpi",
+        usage: "acpi",
+        summary: "list the ACPI tables",
+    },
+    CommandSpec {
+        name: "interrupts",
+        usage: "interrupts",
+        summary: "the interrupt controller and counts per vector",
+    },
+    CommandSpec {
+        name: "cpus",
+        usage: "cpus",
+        summary: "the processors the firmware lists",
+    },
+    CommandSpec {
         name: "reboot",
         usage: "reboot",
         summary: "restart the machine",
     },
     CommandSpec {
         name: "halt",
-        usage: "halt | shutdown",
+        usage: "halt",
         summary: "stop (ends QEMU and Bochs runs; halts real hardware)",
+    },
+    CommandSpec {
+        name: "shutdown",
+        usage: "shutdown",
+        summary: "power off (ACPI S5)",
     },
 ];
 
@@ -154,7 +178,11 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "pagefault" => no_arguments(Command::PageFault, "pagefault"),
         "overflow" => no_arguments(Command::StackOverflow, "overflow"),
         "reboot" => no_arguments(Command::Reboot, "reboot"),
-        "halt" | "shutdown" => no_arguments(Command::Halt, "halt | shutdown"),
+        "halt" => no_arguments(Command::Halt, "halt"),
+        "shutdown" => no_arguments(Command::Shutdown, "shutdown"),
+        "acpi" => no_arguments(Command::Acpi, "acpi"),
+        "interrupts" => no_arguments(Command::Interrupts, "interrupts"),
+        "cpus" => no_arguments(Command::Cpus, "cpus"),
         unknown => Err(ParseError::Unknown(unknown)),
     }
 }
@@ -175,7 +203,8 @@ mod tests {
         assert_eq!(parse("help"), Ok(Command::Help));
         assert_eq!(parse("  uptime  "), Ok(Command::Uptime));
         assert_eq!(parse(""), Ok(Command::Empty));
-        assert_eq!(parse("shutdown"), Ok(Command::Halt));
+        assert_eq!(parse("shutdown"), Ok(Command::Shutdown));
+        assert_eq!(parse("halt"), Ok(Command::Halt));
         assert_eq!(parse("overflow"), Ok(Command::StackOverflow));
     }
 

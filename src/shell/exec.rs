@@ -87,8 +87,15 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
         }
         Command::Halt => {
             println!("kestrel: halted; it is now safe to turn off the machine");
+            power::exit_emulator(power::ExitCode::Success);
+        }
+        Command::Shutdown => {
+            println!("powering off...");
             power::shutdown();
         }
+        Command::Acpi => super::platform_commands::acpi(),
+        Command::Interrupts => super::platform_commands::interrupts(),
+        Command::Cpus => super::platform_commands::cpus(),
     }
 }
 

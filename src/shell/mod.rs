@@ -7,6 +7,7 @@ pub mod completion;
 pub mod exec;
 pub mod line_editor;
 pub mod line_view;
+pub mod platform_commands;
 pub mod status;
 
 use crate::console::{self, ScreenOnly, SerialOnly};

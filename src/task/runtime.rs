@@ -1,4 +1,4 @@
-//! The kernel's async runtime: the global timers on the PIT tick, and the executor's main loop,
+//! The kernel's async runtime: the global timers on the uptime clock, and the executor's main loop,
 //! which sleeps the CPU whenever no task is ready.
 
 use super::executor::Executor;
@@ -8,7 +8,7 @@ use crate::time;
 use core::time::Duration;
 
 /// Sleepers and intervals on the kernel's tick clock.
-pub static TIMERS: Timers = Timers::new(time::ticks, time::TICK_PERIOD);
+pub static TIMERS: Timers = Timers::new(time::clock_ticks, time::TICK_PERIOD);
 
 pub fn sleep(duration: Duration) -> Sleep<'static> {
     TIMERS.sleep(duration)

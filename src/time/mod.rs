@@ -1,90 +1,202 @@
-//! Kernel time: the PIT ticks at [`TIMER_HZ`], a monotonic tick counter counts them, and
-//! [`uptime`] turns ticks into time since the kernel started. The TSC is calibrated against
-//! the first [`CALIBRATION_TICKS`] ticks, off the boot path: a dedicated PIT measurement would
-//! stall the boot for as long as it runs, while this one costs nothing and, over 100 ms, is as
-//! precise (interrupt latency of a few microseconds is 0.01 % of it) unless ticks were lost.
+//! Kernel time: [`uptime`] from the TSC, and a 1000 Hz tick that wakes sleepers and timers.
 //!
-//! 1000 Hz: a 1 ms tick gives sleeps, timeouts and log stamps millisecond resolution, and the
-//! cost (1000 short interrupts per second) is negligible even under emulation. The divisor 1193
-//! makes the real rate 1000.15 Hz; [`uptime`] uses the exact period, so it does not drift.
+//! At [`init`] the TSC frequency comes from CPUID (leaves 0x15/0x16) where the CPU states it,
+//! else it is measured against a reference counter ([`reference`]: the HPET, else the ACPI PM
+//! timer, else PIT channel 2) over [`CALIBRATION`]. Counting a reference, rather than timer
+//! ticks, means that interrupts held off by slow output cannot skew it; and since [`uptime`] reads
+//! the TSC, ticks that do get lost cost no time either.
+//!
+//! The tick: with the APICs in use, the local APIC timer, in TSC-deadline mode where CPUID
+//! offers it (each tick arms the next), else periodic at the rate measured against the same
+//! reference; with the 8259 pair, PIT channel 0.
 
+pub mod calibrate;
+pub mod reference;
 pub mod tsc;
 
-use crate::arch::{interrupts, pic, pit};
+use crate::arch::apic::local;
+use crate::arch::irq_chip::{self, LOCAL_TIMER_LINE};
+use crate::arch::{interrupts, pit};
 use crate::hook::Hook;
 use crate::trap;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use core::time::Duration;
+use reference::Reference;
+use spin::Once;
 
 pub const TIMER_HZ: u32 = 1000;
 const DIVISOR: u16 = pit::divisor_for(TIMER_HZ);
-/// The exact length of one tick (the divisor makes it 999.85 µs, not 1 ms).
-pub const TICK_PERIOD: Duration = pit::ticks_to_duration(1, DIVISOR);
-const TIMER_IRQ: u8 = 0;
+/// The unit of the kernel's tick clock ([`clock_ticks`]): sleeps and timers round to it.
+pub const TICK_PERIOD: Duration = Duration::from_millis(1);
+/// How long the reference is counted for calibration: 0.005 % of it is the HPET's 10 ns
+/// resolution, 0.001 % the PM timer's 279 ns.
+pub const CALIBRATION: Duration = Duration::from_millis(25);
+/// The ISA IRQ of PIT channel 0.
+const PIT_IRQ: u8 = 0;
 
-/// Ticks the TSC calibration spans.
-pub const CALIBRATION_TICKS: u64 = 100;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TickSource {
+    Pit,
+    ApicPeriodic,
+    ApicTscDeadline,
+}
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
-/// Nanoseconds from the trampoline's TSC sample to the start of the timer; 0 until the TSC is
-/// calibrated, so uptime counts from the timer's start until then.
-static TIMER_START_NS: AtomicU64 = AtomicU64::new(0);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
-static TIMER_START_TSC: AtomicU64 = AtomicU64::new(0);
-/// The TSC at each of the first [`CALIBRATION_TICKS`] ticks (entry 0: the timer's start).
-static CALIBRATION_TSC: [AtomicU64; CALIBRATION_TICKS as usize + 1] =
-    [const { AtomicU64::new(0) }; CALIBRATION_TICKS as usize + 1];
 static RUNNING: AtomicBool = AtomicBool::new(false);
+static SOURCE: AtomicU8 = AtomicU8::new(0);
+/// TSC-deadline mode: cycles per tick, and the deadline armed last.
+static DEADLINE_PERIOD: AtomicU64 = AtomicU64::new(0);
+static NEXT_DEADLINE: AtomicU64 = AtomicU64::new(0);
+/// The measured local APIC timer rate (Hz), when measured.
+static APIC_TIMER_HZ: AtomicU64 = AtomicU64::new(0);
+static REFERENCE: Once<Option<Reference>> = Once::new();
 /// Called from the timer interrupt with the new tick count.
 static TICK_HOOK: Hook<fn(u64)> = Hook::new();
 
-/// Starts the periodic tick on IRQ 0; the TSC is calibrated [`CALIBRATION_TICKS`] later.
-/// `boot_tsc` is the trampoline's TSC sample (`BootInfo::boot_tsc`), from which uptime counts.
-/// Needs the PICs initialised.
+/// Calibrates the TSC and starts the tick. `boot_tsc` is the trampoline's TSC sample
+/// (`BootInfo::boot_tsc`), from which uptime counts. Needs the interrupt controllers started
+/// (`platform::interrupts::init`) and interrupts off.
 pub fn init(boot_tsc: u64) {
     BOOT_TSC.store(boot_tsc, Ordering::SeqCst);
-    trap::set_irq_handler(TIMER_IRQ, on_tick);
-    let start = tsc::read();
-    TIMER_START_TSC.store(start, Ordering::SeqCst);
-    CALIBRATION_TSC[0].store(start, Ordering::SeqCst);
-    pit::start_periodic(DIVISOR);
-    pic::unmask(TIMER_IRQ);
+    let apic = irq_chip::is_apic();
+    if apic {
+        local::timer_start_free_running();
+    }
+    let mut measured = None;
+    let mut used = None;
+    for candidate in reference::candidates(crate::platform::get()) {
+        let probe = || (tsc::read_ordered(), local::timer_current());
+        match candidate.measure(CALIBRATION.as_nanos() as u64, probe) {
+            Some(m) => {
+                measured = Some(m);
+                used = Some(candidate);
+                break;
+            }
+            None => log::warn!(
+                "timer: the {} does not count; trying the next",
+                candidate.name()
+            ),
+        }
+    }
+    REFERENCE.call_once(|| used);
+    let measured_khz =
+        measured.map(|(ns, (t0, _), (t1, _))| calibrate::rate_hz(t1 - t0, ns) / 1000);
+    if apic && let Some((ns, (_, a0), (_, a1))) = measured {
+        APIC_TIMER_HZ.store(
+            calibrate::rate_hz(u64::from(a0.wrapping_sub(a1)), ns),
+            Ordering::SeqCst,
+        );
+    }
+    let cpuid_khz = crate::arch::tsc::cpuid_frequency_khz();
+    let khz = match (cpuid_khz, measured_khz) {
+        (Some(stated), _) => stated,
+        (None, Some(khz)) if khz > 0 => khz,
+        _ => {
+            log::warn!(
+                "timer: no reference clock counts and CPUID states no TSC rate; assuming 1 GHz"
+            );
+            1_000_000
+        }
+    };
+    tsc::set_frequency_khz(khz);
+    let source = start_tick(apic, khz);
+    SOURCE.store(source as u8, Ordering::SeqCst);
     RUNNING.store(true, Ordering::SeqCst);
-    log::debug!("timer: PIT at {} Hz (divisor {})", TIMER_HZ, DIVISOR);
+    log::info!(
+        "timer: {} at {TIMER_HZ} Hz; TSC {}.{:03} MHz ({}){}",
+        describe(source),
+        khz / 1000,
+        khz % 1000,
+        match (cpuid_khz, used) {
+            (Some(_), _) => "stated by CPUID",
+            (None, Some(r)) => r.name(),
+            (None, None) => "guessed",
+        },
+        match (cpuid_khz.is_some(), measured_khz, used) {
+            (true, Some(m), Some(r)) =>
+                alloc::format!(", {}.{:03} MHz by the {}", m / 1000, m % 1000, r.name()),
+            _ => alloc::string::String::new(),
+        }
+    );
+}
+
+fn start_tick(apic: bool, tsc_khz: u64) -> TickSource {
+    if apic {
+        local::timer_stop();
+        let vector = irq_chip::vector_for_line(LOCAL_TIMER_LINE);
+        trap::set_irq_handler(LOCAL_TIMER_LINE, on_tick);
+        if local::has_tsc_deadline() {
+            let period = tsc_khz * 1000 / u64::from(TIMER_HZ);
+            DEADLINE_PERIOD.store(period, Ordering::SeqCst);
+            local::timer_start_tsc_deadline(vector);
+            let first = tsc::read() + period;
+            NEXT_DEADLINE.store(first, Ordering::SeqCst);
+            local::set_tsc_deadline(first);
+            return TickSource::ApicTscDeadline;
+        }
+        let hz = APIC_TIMER_HZ.load(Ordering::SeqCst);
+        if let Ok(count) = u32::try_from(hz / u64::from(TIMER_HZ))
+            && count > 0
+        {
+            local::timer_start_periodic(vector, count);
+            return TickSource::ApicPeriodic;
+        }
+        log::warn!("timer: the local APIC timer's rate is unknown; using the PIT");
+    }
+    trap::set_irq_handler(PIT_IRQ, on_tick);
+    pit::start_periodic(DIVISOR);
+    interrupts::unmask_irq(PIT_IRQ);
+    TickSource::Pit
+}
+
+fn describe(source: TickSource) -> &'static str {
+    match source {
+        TickSource::Pit if irq_chip::is_apic() => "PIT through the I/O APIC",
+        TickSource::Pit => "PIT",
+        TickSource::ApicPeriodic => "local APIC timer (periodic)",
+        TickSource::ApicTscDeadline => "local APIC timer (TSC-deadline)",
+    }
+}
+
+/// What drives the tick.
+pub fn tick_source() -> TickSource {
+    match SOURCE.load(Ordering::Relaxed) {
+        1 => TickSource::ApicPeriodic,
+        2 => TickSource::ApicTscDeadline,
+        _ => TickSource::Pit,
+    }
+}
+
+/// The reference clock the calibration counted, if any counted.
+pub fn reference() -> Option<Reference> {
+    REFERENCE.get().copied().flatten()
+}
+
+/// The local APIC timer's measured rate in Hz, if measured.
+pub fn apic_timer_hz() -> Option<u64> {
+    match APIC_TIMER_HZ.load(Ordering::Relaxed) {
+        0 => None,
+        hz => Some(hz),
+    }
 }
 
 fn on_tick() {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
-    if now <= CALIBRATION_TICKS {
-        CALIBRATION_TSC[now as usize].store(tsc::read(), Ordering::Relaxed);
-        if now == CALIBRATION_TICKS {
-            calibrate_tsc();
+    if tick_source() == TickSource::ApicTscDeadline {
+        // The next tick one period after the last one was due; after a long stretch with
+        // interrupts off, one period from now instead of a burst of catch-up ticks.
+        let period = DEADLINE_PERIOD.load(Ordering::Relaxed);
+        let mut next = NEXT_DEADLINE.load(Ordering::Relaxed) + period;
+        let current = tsc::read();
+        if next <= current {
+            next = current + period;
         }
+        NEXT_DEADLINE.store(next, Ordering::Relaxed);
+        local::set_tsc_deadline(next);
     }
     if let Some(hook) = TICK_HOOK.get() {
         hook(now);
-    }
-}
-
-/// Runs in the timer interrupt: TSC cycles over the PIT time of the first ticks give the TSC
-/// frequency, which then dates the timer's start from the boot. The whole span is the precise
-/// measure, but only if no tick was lost: while interrupts are off for longer than a tick (slow
-/// console output) the PIC keeps one pending tick and drops the rest, stretching the span per
-/// counted tick. The median gap between consecutive ticks cannot be moved by a few stretched
-/// gaps, so when the span's average gap strays from it, the median is used instead.
-fn calibrate_tsc() {
-    let mut gaps = [0u64; CALIBRATION_TICKS as usize];
-    for (index, gap) in gaps.iter_mut().enumerate() {
-        let before = CALIBRATION_TSC[index].load(Ordering::Relaxed);
-        *gap = CALIBRATION_TSC[index + 1].load(Ordering::Relaxed) - before;
-    }
-    let span: u64 = gaps.iter().sum();
-    let (cycles, ticks) = tsc::calibration_sample(span, &mut gaps);
-    tsc::calibrate_from(cycles, TICK_PERIOD * ticks);
-    let start = TIMER_START_TSC.load(Ordering::SeqCst);
-    let before_timer = start.saturating_sub(BOOT_TSC.load(Ordering::SeqCst));
-    if let Some(duration) = tsc::cycles_to_duration(before_timer) {
-        TIMER_START_NS.store(duration.as_nanos() as u64, Ordering::SeqCst);
     }
 }
 
@@ -98,17 +210,25 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// The exact length of one tick.
+/// The period between timer interrupts (the PIT's divisor makes it 999.85 µs, not 1 ms).
 pub fn tick_period() -> Duration {
-    pit::ticks_to_duration(1, DIVISOR)
+    match tick_source() {
+        TickSource::Pit => pit::ticks_to_duration(1, DIVISOR),
+        _ => TICK_PERIOD,
+    }
 }
 
-/// Time since the kernel started: since the trampoline's TSC sample. The timer ticks advance
-/// it (1 ms resolution); the TSC only dates the timer's start, once calibrated (until then
-/// uptime counts from the timer's start, a few milliseconds late). Zero before [`init`].
+/// Time since the kernel started (the trampoline's TSC sample), from the TSC; zero until
+/// [`init`] has calibrated it.
 pub fn uptime() -> Duration {
-    Duration::from_nanos(TIMER_START_NS.load(Ordering::Relaxed))
-        + pit::ticks_to_duration(ticks(), DIVISOR)
+    let cycles = tsc::read().saturating_sub(BOOT_TSC.load(Ordering::Relaxed));
+    tsc::cycles_to_duration(cycles).unwrap_or(Duration::ZERO)
+}
+
+/// Whole [`TICK_PERIOD`]s of uptime: the clock of the kernel's timers (`task::runtime`),
+/// which lost interrupts cannot slow down.
+pub fn clock_ticks() -> u64 {
+    (uptime().as_nanos() / TICK_PERIOD.as_nanos()) as u64
 }
 
 pub fn is_running() -> bool {
@@ -123,12 +243,10 @@ pub fn sleep(duration: Duration) {
         interrupts::are_enabled(),
         "time::sleep with interrupts disabled would never wake"
     );
-    let period = tick_period().as_nanos();
-    // One tick more than the duration spans: the current tick is already partly over.
-    let deadline = ticks() + duration.as_nanos().div_ceil(period) as u64 + 1;
+    let deadline = uptime() + duration;
     loop {
         interrupts::disable();
-        if ticks() >= deadline {
+        if uptime() >= deadline {
             interrupts::enable();
             return;
         }

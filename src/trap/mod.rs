@@ -6,9 +6,9 @@
 mod dispatch;
 
 pub use crate::arch::exception::ExceptionReport;
-pub use dispatch::{breakpoint_count, spurious_irq_count};
+pub use dispatch::{apic_error_count, breakpoint_count, spurious_irq_count, vector_count};
 
-use crate::arch::pic;
+use crate::arch::irq_chip::LINE_COUNT;
 use crate::hook::Hook;
 
 /// What the dispatcher does after a test hook has looked at an exception.
@@ -37,9 +37,9 @@ pub(super) fn fault_hook() -> Option<FaultHook> {
     FAULT_HOOK.get()
 }
 
-/// Handlers for IRQ 0–15.
-static IRQ_HANDLERS: [Hook<fn()>; pic::IRQ_COUNT as usize] =
-    [const { Hook::new() }; pic::IRQ_COUNT as usize];
+/// Handlers for IRQ lines 0–15 (ISA) and 16 (the local APIC timer); see `arch::irq_chip`.
+static IRQ_HANDLERS: [Hook<fn()>; LINE_COUNT as usize] =
+    [const { Hook::new() }; LINE_COUNT as usize];
 
 /// Installs the handler for an IRQ line; the dispatcher sends the EOI after it returns. The
 /// handler runs with interrupts off and must be short: read the device, queue, return.

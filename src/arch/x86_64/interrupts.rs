@@ -1,6 +1,8 @@
 //! Interrupt control: RFLAGS.IF (enable, disable, `without_interrupts`) and `sti; hlt`. What
 //! happens when an interrupt arrives is `crate::trap`'s.
 
+pub use super::irq_chip::{mask as mask_irq, unmask as unmask_irq};
+
 use x86_64::instructions::interrupts as x86;
 
 /// Whether maskable interrupts are enabled (RFLAGS.IF).

@@ -5,17 +5,24 @@
 //! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
 //! kernel gets a report.
 
+pub mod apic;
 pub mod cpu;
 pub mod cpuid;
 pub mod exception;
 pub mod frame_pointer;
 pub mod gdt;
+pub mod hpet;
 pub mod idt;
+pub mod int_bench;
 pub mod interrupt_frame;
 pub mod interrupts;
+pub mod irq_chip;
 pub mod pat;
 pub mod pic;
 pub mod pit;
+pub mod pit_counter;
+pub mod pm_timer;
+pub mod port_io;
 pub mod power;
 pub mod stacks;
 pub mod tsc;

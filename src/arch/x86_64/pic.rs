@@ -42,6 +42,15 @@ pub fn init() {
     });
 }
 
+/// Masks every line, the cascade too: for when the APICs take over (the pair stays remapped,
+/// so a spurious IRQ 7 or 15 it may still raise lands on its own vector, not an exception's).
+pub fn mask_all() {
+    without_interrupts(|| {
+        // SAFETY: writing the mask registers only gates IRQ lines.
+        unsafe { PICS.lock().write_masks(0xFF, 0xFF) }
+    });
+}
+
 fn update_mask(irq: u8, masked: bool) {
     assert!(irq < IRQ_COUNT, "IRQ {irq} does not exist");
     without_interrupts(|| {

@@ -27,6 +27,9 @@ fn main(boot: &'static BootInfo) -> ! {
         _ => kestrel::bench::MODE_NATIVE,
     };
     kestrel::bench::run_all_with(mode, || false, designs::run_all);
+    // Interrupts only now, so that no tick lands in the heap and frame workloads.
+    kestrel::devices::start(boot);
+    kestrel::platform::interrupt_bench::run();
     exit_emulator(ExitCode::Success)
 }
 
