@@ -22,7 +22,9 @@ pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
+pub mod process;
 pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod vfs;

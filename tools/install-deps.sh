@@ -20,6 +20,7 @@ want "command -v qemu-system-x86_64" qemu-system-x86
 want "test -f /usr/share/OVMF/OVMF_CODE_4M.fd || test -f /usr/share/ovmf/OVMF.fd" ovmf
 want "command -v python3" python3
 want "command -v strip" binutils
+want "command -v cpio" cpio   # tools/mkinitramfs.sh
 for extra in "$@"; do
     case $extra in
         bochs)
