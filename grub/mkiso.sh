@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Usage: grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
+# Usage: [INITRAMFS=archive.cpio] grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
+# With INITRAMFS set, the archive goes in as /boot/initramfs.cpio, loaded by GRUB as a
+# Multiboot2 module tagged `initramfs`.
 # Stages KERNEL_ELF and grub/grub.cfg in a tree (STAGE_DIR, default a scratch directory) and
 # builds a bootable GRUB ISO from it: one hybrid image for BIOS and UEFI (grub-pc-bin and
 # grub-efi-amd64-bin must both be installed; tools/install-deps.sh does that).
@@ -20,7 +22,14 @@ fi
 mkdir -p "$stage/boot/grub"
 # Debug info stays in the ELF under target/ for gdb; the ISO carries only what runs.
 strip --strip-debug -o "$stage/boot/kestrel.elf" "$kernel"
-sed "s|@CMDLINE@|$cmdline|" "$here/grub.cfg" > "$stage/boot/grub/grub.cfg"
+modules_line=""
+if [ -n "${INITRAMFS:-}" ]; then
+    [ -f "$INITRAMFS" ] || { echo "mkiso: initramfs '$INITRAMFS' does not exist" >&2; exit 1; }
+    cp "$INITRAMFS" "$stage/boot/initramfs.cpio"
+    modules_line="module2 /boot/initramfs.cpio initramfs"
+fi
+sed -e "s|@CMDLINE@|$cmdline|" -e "s|@MODULES@|$modules_line|" "$here/grub.cfg" \
+    > "$stage/boot/grub/grub.cfg"
 
 # Only what booting needs: no locales, fonts or themes, and a short module list, which keeps
 # the hybrid image under 5 MB instead of 20. Every module must exist for both platforms

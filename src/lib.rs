@@ -22,8 +22,11 @@ pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
+pub mod rootfs;
 pub mod process;
+pub mod sched;
 pub mod shell;
+pub mod syscall;
 pub mod task;
 pub mod testing;
 pub mod time;

@@ -23,6 +23,8 @@ static PROMPT_TSC: AtomicU64 = AtomicU64::new(0);
 
 fn kernel_main(boot: &'static BootInfo) -> ! {
     devices::start(boot);
+    kestrel::sched::init();
+    kestrel::rootfs::mount(boot);
     let executor = Executor::new(MAX_TASKS);
     let spawner = executor.spawner();
     // Spawning into an empty executor cannot exceed its limit.

@@ -19,6 +19,10 @@
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
 #                with -no-reboot, so a reset ends it with status 0); the EXPECT strings then
 #                carry the verdict.
+#   INITRAMFS    `default` for the initramfs `make kernel-test` built (KESTREL_INITRAMFS), or a
+#                path (relative to the repository) of an archive to load as the module instead
+#   ROOTFS_EXTRA a directory (relative to the repository) laid over the default tree in an
+#                archive built for this kernel alone (tools/build-rootfs.sh)
 #   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
 #                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
 #                than one firmware must also report the screen that firmware calls for: VGA
@@ -38,6 +42,8 @@ EXPECT=()
 EXPECT_LINES=()
 EXPECT_EXIT=success
 FIRMWARES=(bios)
+INITRAMFS=""
+ROOTFS_EXTRA=""
 conf="$root/tests/qemu/$name.conf"
 # shellcheck source=/dev/null
 [ -f "$conf" ] && source "$conf"
@@ -45,7 +51,18 @@ conf="$root/tests/qemu/$name.conf"
 work="$root/target/test-runs/$name"
 mkdir -p "$work"
 iso="$work/$name.iso"
-"$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
+initramfs=""
+if [ -n "$ROOTFS_EXTRA" ]; then
+    initramfs="$work/initramfs.cpio"
+    "$root/tools/build-rootfs.sh" "$initramfs" "${KESTREL_USER_BIN:?make kernel-test sets it}" \
+        "$root/$ROOTFS_EXTRA" >/dev/null || { echo "$name: could not build the initramfs"; exit 1; }
+elif [ "$INITRAMFS" = default ]; then
+    initramfs=${KESTREL_INITRAMFS:?make kernel-test builds the initramfs and sets it}
+elif [ -n "$INITRAMFS" ]; then
+    initramfs="$root/$INITRAMFS"
+fi
+INITRAMFS="$initramfs" "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" \
+    || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
 serial_in="$work/serial.in"

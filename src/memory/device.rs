@@ -57,6 +57,24 @@ pub fn map_device(phys: u64, len: u64, cache: CacheType) -> Result<VirtAddr, Map
     Ok(virt)
 }
 
+/// Maps `len` bytes of ordinary RAM at physical `phys` read-only, write-back cached and
+/// non-executable, for good: how the kernel reads what the boot loader left in memory (boot
+/// modules such as the initramfs) once the identity map is gone. Returns the address of `phys`.
+pub fn map_physical_read_only(phys: u64, len: u64) -> Result<VirtAddr, MapDeviceError> {
+    require_initialised();
+    let (virt, mut run) = reserve_window(phys, len, CacheType::WriteBack)?;
+    run.flags -= Flags::WRITABLE;
+    let mut tables = PAGE_TABLES.lock();
+    for offset in (0..run.size).step_by(4096) {
+        let page = Page::containing_address(VirtAddr::new(run.virt + offset));
+        let frame = PhysFrame::containing_address(PhysAddr::new(run.phys + offset));
+        tables
+            .map_to(page, frame, run.flags, &mut GlobalFrames)
+            .map_err(MapDeviceError::Map)?;
+    }
+    Ok(virt)
+}
+
 /// Takes a window for `[phys, phys + len)` from the device area without mapping it: the
 /// virtual address of `phys`, and the pages to map there.
 pub(super) fn reserve_window(

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod exec;
 pub mod line_editor;
+pub mod programs;
 pub mod status;
 pub mod terminal_input;
 

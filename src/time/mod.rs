@@ -63,6 +63,17 @@ fn on_tick() {
     if let Some(hook) = TICK_HOOK.get() {
         hook(now);
     }
+    if let Some(tick) = SCHEDULER_TICK.get() {
+        tick(now);
+    }
+}
+
+/// The scheduler's part of each tick (time slices, sleepers): whatever source drives the tick
+/// calls it, with interrupts off.
+static SCHEDULER_TICK: Hook<fn(u64)> = Hook::new();
+
+pub fn set_scheduler_tick(tick: Option<fn(u64)>) {
+    SCHEDULER_TICK.set(tick);
 }
 
 /// Runs in the timer interrupt: TSC cycles over the PIT time of the first ticks give the TSC

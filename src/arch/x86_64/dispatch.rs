@@ -3,7 +3,9 @@
 
 use super::exception::{ExceptionReport, NestedFaultReport};
 use super::interrupt_frame::InterruptFrame;
-use super::interrupts::{FaultAction, fault_hook, irq_handler, print_report};
+use super::interrupts::{
+    FaultAction, fault_hook, irq_exit_hook, irq_handler, print_report, user_fault_hook,
+};
 use super::pic::{self, Acknowledge};
 use super::stacks;
 use super::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
@@ -35,12 +37,21 @@ pub fn spurious_irq_count() -> u64 {
 #[unsafe(no_mangle)]
 extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
     let vector = frame.vector as u8;
+    let from_user = frame.cs & 3 == 3;
     if vector == NMI {
         nmi(frame);
     } else if vector < EXCEPTION_COUNT {
-        exception(frame);
+        match user_fault_hook() {
+            // A user program's fault is the process's business, not a kernel error.
+            Some(hook) if from_user => hook(frame),
+            _ => exception(frame),
+        }
     } else if let Some(irq) = pic::irq_for_vector(vector) {
         hardware_irq(irq);
+        // After the EOI: the scheduler may switch threads here.
+        if let Some(hook) = irq_exit_hook() {
+            hook(frame);
+        }
     } else {
         // Only a stray `int n` reaches the vectors nothing is wired to: a kernel bug.
         exception(frame);

@@ -60,6 +60,32 @@ pub(super) fn fault_hook() -> Option<FaultHook> {
     FAULT_HOOK.get()
 }
 
+/// What the scheduler attaches to the dispatcher: every exception raised in ring 3 goes to
+/// the user-fault hook instead of the kernel's report (demand paging resolves it, or the
+/// process dies), and after every IRQ's EOI the IRQ-exit hook may switch threads.
+pub type FrameHook = fn(&mut super::interrupt_frame::InterruptFrame);
+
+crate::fn_pointer!(FrameHook);
+
+static USER_FAULT_HOOK: Hook<FrameHook> = Hook::new();
+static IRQ_EXIT_HOOK: Hook<FrameHook> = Hook::new();
+
+pub fn set_user_fault_hook(hook: Option<FrameHook>) {
+    USER_FAULT_HOOK.set(hook);
+}
+
+pub fn set_irq_exit_hook(hook: Option<FrameHook>) {
+    IRQ_EXIT_HOOK.set(hook);
+}
+
+pub(super) fn user_fault_hook() -> Option<FrameHook> {
+    USER_FAULT_HOOK.get()
+}
+
+pub(super) fn irq_exit_hook() -> Option<FrameHook> {
+    IRQ_EXIT_HOOK.get()
+}
+
 /// Handlers for IRQ 0–15.
 static IRQ_HANDLERS: [Hook<fn()>; pic::IRQ_COUNT as usize] =
     [const { Hook::new() }; pic::IRQ_COUNT as usize];

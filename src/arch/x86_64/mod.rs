@@ -4,6 +4,7 @@
 //! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
 //! kernel gets a report.
 
+pub mod context_switch;
 pub mod cpu;
 pub mod cpuid;
 mod dispatch;
@@ -13,15 +14,20 @@ pub mod idt;
 pub mod interrupt_frame;
 pub mod interrupts;
 pub mod pat;
+pub mod percpu;
 pub mod pic;
 pub mod pit;
 pub mod power;
 pub mod stacks;
+pub mod syscall;
 pub mod tsc;
+pub mod user_mode;
 pub mod vectors;
 
 /// Loads the GDT, TSS and IDT. Interrupts stay disabled; `devices::start` enables them.
 pub fn init() {
     gdt::init();
     idt::init();
+    percpu::init();
+    syscall::init();
 }
