@@ -335,7 +335,10 @@ pub fn idle() {
 fn on_tick(now: u64) {
     with(|s| {
         let current = s.current;
-        if let Some(thread) = s.threads.get_mut(&current) {
+        // A halted CPU's time is nobody's.
+        if !IDLE.load(Ordering::Relaxed)
+            && let Some(thread) = s.threads.get_mut(&current)
+        {
             thread.ticks += 1;
         }
         let mut woken = [0; 32];

@@ -69,6 +69,10 @@ fn main(_args: Args) -> i32 {
             ("newfstatat", 262, [(-100isize) as usize, motd, bad, 0, 0, 0]),
         ];
         for (name, number, args) in cases {
+            // A null status pointer means "do not store it": not a fault.
+            if number == 61 && bad == 0 {
+                continue;
+            }
             calls += 1;
             let result = syscall(number, args);
             if result != EFAULT {
