@@ -53,9 +53,15 @@ mkdir -p "$work"
 iso="$work/$name.iso"
 initramfs=""
 if [ -n "$ROOTFS_EXTRA" ]; then
+    # A staged copy, which the conf's optional rootfs_extra_setup may add to.
     initramfs="$work/initramfs.cpio"
+    rm -rf "$work/rootfs-extra"
+    cp -a "$root/$ROOTFS_EXTRA" "$work/rootfs-extra"
+    if declare -F rootfs_extra_setup >/dev/null; then
+        rootfs_extra_setup "$work/rootfs-extra"
+    fi
     "$root/tools/build-rootfs.sh" "$initramfs" "${KESTREL_USER_BIN:?make kernel-test sets it}" \
-        "$root/$ROOTFS_EXTRA" >/dev/null || { echo "$name: could not build the initramfs"; exit 1; }
+        "$work/rootfs-extra" >/dev/null || { echo "$name: could not build the initramfs"; exit 1; }
 elif [ "$INITRAMFS" = default ]; then
     initramfs=${KESTREL_INITRAMFS:?make kernel-test builds the initramfs and sets it}
 elif [ -n "$INITRAMFS" ]; then
