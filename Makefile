@@ -88,6 +88,13 @@ bench: deps
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(BENCH_ISO) \
 		| tee $(BUILD)/bench.log || [ $$? -eq 33 ]
 
+# The user benchmark program on Kestrel (src/bin/bench_user.rs runs it from the initramfs),
+# under the deterministic QEMU of bench-linux, printed next to Linux 6.1's figures.
+bench-user: deps initramfs
+	cargo build --release --bin bench_user
+	INITRAMFS=$(INITRAMFS) grub/mkiso.sh target/$(TARGET)/release/bench_user $(BUILD)/kestrel-bench-user.iso
+	tools/bench-user.sh $(BUILD)/kestrel-bench-user.iso $(BUILD)/bench-user.log
+
 # The user benchmark program as PID 1 of Debian's Linux kernel, under the same deterministic
 # QEMU as `make bench`: the anchor that Kestrel's user-level figures are compared with.
 bench-linux: user

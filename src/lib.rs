@@ -22,8 +22,8 @@ pub mod memory;
 #[cfg(not(test))]
 mod panic;
 pub mod power;
-pub mod rootfs;
 pub mod process;
+pub mod rootfs;
 pub mod sched;
 pub mod shell;
 pub mod syscall;

@@ -104,7 +104,10 @@ fn spinners_are_preempted_and_killed() {
     let start = time::ticks();
     kestrel::arch::interrupts::without_interrupts(|| sched::sleep_ticks(200));
     let waited = time::ticks() - start;
-    assert!(waited < 260, "thread 0 woke {waited} ticks after a 200-tick sleep");
+    assert!(
+        waited < 260,
+        "thread 0 woke {waited} ticks after a 200-tick sleep"
+    );
     let cpu = |pid| {
         sched::threads()
             .into_iter()

@@ -11,7 +11,7 @@
 //! write (yet), so [`AddressSpace::teardown`] frees every frame and table it finds there.
 
 use super::frames;
-use super::layout::{KERNEL_STACKS_START, KERNEL_STACK_SLOT_SIZE};
+use super::layout::{KERNEL_STACK_SLOT_SIZE, KERNEL_STACKS_START};
 use super::paging::index::{self, ENTRIES, Level, RECURSIVE_INDEX, table_address};
 use super::paging::{MapError, PAGE_TABLES, effective_flags};
 use crate::arch::cpu;
@@ -100,7 +100,9 @@ impl AddressSpace {
             new[slot as usize] = current[slot as usize].clone();
         }
         new[RECURSIVE_INDEX as usize].set_frame(frame, Flags::PRESENT | Flags::WRITABLE);
-        tables.unmap(scratch).expect("the scratch page was just mapped");
+        tables
+            .unmap(scratch)
+            .expect("the scratch page was just mapped");
         Ok(AddressSpace { p4: frame })
     }
 
@@ -111,25 +113,32 @@ impl AddressSpace {
     /// Frees every user page, every user page table and the P4. Must run with this space
     /// active and interrupts off; leaves the kernel's P4 active.
     pub fn teardown(self) {
-        assert_eq!(cpu::page_table_root().0, self.p4, "teardown of an inactive space");
+        assert_eq!(
+            cpu::page_table_root().0,
+            self.p4,
+            "teardown of an inactive space"
+        );
         let _tables = PAGE_TABLES.lock();
         for i4 in 0..ENTRIES / 2 {
-            // SAFETY (all table reads below): each table is reached through the recursive
-            // entry only after the entry above it was seen present; the lock is held.
+            // SAFETY: the P4 is always mapped through its recursive entry; the lock is held.
             let p4 = unsafe { &mut *(table_address(Level::P4, 0) as *mut PageTable) };
             if !p4[i4 as usize].flags().contains(Flags::PRESENT) {
                 continue;
             }
             for i3 in 0..ENTRIES {
+                // SAFETY: P4 entry i4 is present, so its P3 is visible; the lock is held.
                 let p3 = unsafe { table_at(Level::P3, index::address_of(i4, i3, 0, 0)) };
                 if !p3[i3 as usize].flags().contains(Flags::PRESENT) {
                     continue;
                 }
                 for i2 in 0..ENTRIES {
+                    // SAFETY: P3 entry i3 is present (and a user table: no huge pages are
+                    // ever mapped in the user half), so its P2 is visible.
                     let p2 = unsafe { table_at(Level::P2, index::address_of(i4, i3, i2, 0)) };
                     if !p2[i2 as usize].flags().contains(Flags::PRESENT) {
                         continue;
                     }
+                    // SAFETY: P2 entry i2 is present and not huge, so its P1 is visible.
                     let p1 = unsafe { table_at(Level::P1, index::address_of(i4, i3, i2, 0)) };
                     for entry in p1.iter_mut().filter(|e| e.flags().contains(Flags::PRESENT)) {
                         free(entry.addr());
@@ -181,8 +190,12 @@ pub fn map_zeroed_user_page(addr: u64, access: UserAccess) -> Result<(), MapErro
     }
     let page = Page::containing_address(VirtAddr::new(addr));
     let mut tables = PAGE_TABLES.lock();
-    if let Err(err) = tables.map_to(page, frame, effective_flags(flags), &mut frames::GlobalFrames)
-    {
+    if let Err(err) = tables.map_to(
+        page,
+        frame,
+        effective_flags(flags),
+        &mut frames::GlobalFrames,
+    ) {
         drop(tables);
         let _ = frames::deallocate(frame);
         return Err(err);

@@ -48,7 +48,10 @@ impl FileTable {
     }
 
     pub fn close(&mut self, fd: u64) -> bool {
-        match usize::try_from(fd).ok().and_then(|fd| self.slots.get_mut(fd)) {
+        match usize::try_from(fd)
+            .ok()
+            .and_then(|fd| self.slots.get_mut(fd))
+        {
             Some(slot @ Some(_)) => {
                 *slot = None;
                 true

@@ -33,10 +33,7 @@ pub fn start(process: Arc<Process>, program: Program) -> ! {
             unsafe { user_mode::enter(entry, rsp) }
         }
         Err(err) => {
-            log::error!(
-                "exec {}: {err}",
-                String::from_utf8_lossy(&program.path)
-            );
+            log::error!("exec {}: {err}", String::from_utf8_lossy(&program.path));
             exit_current_with_code(127)
         }
     }

@@ -286,7 +286,11 @@ pub fn wake_all(wait: Wait) {
     with(|s| {
         // No allocation: this runs in interrupt handlers too. More than 32 waiters are woken
         // on the next event (callers re-check their condition in a loop).
-        let tids = s.threads.values().filter(|t| t.state == State::Blocked(wait)).map(|t| t.tid);
+        let tids = s
+            .threads
+            .values()
+            .filter(|t| t.state == State::Blocked(wait))
+            .map(|t| t.tid);
         let mut found = [0; 32];
         let mut count = 0;
         for tid in tids {

@@ -264,11 +264,22 @@ mod tests {
     }
 
     #[test]
+    fn program_lines_parse() {
+        assert_eq!(parse("/bin/spin 5 &"), Ok(Command::Run("/bin/spin 5 &")));
+        assert_eq!(parse("ls"), Ok(Command::Ls("")));
+        assert_eq!(parse("kill"), Err(ParseError::Usage("kill PID")));
+        assert_eq!(parse("cat"), Err(ParseError::Usage("cat PATH")));
+    }
+
+    #[test]
     fn every_command_in_the_table_parses() {
         for spec in COMMANDS {
             let line = match spec.name {
                 "sleep" => "sleep 1",
                 "keyboard" => "keyboard us",
+                "kill" => "kill 1",
+                "cat" => "cat /etc/motd",
+                "/PATH" => "/bin/hello &",
                 name => name,
             };
             assert!(parse(line).is_ok(), "{line}");

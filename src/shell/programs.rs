@@ -20,7 +20,10 @@ pub async fn run(line: &str) {
         Some(rest) => (rest.trim_end(), true),
         None => (line, false),
     };
-    let argv: Vec<Vec<u8>> = line.split_whitespace().map(|w| w.as_bytes().to_vec()).collect();
+    let argv: Vec<Vec<u8>> = line
+        .split_whitespace()
+        .map(|w| w.as_bytes().to_vec())
+        .collect();
     let Some(path) = argv.first().cloned() else {
         return;
     };
@@ -79,10 +82,15 @@ pub fn reap_background() {
 
 /// `ps`: every thread with its process, state and CPU time.
 pub fn ps() {
-    println!("  {:>4} {:>4}  {:<11} {:>9}  name", "tid", "pid", "state", "cpu ms");
+    println!(
+        "  {:>4} {:>4}  {:<11} {:>9}  name",
+        "tid", "pid", "state", "cpu ms"
+    );
     let ms_per_tick = time::tick_period().as_micros() as u64;
     for thread in sched::threads() {
-        let pid = thread.pid.map_or(alloc::string::String::from("-"), |p| alloc::format!("{p}"));
+        let pid = thread
+            .pid
+            .map_or(alloc::string::String::from("-"), |p| alloc::format!("{p}"));
         println!(
             "  {:>4} {:>4}  {:<11} {:>9}  {}",
             thread.tid,

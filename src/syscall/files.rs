@@ -41,7 +41,9 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
             copy_to_user(buf, &bytes)?;
             Ok(bytes.len() as u64)
         }
-        File::Node { directory: true, .. } => Err(EISDIR),
+        File::Node {
+            directory: true, ..
+        } => Err(EISDIR),
         File::Node { at, offset, .. } => {
             let vfs = crate::rootfs::vfs();
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
@@ -59,7 +61,9 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
     uaccess::check_writable(buf, count.min(i32::MAX as u64))?;
     match file(fd)? {
         File::Console => Err(ESPIPE),
-        File::Node { directory: true, .. } => Err(EISDIR),
+        File::Node {
+            directory: true, ..
+        } => Err(EISDIR),
         File::Node { at, .. } => {
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
             let n = crate::rootfs::vfs()
@@ -157,9 +161,7 @@ pub fn openat(dirfd: i64, path: u64, flags: u64) -> SysResult {
     if flags & O_ACCMODE != 0 || flags & O_TRUNC != 0 {
         return Err(EROFS);
     }
-    let meta = crate::rootfs::vfs()
-        .metadata(at)
-        .map_err(|e| e.errno())?;
+    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
     if flags & O_DIRECTORY != 0 && !meta.is_dir() {
         return Err(ENOTDIR);
     }
@@ -182,7 +184,10 @@ pub fn close(fd: u64) -> SysResult {
 pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
     let process = current()?;
     let mut files = process.files.lock();
-    let Some(File::Node { at, offset: pos, .. }) = files.get(fd) else {
+    let Some(File::Node {
+        at, offset: pos, ..
+    }) = files.get(fd)
+    else {
         return match files.get(fd) {
             Some(_) => Err(ESPIPE),
             None => Err(EBADF),
@@ -191,10 +196,12 @@ pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
     let base = match whence {
         0 => 0,
         1 => *pos as i64,
-        2 => crate::rootfs::vfs()
-            .metadata(*at)
-            .map_err(|e| e.errno())?
-            .size as i64,
+        2 => {
+            crate::rootfs::vfs()
+                .metadata(*at)
+                .map_err(|e| e.errno())?
+                .size as i64
+        }
         _ => return Err(EINVAL),
     };
     let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(EINVAL)?;
@@ -205,7 +212,8 @@ pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
 /// `struct stat` for x86_64 (144 bytes; `arch/x86/include/uapi/asm/stat.h`).
 fn stat_bytes(meta: &Metadata) -> [u8; 144] {
     let mut out = [0; 144];
-    let mut put = |offset: usize, bytes: &[u8]| out[offset..offset + bytes.len()].copy_from_slice(bytes);
+    let mut put =
+        |offset: usize, bytes: &[u8]| out[offset..offset + bytes.len()].copy_from_slice(bytes);
     put(8, &meta.ino.to_le_bytes());
     put(16, &u64::from(meta.nlink).to_le_bytes());
     put(24, &meta.mode().to_le_bytes());
@@ -234,7 +242,9 @@ fn console_stat() -> [u8; 144] {
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
     let bytes = match file(fd)? {
         File::Console => console_stat(),
-        File::Node { at, .. } => stat_bytes(&crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?),
+        File::Node { at, .. } => {
+            stat_bytes(&crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?)
+        }
     };
     copy_to_user(buf, &bytes)?;
     Ok(0)
@@ -300,7 +310,13 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
         let mut emitted = 0u64;
         vfs.read_dir(at, start, &mut |entry| {
             let here = next + emitted + 1;
-            if push(&mut out, entry.ino, entry.file_type.dirent_type(), entry.name, here) {
+            if push(
+                &mut out,
+                entry.ino,
+                entry.file_type.dirent_type(),
+                entry.name,
+                here,
+            ) {
                 emitted += 1;
                 true
             } else {

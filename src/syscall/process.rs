@@ -81,7 +81,9 @@ fn read_timespec(addr: u64) -> Result<u64, Errno> {
     if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
         return Err(EINVAL);
     }
-    Ok((secs as u64).saturating_mul(1_000_000_000).saturating_add(nanos as u64))
+    Ok((secs as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nanos as u64))
 }
 
 fn write_timespec(addr: u64, nanos: u64) -> Result<(), Errno> {

@@ -83,17 +83,14 @@ pub fn read_user_string(addr: u64, max: u64) -> Result<Vec<u8>, Errno> {
         ensure_page(chunk.start(), false)?;
         // SAFETY: the chunk lies in one page, just checked to be mapped readable for user
         // mode in the current space.
-        let bytes =
-            unsafe { core::slice::from_raw_parts(chunk.start() as *const u8, chunk.len() as usize) };
+        let bytes = unsafe {
+            core::slice::from_raw_parts(chunk.start() as *const u8, chunk.len() as usize)
+        };
         if let Some(nul) = bytes.iter().position(|&b| b == 0) {
             out.extend_from_slice(&bytes[..nul]);
             return Ok(out);
         }
         out.extend_from_slice(bytes);
     }
-    Err(if too_long {
-        ENAMETOOLONG
-    } else {
-        EFAULT
-    })
+    Err(if too_long { ENAMETOOLONG } else { EFAULT })
 }

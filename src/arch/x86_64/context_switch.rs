@@ -20,14 +20,14 @@ pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) 
     // as after a call (the trampoline's call pushes the return address).
     let rsp = top - 8 * (INITIAL_FRAME_WORDS as u64 + 1);
     let frame = [
-        0,                               // r15
-        0,                               // r14
-        arg,                             // r13
-        entry as *const () as u64,          // r12
-        0,                               // rbx
-        0,                               // rbp
+        0,                                     // r15
+        0,                                     // r14
+        arg,                                   // r13
+        entry as *const () as u64,             // r12
+        0,                                     // rbx
+        0,                                     // rbp
         thread_trampoline as *const () as u64, // return address
-        0,                               // spare (alignment)
+        0,                                     // spare (alignment)
     ];
     // SAFETY: per the caller, these words are the new thread's and mapped writable.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), rsp as *mut u64, frame.len()) };

@@ -5,8 +5,8 @@
 //! the stack that just overflowed.
 
 use super::stacks::{self, Stack};
-use core::cell::UnsafeCell;
 use super::vectors::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
+use core::cell::UnsafeCell;
 use spin::Once;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;

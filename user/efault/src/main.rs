@@ -66,7 +66,11 @@ fn main(_args: Args) -> i32 {
             ("getdents64", 217, [dir, bad, 4096, 0, 0, 0]),
             ("clock_gettime", 228, [1, bad, 0, 0, 0, 0]),
             ("openat", 257, [(-100isize) as usize, bad, 0, 0, 0, 0]),
-            ("newfstatat", 262, [(-100isize) as usize, motd, bad, 0, 0, 0]),
+            (
+                "newfstatat",
+                262,
+                [(-100isize) as usize, motd, bad, 0, 0, 0],
+            ),
         ];
         for (name, number, args) in cases {
             // A null status pointer means "do not store it": not a fault.
