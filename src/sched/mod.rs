@@ -30,7 +30,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use irq_mutex::IrqMutex;
 use kstack::KernelStack;
 use x86_64::structures::paging::PhysFrame;
@@ -102,6 +102,9 @@ struct Scheduler {
 
 static SCHED: IrqMutex<Option<Scheduler>> = IrqMutex::new(None);
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+/// The running thread's process (null for kernel threads): the system-call fast path reads
+/// it without taking the scheduler lock.
+static CURRENT_PROCESS: AtomicPtr<Process> = AtomicPtr::new(core::ptr::null_mut());
 /// Thread 0 is halted in [`idle`]: any wake-up should switch to the woken thread at once.
 static IDLE: AtomicBool = AtomicBool::new(false);
 
@@ -165,6 +168,16 @@ pub fn current() -> Tid {
 /// The running thread's process, if it is a user thread.
 pub fn current_process() -> Option<Arc<Process>> {
     with(|s| s.threads[&s.current].process.clone())
+}
+
+/// Runs `f` on the running thread's process without taking the scheduler lock: the system
+/// calls' fast path.
+pub fn with_current_process<R>(f: impl FnOnce(Option<&Process>) -> R) -> R {
+    let process = CURRENT_PROCESS.load(Ordering::Relaxed);
+    // SAFETY: the pointer comes from the running thread's own `Arc<Process>` (set at every
+    // switch), which lives as long as the thread, and the thread is freed only after it
+    // stopped running; the borrow ends before `f` returns, on this same thread.
+    f(unsafe { process.as_ref() })
 }
 
 /// Starts a thread that calls `entry` on a fresh kernel stack, with interrupts off, on the
@@ -432,6 +445,12 @@ fn switch_away() {
             if new.process.is_some() {
                 user_mode::set_fs_base(new.fs_base);
             }
+            CURRENT_PROCESS.store(
+                new.process
+                    .as_ref()
+                    .map_or(core::ptr::null_mut(), |p| Arc::as_ptr(p).cast_mut()),
+                Ordering::Relaxed,
+            );
             // SAFETY: the root is the kernel's P4 or a live process's (a process's space is
             // torn down by its own last thread, which then runs on the kernel's P4).
             unsafe { address_space::activate(new.root) };

@@ -68,20 +68,19 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
     };
-    if let Some(process) = sched::current_process() {
-        if process.kill_pending() {
-            crate::process::exit_current(process.kill_status());
-        }
-        // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel).
-        // Nothing sets a user RIP yet (no execve or signal return), so this is a last guard.
-        if frame.rcx >= USER_END {
-            log::error!(
-                "pid {}: return address {:#x} is not a user address; killed",
-                process.pid,
-                frame.rcx
-            );
-            crate::process::exit_current(crate::process::fault::SIGSEGV);
-        }
+    let kill =
+        sched::with_current_process(|p| p.filter(|p| p.kill_pending()).map(|p| p.kill_status()));
+    if let Some(status) = kill {
+        crate::process::exit_current(status);
+    }
+    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Nothing
+    // sets a user RIP yet (no execve or signal return), so this is a last guard.
+    if frame.rcx >= USER_END {
+        log::error!(
+            "return address {:#x} is not a user address; killed",
+            frame.rcx
+        );
+        crate::process::exit_current(crate::process::fault::SIGSEGV);
     }
 }
 

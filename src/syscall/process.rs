@@ -14,7 +14,7 @@ fn current() -> Result<alloc::sync::Arc<proc::Process>, Errno> {
 }
 
 pub fn getpid() -> SysResult {
-    Ok(u64::from(current()?.pid))
+    sched::with_current_process(|p| p.map(|p| u64::from(p.pid)).ok_or(EPERM))
 }
 
 pub fn getppid() -> SysResult {
