@@ -6,6 +6,7 @@ global context_switch
 global thread_trampoline
 global syscall_entry
 global enter_user_mode
+global return_from_syscall
 extern syscall_dispatch
 
 ; Offsets into the per-CPU block that GS points at in the kernel (arch::percpu::PerCpu).
@@ -69,6 +70,7 @@ syscall_entry:
     ; 16 quadwords below a 16-byte aligned stack top: aligned for the call.
     mov rdi, rsp
     call syscall_dispatch
+syscall_exit:
     pop r15
     pop r14
     pop r13
@@ -90,6 +92,13 @@ syscall_entry:
     swapgs
     pop rsp
     o64 sysret
+
+; return_from_syscall(frame [rdi]): leaves for ring 3 with the registers of the SyscallFrame
+; at `frame` (a forked child's copy of its parent's, on the child's kernel stack), as a system
+; call returning there would. Interrupts are off.
+return_from_syscall:
+    mov rsp, rdi
+    jmp syscall_exit
 
 ; enter_user_mode(rip [rdi], rsp [rsi], rflags [rdx], user_cs [rcx], user_ss [r8])
 ; Leaves for ring 3 with every general register cleared. Interrupts are off on entry; the

@@ -22,6 +22,8 @@ use x86_64::{PhysAddr, VirtAddr};
 /// One page, far above the kernel stacks in their slot, where a new P4 is mapped while the
 /// kernel fills it in.
 const SCRATCH: u64 = KERNEL_STACKS_START + (1 << 38);
+/// The page `fork` copies a child's frames through.
+const COPY_SCRATCH: u64 = SCRATCH + 0x1000;
 const _: () = assert!(KERNEL_STACK_SLOT_SIZE * 4096 < (1 << 38));
 
 /// The kernel's own P4 (the one memory::init built): kernel threads run on it.
@@ -110,13 +112,28 @@ impl AddressSpace {
         self.p4
     }
 
+    /// Frees a space that was never given a user page (a spawn that failed before its thread
+    /// ran): only the P4 frame is its own.
+    pub fn discard_unused(self) {
+        free(self.p4.start_address());
+    }
+
     /// Frees every user page, every user page table and the P4. Must run with this space
     /// active and interrupts off; leaves the kernel's P4 active.
     pub fn teardown(self) {
+        self.clear_user_half();
+        // SAFETY: the kernel's P4 maps the kernel half like this one.
+        unsafe { activate(kernel_p4()) };
+        free(self.p4.start_address());
+    }
+
+    /// Frees every user page and user page table, leaving an empty user half (`execve`).
+    /// Must run with this space active and interrupts off.
+    pub fn clear_user_half(&self) {
         assert_eq!(
             cpu::page_table_root().0,
             self.p4,
-            "teardown of an inactive space"
+            "clearing an inactive space"
         );
         let _tables = PAGE_TABLES.lock();
         for i4 in 0..ENTRIES / 2 {
@@ -153,9 +170,7 @@ impl AddressSpace {
             free(p4[i4 as usize].addr());
             p4[i4 as usize].set_unused();
         }
-        // SAFETY: the kernel's P4 maps the kernel half like this one.
-        unsafe { activate(kernel_p4()) };
-        free(self.p4.start_address());
+        cpu::flush_tlb_all();
     }
 }
 
@@ -228,4 +243,52 @@ pub fn user_page(addr: u64) -> Option<UserAccess> {
             write: translation.flags.contains(Flags::WRITABLE),
             execute: !translation.flags.contains(Flags::NO_EXECUTE),
         })
+}
+
+/// A copy of the current space's user page `addr` in a fresh frame (for `fork`), or `None`
+/// when no frame is free. The page must be mapped for user mode.
+pub fn copy_user_page(addr: u64) -> Option<PhysFrame> {
+    let frame = frames::allocate()?;
+    let scratch = Page::containing_address(VirtAddr::new(COPY_SCRATCH));
+    let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+    let mut tables = PAGE_TABLES.lock();
+    if tables
+        .map_to(scratch, frame, data, &mut frames::GlobalFrames)
+        .is_err()
+    {
+        drop(tables);
+        let _ = frames::deallocate(frame);
+        return None;
+    }
+    // SAFETY: `addr` is a mapped user page of the current space (the caller checked), the
+    // scratch page maps the fresh frame; they do not overlap.
+    unsafe {
+        core::ptr::copy_nonoverlapping(page_floor(addr) as *const u8, COPY_SCRATCH as *mut u8, 4096)
+    };
+    tables
+        .unmap(scratch)
+        .expect("the scratch page was just mapped");
+    Some(frame)
+}
+
+/// Maps `frame` (which the caller owns) at user page `addr` of the current space.
+pub fn map_user_frame(addr: u64, frame: PhysFrame, access: UserAccess) -> Result<(), MapError> {
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if access.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !access.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    let page = Page::containing_address(VirtAddr::new(addr));
+    PAGE_TABLES.lock().map_to(
+        page,
+        frame,
+        effective_flags(flags),
+        &mut frames::GlobalFrames,
+    )
+}
+
+fn page_floor(addr: u64) -> u64 {
+    addr & !0xFFF
 }

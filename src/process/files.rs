@@ -17,7 +17,7 @@ pub enum File {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FileTable {
     slots: Vec<Option<File>>,
 }

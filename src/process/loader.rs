@@ -21,6 +21,8 @@ pub struct Program {
     pub plan: LoadPlan,
     pub file: &'static [u8],
     pub argv: Vec<Vec<u8>>,
+    /// The environment; `None` gives the default one.
+    pub envp: Option<Vec<Vec<u8>>>,
 }
 
 /// The body of a process's thread: map the program, build its stack, enter ring 3.
@@ -50,7 +52,7 @@ fn access(p: Permissions) -> UserAccess {
     }
 }
 
-fn load(process: &Process, program: &Program) -> Result<(u64, u64), &'static str> {
+pub(super) fn load(process: &Process, program: &Program) -> Result<(u64, u64), &'static str> {
     let plan = &program.plan;
     {
         let mut memory = process.memory.lock();
@@ -85,7 +87,11 @@ fn load(process: &Process, program: &Program) -> Result<(u64, u64), &'static str
         memory.add_stack_and_heap(plan.image_end());
     }
     let argv: Vec<&[u8]> = program.argv.iter().map(Vec::as_slice).collect();
-    let mut spec = StackSpec::new(&argv, ENVIRONMENT, ProgramInfo::from_plan(plan));
+    let envp: Vec<&[u8]> = match &program.envp {
+        Some(envp) => envp.iter().map(Vec::as_slice).collect(),
+        None => ENVIRONMENT.to_vec(),
+    };
+    let mut spec = StackSpec::new(&argv, &envp, ProgramInfo::from_plan(plan));
     spec.random = random_bytes();
     spec.execfn = Some(&program.path);
     spec.platform = Some(b"x86_64");

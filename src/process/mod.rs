@@ -12,6 +12,7 @@
 //! ([`fault`]); the console is [`tty`].
 
 pub mod elf;
+pub mod exec;
 pub mod fault;
 pub mod files;
 pub mod layout;
@@ -109,61 +110,77 @@ impl fmt::Display for SpawnError {
 
 /// Starts the program at `path` (resolved from `/`) with `argv`, as a child of `parent`.
 pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnError> {
+    let (plan, file) = plan_program(path)?;
+    let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
+    let name = String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or(path));
+    let memory = UserMemory {
+        space: Some(space),
+        ..UserMemory::default()
+    };
+    let process = create(
+        String::from(name),
+        parent,
+        memory,
+        FileTable::with_console(),
+    );
+    let program = loader::Program {
+        path: path.to_vec(),
+        plan,
+        file,
+        argv,
+        envp: None,
+    };
+    let body = process.clone();
+    start(process, Box::new(move || loader::start(body, program)))
+}
+
+/// Resolves and plans the program at `path`: the file bytes stay in the initramfs.
+pub fn plan_program(path: &[u8]) -> Result<(elf::LoadPlan, &'static [u8]), SpawnError> {
     let vfs = crate::rootfs::vfs();
     let at = vfs
         .resolve(vfs.root(), path, Follow::Yes)
         .map_err(SpawnError::Fs)?;
     let file = vfs.contents(at).ok_or(SpawnError::NotAFile)?;
     let plan = elf::plan(file, &elf::LoadPolicy::default()).map_err(SpawnError::Elf)?;
-    let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
-    let root = space.root();
+    Ok((plan, file))
+}
+
+fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Arc<Process> {
     let pid = NEXT_PID.fetch_add(1, Ordering::SeqCst);
-    let name = String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or(path));
     let process = Arc::new(Process {
         pid,
         parent,
-        name: String::from(name),
-        memory: IrqMutex::new(UserMemory {
-            space: Some(space),
-            ..UserMemory::default()
-        }),
-        files: IrqMutex::new(FileTable::with_console()),
+        name,
+        memory: IrqMutex::new(memory),
+        files: IrqMutex::new(files),
         kill: AtomicI32::new(0),
         status: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
         start_tick: crate::time::ticks(),
     });
     PROCESSES.lock().insert(pid, process.clone());
-    let program = loader::Program {
-        path: path.to_vec(),
-        plan,
-        file,
-        argv,
-    };
-    let body = process.clone();
-    let thread = sched::spawn(
-        &process.name,
-        root,
-        Some(process.clone()),
-        Box::new(move || loader::start(body, program)),
-    );
-    match thread {
+    process
+}
+
+/// Starts the thread of a process made by [`create`], on the process's P4; undoes the
+/// process when no thread can be made (its space must not have user pages yet).
+fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, SpawnError> {
+    let root = process
+        .memory
+        .lock()
+        .space
+        .as_ref()
+        .map(AddressSpace::root)
+        .expect("a new process has a space");
+    match sched::spawn(&process.name, root, Some(process.clone()), body) {
         Ok(tid) => {
             process.tid.store(tid, Ordering::SeqCst);
-            Ok(pid)
+            Ok(process.pid)
         }
         Err(err) => {
-            PROCESSES.lock().remove(&pid);
-            // Never activated: tear it down from inside it, as an exit would.
+            PROCESSES.lock().remove(&process.pid);
             if let Some(space) = process.memory.lock().space.take() {
-                crate::arch::interrupts::without_interrupts(|| {
-                    let (previous, _) = crate::arch::cpu::page_table_root();
-                    // SAFETY: a fresh space maps the kernel half like every other.
-                    unsafe { address_space::activate(space.root()) };
-                    space.teardown();
-                    // SAFETY: `previous` is the running thread's own P4, still live.
-                    unsafe { address_space::activate(previous) };
-                });
+                space.discard_unused();
             }
             Err(match err {
                 sched::SpawnError::OutOfMemory => SpawnError::OutOfMemory,
@@ -171,6 +188,75 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
             })
         }
     }
+}
+
+/// `fork(2)`: a child with a copy of the running process's memory (copied now, not on
+/// write: copy-on-write comes with the Linux-ABI work), its open files and FS base, that
+/// returns 0 from the same system call. Returns the child's pid.
+pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnError> {
+    let parent = sched::current_process().expect("fork from a process");
+    let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
+    let mut pages: Vec<(
+        u64,
+        x86_64::structures::paging::PhysFrame,
+        address_space::UserAccess,
+    )> = Vec::new();
+    let memory = {
+        let memory = parent.memory.lock();
+        let mut failed = false;
+        'copy: for vma in &memory.vmas {
+            for page in (vma.start..vma.end).step_by(layout::PAGE_SIZE as usize) {
+                if address_space::user_page(page).is_none() {
+                    continue;
+                }
+                match address_space::copy_user_page(page) {
+                    Some(frame) => pages.push((page, frame, vma.access)),
+                    None => {
+                        failed = true;
+                        break 'copy;
+                    }
+                }
+            }
+        }
+        if failed {
+            for (_, frame, _) in pages {
+                let _ = crate::memory::frames::deallocate(frame);
+            }
+            space.discard_unused();
+            return Err(SpawnError::OutOfMemory);
+        }
+        UserMemory {
+            space: Some(space),
+            vmas: memory.vmas.clone(),
+            brk_start: memory.brk_start,
+            brk: memory.brk,
+            mmap_next: memory.mmap_next,
+            resident_pages: pages.len() as u64,
+        }
+    };
+    let files = parent.files.lock().clone();
+    let child = create(parent.name.clone(), parent.pid, memory, files);
+    let mut child_frame = *frame;
+    child_frame.rax = 0;
+    let fs_base = crate::arch::user_mode::fs_base();
+    let started = start(
+        child,
+        Box::new(move || {
+            for (addr, frame, access) in pages {
+                if address_space::map_user_frame(addr, frame, access).is_err() {
+                    let _ = crate::memory::frames::deallocate(frame);
+                    exit_current(fault::SIGKILL);
+                }
+            }
+            crate::arch::user_mode::set_fs_base(fs_base);
+            let frame = child_frame;
+            // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
+            // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
+            // on this thread's kernel stack.
+            unsafe { crate::arch::syscall::return_to_user(&frame) }
+        }),
+    );
+    started
 }
 
 /// Ends the running process with wait status `status`: frees its memory and files, leaves a

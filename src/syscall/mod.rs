@@ -28,6 +28,8 @@ static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 #[unsafe(no_mangle)]
 extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
+    let frame_copy = *frame;
+    let frame_ref = &frame_copy;
     let number = frame.number();
     let [a0, a1, a2, a3, a4, a5] = frame.args();
     let _ = (a4, a5);
@@ -50,6 +52,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         24 => process::sched_yield(),
         35 => process::nanosleep(a0, a1),
         39 => process::getpid(),
+        57 | 58 => process::fork(frame_ref),
+        59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
         61 => process::wait4(a0 as i64, a1, a2, a3),
         62 => process::kill(a0 as i64, a1),

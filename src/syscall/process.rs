@@ -134,3 +134,33 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
         _ => Err(EINVAL),
     }
 }
+
+pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> SysResult {
+    proc::fork(frame).map(u64::from).map_err(|err| err.errno())
+}
+
+/// The most arguments plus environment strings `execve` takes, and their total size.
+const MAX_STRINGS: usize = 4096;
+const MAX_STRING_BYTES: u64 = 128 * 1024;
+
+fn read_string_array(addr: u64) -> Result<alloc::vec::Vec<alloc::vec::Vec<u8>>, Errno> {
+    let mut out = alloc::vec::Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    for i in 0..MAX_STRINGS as u64 {
+        let pointer = uaccess::read_u64(addr + i * 8)?;
+        if pointer == 0 {
+            return Ok(out);
+        }
+        out.push(uaccess::read_user_string(pointer, MAX_STRING_BYTES)?);
+    }
+    Err(E2BIG)
+}
+
+pub fn execve(path: u64, argv: u64, envp: u64) -> SysResult {
+    let path = uaccess::read_user_string(path, 4096)?;
+    let argv = read_string_array(argv)?;
+    let envp = read_string_array(envp)?;
+    Err(proc::exec::exec(path, argv, envp).errno())
+}

@@ -16,6 +16,19 @@ use x86_64::registers::rflags::RFlags;
 
 unsafe extern "C" {
     fn syscall_entry();
+    fn return_from_syscall(frame: *const SyscallFrame) -> !;
+}
+
+/// Leaves for ring 3 as a system call returning with `frame`'s registers would: how a forked
+/// child starts.
+///
+/// # Safety
+/// Interrupts must be off; `frame.rcx` and `frame.user_rsp` must be mapped user addresses of
+/// the current space, `frame.r11` a user RFLAGS image, and this thread's kernel stack the one
+/// the per-CPU block names. `frame` must lie on this thread's kernel stack.
+pub unsafe fn return_to_user(frame: &SyscallFrame) -> ! {
+    // SAFETY: forwarded from the caller.
+    unsafe { return_from_syscall(frame) }
 }
 
 /// The user registers as `syscall_entry` saved them, lowest address first. The field order is
