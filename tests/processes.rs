@@ -31,7 +31,7 @@ fn main(boot: &'static BootInfo) -> ! {
         bad_programs_are_refused,
         spinners_are_preempted_and_killed,
         frames_return_after_100_spawns,
-        fork_and_execve_return_every_frame,
+        fork_execve_and_pipes_return_every_frame,
     );
 }
 
@@ -141,12 +141,14 @@ fn frames_return_after_100_spawns() {
     assert_eq!(before, after);
 }
 
-fn fork_and_execve_return_every_frame() {
-    // The bench program forks 110 children that exit, then 110 that execve /bin/true.
+fn fork_execve_and_pipes_return_every_frame() {
+    // The bench program forks 110 children that exit, 110 that execve /bin/true, and one
+    // that answers over two pipes.
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     let before = frames::stats().free;
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     assert_eq!(run(&["/bin/bench", "fork_execve_wait"]), 0);
+    assert_eq!(run(&["/bin/bench", "pipe_pingpong"]), 0);
     let after = frames::stats().free;
     serial_println!("frames free: {before} before, {after} after fork and execve cycles");
     assert_eq!(before, after);

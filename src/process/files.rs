@@ -1,13 +1,15 @@
 //! A process's open files: descriptors 0, 1 and 2 are the console; the rest name nodes of the
 //! VFS with their own offsets.
 
+use super::pipe::Pipe;
 use crate::vfs::Location;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// The most descriptors a process may hold (`EMFILE` beyond).
 pub const MAX_FILES: usize = 64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum File {
     Console,
     Node {
@@ -15,11 +17,44 @@ pub enum File {
         offset: u64,
         directory: bool,
     },
+    PipeRead(Arc<Pipe>),
+    PipeWrite(Arc<Pipe>),
 }
 
-#[derive(Debug, Clone)]
+impl File {
+    /// Another descriptor now refers to this file (a pipe counts its ends).
+    fn opened(&self) {
+        match self {
+            File::PipeRead(pipe) => pipe.open_end(false),
+            File::PipeWrite(pipe) => pipe.open_end(true),
+            _ => {}
+        }
+    }
+
+    fn closed(&self) {
+        match self {
+            File::PipeRead(pipe) => pipe.close_end(false),
+            File::PipeWrite(pipe) => pipe.close_end(true),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug)]
 pub struct FileTable {
     slots: Vec<Option<File>>,
+}
+
+impl Clone for FileTable {
+    /// `fork`: the child holds every file the parent holds.
+    fn clone(&self) -> Self {
+        for file in self.slots.iter().flatten() {
+            file.opened();
+        }
+        FileTable {
+            slots: self.slots.clone(),
+        }
+    }
 }
 
 impl FileTable {
@@ -34,7 +69,8 @@ impl FileTable {
         self.slots.get_mut(usize::try_from(fd).ok()?)?.as_mut()
     }
 
-    /// The lowest free descriptor for `file`, or `None` when [`MAX_FILES`] are open.
+    /// The lowest free descriptor for `file` (whose end counts the caller made already), or
+    /// `None` when [`MAX_FILES`] are open.
     pub fn open(&mut self, file: File) -> Option<u64> {
         if let Some(fd) = self.slots.iter().position(Option::is_none) {
             self.slots[fd] = Some(file);
@@ -48,19 +84,22 @@ impl FileTable {
     }
 
     pub fn close(&mut self, fd: u64) -> bool {
-        match usize::try_from(fd)
+        let file = usize::try_from(fd)
             .ok()
             .and_then(|fd| self.slots.get_mut(fd))
-        {
-            Some(slot @ Some(_)) => {
-                *slot = None;
+            .and_then(Option::take);
+        match file {
+            Some(file) => {
+                file.closed();
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
     pub fn close_all(&mut self) {
-        self.slots.clear();
+        for file in self.slots.drain(..).flatten() {
+            file.closed();
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod layout;
 pub mod loader;
 pub mod memory;
+pub mod pipe;
 pub mod tty;
 pub mod user_stack;
 pub mod usercopy;

@@ -52,6 +52,8 @@ pub enum Wait {
     Child,
     /// For console input.
     Console,
+    /// For a pipe to be read or written.
+    Pipe,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,7 @@ impl State {
             State::Blocked(Wait::Sleep(_)) => "sleeping",
             State::Blocked(Wait::Child) => "wait-child",
             State::Blocked(Wait::Console) => "wait-input",
+            State::Blocked(Wait::Pipe) => "wait-pipe",
             State::Dead => "dead",
         }
     }

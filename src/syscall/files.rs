@@ -28,7 +28,7 @@ fn current() -> Result<alloc::sync::Arc<crate::process::Process>, Errno> {
 }
 
 fn file(fd: u64) -> Result<File, Errno> {
-    current()?.files.lock().get(fd).copied().ok_or(EBADF)
+    current()?.files.lock().get(fd).cloned().ok_or(EBADF)
 }
 
 pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
@@ -41,6 +41,12 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
             copy_to_user(buf, &bytes)?;
             Ok(bytes.len() as u64)
         }
+        File::PipeRead(pipe) => {
+            let bytes = pipe.read((count as usize).min(CHUNK)).map_err(|_| EINTR)?;
+            copy_to_user(buf, &bytes)?;
+            Ok(bytes.len() as u64)
+        }
+        File::PipeWrite(_) => Err(EBADF),
         File::Node {
             directory: true, ..
         } => Err(EISDIR),
@@ -60,7 +66,7 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
 pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
     uaccess::check_writable(buf, count.min(i32::MAX as u64))?;
     match file(fd)? {
-        File::Console => Err(ESPIPE),
+        File::Console | File::PipeRead(_) | File::PipeWrite(_) => Err(ESPIPE),
         File::Node {
             directory: true, ..
         } => Err(EISDIR),
@@ -97,8 +103,53 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
             }
             Ok(count)
         }
-        File::Node { .. } => Err(EBADF),
+        File::PipeWrite(pipe) => {
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let mut done = 0;
+            while done < count {
+                let n = ((count - done) as usize).min(CHUNK);
+                copy_from_user(&mut kernel[..n], buf + done)?;
+                match pipe.write(&kernel[..n]) {
+                    Ok(written) => done += written as u64,
+                    Err(_) if done > 0 => break,
+                    Err(crate::process::pipe::PipeError::Broken) => return Err(EPIPE),
+                    Err(crate::process::pipe::PipeError::Interrupted) => return Err(EINTR),
+                }
+            }
+            Ok(done)
+        }
+        File::Node { .. } | File::PipeRead(_) => Err(EBADF),
     }
+}
+
+/// `pipe2(fds, flags)` (and `pipe`): two descriptors, read end first.
+pub fn pipe2(fds: u64, flags: u64) -> SysResult {
+    const O_CLOEXEC: u64 = 0o2000000;
+    const O_NONBLOCK: u64 = 0o4000;
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(EINVAL);
+    }
+    uaccess::check_writable(fds, 8)?;
+    let process = current()?;
+    let pipe = crate::process::pipe::Pipe::new();
+    let mut files = process.files.lock();
+    let read = files.open(File::PipeRead(pipe.clone()));
+    let write = read.and_then(|_| files.open(File::PipeWrite(pipe.clone())));
+    let (Some(read), Some(write)) = (read, write) else {
+        if let Some(read) = read {
+            files.close(read);
+        } else {
+            pipe.close_end(false);
+        }
+        pipe.close_end(true);
+        return Err(EMFILE);
+    };
+    drop(files);
+    let mut raw = [0u8; 8];
+    raw[..4].copy_from_slice(&(read as u32).to_le_bytes());
+    raw[4..].copy_from_slice(&(write as u32).to_le_bytes());
+    copy_to_user(fds, &raw)?;
+    Ok(0)
 }
 
 pub fn writev(fd: u64, iov: u64, count: u64) -> SysResult {
@@ -145,8 +196,7 @@ fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
                 directory: true,
                 ..
             } => at,
-            File::Node { .. } => return Err(ENOTDIR),
-            File::Console => return Err(ENOTDIR),
+            _ => return Err(ENOTDIR),
         }
     };
     vfs.resolve(base, &path, follow).map_err(|e| e.errno())
@@ -230,6 +280,14 @@ fn stat_bytes(meta: &Metadata) -> [u8; 144] {
     out
 }
 
+fn pipe_stat() -> [u8; 144] {
+    let mut out = [0; 144];
+    out[16..24].copy_from_slice(&1u64.to_le_bytes());
+    out[24..28].copy_from_slice(&0o10600u32.to_le_bytes()); // S_IFIFO | rw-------
+    out[56..64].copy_from_slice(&4096u64.to_le_bytes());
+    out
+}
+
 fn console_stat() -> [u8; 144] {
     let mut out = [0; 144];
     out[16..24].copy_from_slice(&1u64.to_le_bytes());
@@ -242,6 +300,7 @@ fn console_stat() -> [u8; 144] {
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
     let bytes = match file(fd)? {
         File::Console => console_stat(),
+        File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
         File::Node { at, .. } => {
             stat_bytes(&crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?)
         }
@@ -275,8 +334,7 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
             offset,
             directory: true,
         } => (at, offset),
-        File::Node { .. } => return Err(ENOTDIR),
-        File::Console => return Err(ENOTDIR),
+        _ => return Err(ENOTDIR),
     };
     let limit = count.min(CHUNK as u64) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(limit.min(4096));

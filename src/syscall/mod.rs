@@ -49,6 +49,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         17 => files::pread64(a0, a1, a2, a3),
         19 => files::readv(a0, a1, a2),
         20 => files::writev(a0, a1, a2),
+        22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
         35 => process::nanosleep(a0, a1),
         39 => process::getpid(),
@@ -66,6 +67,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         228 => process::clock_gettime(a0, a1),
         257 => files::openat(a0 as i64, a1, a2),
         262 => files::newfstatat(a0 as i64, a1, a2, a3),
+        293 => files::pipe2(a0, a1),
         _ => Err(unknown(number)),
     };
     frame.rax = match result {

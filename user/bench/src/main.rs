@@ -27,22 +27,6 @@ const WORKLOADS: [Workload; 7] = [
 
 fn main(args: Args) -> i32 {
     let only = args.str(1);
-    if only == Some("yield_pair") {
-        // One of two copies a kernel without fork starts side by side (make bench-user):
-        // each yield switches to the other copy, as in yield_pingpong.
-        match workloads::yield_pair() {
-            Ok((cycles, ops)) if args.str(2) != Some("quiet") => println!(
-                "bench user workload=yield_pingpong cycles_per_op={}",
-                cycles / ops.max(1)
-            ),
-            Ok(_) => {}
-            Err(err) => println!(
-                "bench user workload=yield_pingpong skipped={} ({err})",
-                err.0
-            ),
-        }
-        return 0;
-    }
     for (name, run) in WORKLOADS {
         if only.is_some_and(|wanted| wanted != name) {
             continue;

@@ -42,20 +42,6 @@ pub fn page_fault() -> Result<(u64, u64), Errno> {
     Ok((cycles, PAGES as u64))
 }
 
-/// One side of [`yield_pingpong`] without fork: two copies of the program started together
-/// yield to each other. Warms up first so that both run their timed loops at once.
-pub fn yield_pair() -> Result<(u64, u64), Errno> {
-    const ROUNDS: u64 = 10_000;
-    for _ in 0..1_000 {
-        sys::sched_yield();
-    }
-    let start = rdtsc();
-    for _ in 0..ROUNDS {
-        sys::sched_yield();
-    }
-    Ok((rdtsc() - start, ROUNDS))
-}
-
 /// Switching between two processes that only yield: cycles per yield, i.e. per switch.
 pub fn yield_pingpong() -> Result<(u64, u64), Errno> {
     const ROUNDS: u64 = 10_000;

@@ -47,7 +47,7 @@ fn main(_args: Args) -> i32 {
         // An iovec whose base is bad.
         let iov = [bad, 16usize];
         let iov_ptr = iov.as_ptr() as usize;
-        let cases: [(&str, usize, [usize; 6]); 19] = [
+        let cases: [(&str, usize, [usize; 6]); 21] = [
             ("read", 0, [file, bad, 16, 0, 0, 0]),
             ("read(stdin)", 0, [0, bad, 16, 0, 0, 0]),
             ("write", 1, [1, bad, 16, 0, 0, 0]),
@@ -60,6 +60,7 @@ fn main(_args: Args) -> i32 {
             ("readv(iov)", 19, [file, bad, 1, 0, 0, 0]),
             ("writev(iov)", 20, [1, bad, 1, 0, 0, 0]),
             ("writev(base)", 20, [1, iov_ptr, 1, 0, 0, 0]),
+            ("pipe", 22, [bad, 0, 0, 0, 0, 0]),
             ("nanosleep", 35, [bad, 0, 0, 0, 0, 0]),
             ("wait4(status)", 61, [usize::MAX, bad, 0, 0, 0, 0]),
             ("arch_prctl(GET_FS)", 158, [0x1003, bad, 0, 0, 0, 0]),
@@ -71,6 +72,7 @@ fn main(_args: Args) -> i32 {
                 262,
                 [(-100isize) as usize, motd, bad, 0, 0, 0],
             ),
+            ("pipe2", 293, [bad, 0, 0, 0, 0, 0]),
         ];
         for (name, number, args) in cases {
             // A null status pointer means "do not store it": not a fault.
