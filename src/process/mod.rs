@@ -240,7 +240,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let mut child_frame = *frame;
     child_frame.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
-    let started = start(
+    start(
         child,
         Box::new(move || {
             for (addr, frame, access) in pages {
@@ -256,8 +256,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
             // on this thread's kernel stack.
             unsafe { crate::arch::syscall::return_to_user(&frame) }
         }),
-    );
-    started
+    )
 }
 
 /// Ends the running process with wait status `status`: frees its memory and files, leaves a
