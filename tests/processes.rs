@@ -32,6 +32,7 @@ fn main(boot: &'static BootInfo) -> ! {
         spinners_are_preempted_and_killed,
         frames_return_after_100_spawns,
         fork_execve_and_pipes_return_every_frame,
+        kernel_threads_are_preempted_too,
     );
 }
 
@@ -152,4 +153,36 @@ fn fork_execve_and_pipes_return_every_frame() {
     let after = frames::stats().free;
     serial_println!("frames free: {before} before, {after} after fork and execve cycles");
     assert_eq!(before, after);
+}
+
+fn kernel_threads_are_preempted_too() {
+    use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static SPINS: AtomicU64 = AtomicU64::new(0);
+    let before = frames::stats().free;
+    // A kernel thread that never yields: only the tick can take the CPU from it.
+    let tid = sched::spawn_kernel("kspin", || {
+        while !STOP.load(Ordering::SeqCst) {
+            SPINS.fetch_add(1, Ordering::Relaxed);
+        }
+    })
+    .unwrap();
+    let start = time::ticks();
+    kestrel::arch::interrupts::without_interrupts(|| sched::sleep_ticks(50));
+    let waited = time::ticks() - start;
+    assert!(
+        waited < 80,
+        "thread 0 woke {waited} ticks after a 50-tick sleep"
+    );
+    assert!(
+        SPINS.load(Ordering::Relaxed) > 0,
+        "the kernel thread never ran"
+    );
+    STOP.store(true, Ordering::SeqCst);
+    // Let it finish; its stack is freed by the next thread to run after it.
+    while sched::threads().iter().any(|t| t.tid == tid) {
+        sched::yield_now();
+        kestrel::arch::interrupts::enable_and_hlt();
+    }
+    assert_eq!(frames::stats().free, before);
 }

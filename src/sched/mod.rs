@@ -225,6 +225,20 @@ pub fn spawn(
     })
 }
 
+/// Starts a kernel thread on the kernel's P4 that runs `f` with interrupts on (so the tick
+/// preempts it like any thread) and ends when `f` returns.
+pub fn spawn_kernel(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Tid, SpawnError> {
+    spawn(
+        name,
+        address_space::kernel_p4(),
+        None,
+        Box::new(move || {
+            interrupts::enable();
+            f();
+        }),
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpawnError {
     OutOfMemory,
