@@ -8,7 +8,7 @@
 
 use crate::boot::BootInfo;
 use crate::memory::device::map_physical_read_only;
-use crate::vfs::{Initramfs, Vfs};
+use crate::vfs::{Follow, Initramfs, Tmpfs, Vfs};
 use alloc::boxed::Box;
 use spin::Once;
 
@@ -51,8 +51,25 @@ pub fn mount(boot: &BootInfo) {
             },
         },
     };
-    ROOT.call_once(|| Vfs::new(Box::new(fs)));
+    let mut vfs = Vfs::new(Box::new(fs));
+    mount_tmp(&mut vfs);
+    ROOT.call_once(|| vfs);
 }
+
+/// A writable tmpfs on `/tmp` (a directory the initramfs provides), holding at most
+/// [`TMP_LIMIT`] bytes.
+fn mount_tmp(vfs: &mut Vfs<'static>) {
+    let tmp = match vfs.resolve(vfs.root(), b"/tmp", Follow::Yes) {
+        Ok(at) => at,
+        Err(err) => return log::warn!("tmpfs: no /tmp to mount on ({err})"),
+    };
+    match vfs.mount(tmp, Box::new(Tmpfs::new(TMP_LIMIT))) {
+        Ok(_) => log::info!("tmpfs: mounted at /tmp ({} KiB at most)", TMP_LIMIT / 1024),
+        Err(err) => log::warn!("tmpfs: cannot mount on /tmp: {err}"),
+    }
+}
+
+const TMP_LIMIT: usize = 16 << 20;
 
 fn map_module(phys: u64, len: u64) -> Result<&'static [u8], crate::memory::MapDeviceError> {
     if len == 0 {

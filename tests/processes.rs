@@ -144,12 +144,13 @@ fn frames_return_after_100_spawns() {
 
 fn fork_execve_and_pipes_return_every_frame() {
     // The bench program forks 110 children that exit, 110 that execve /bin/true, and one
-    // that answers over two pipes.
+    // that answers over two pipes; then it writes and reads a file on /tmp.
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     let before = frames::stats().free;
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     assert_eq!(run(&["/bin/bench", "fork_execve_wait"]), 0);
     assert_eq!(run(&["/bin/bench", "pipe_pingpong"]), 0);
+    assert_eq!(run(&["/bin/bench", "tmpfs_read_8k"]), 0);
     let after = frames::stats().free;
     serial_println!("frames free: {before} before, {after} after fork and execve cycles");
     assert_eq!(before, after);

@@ -17,7 +17,8 @@ programs=(hello cat ls crash spin true bench efault)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin"
+# /tmp: the mount point of the kernel's tmpfs.
+mkdir -p "$stage/bin" "$stage/tmp"
 for program in "${programs[@]}"; do
     if [ ! -f "$bin_dir/$program" ]; then
         echo "build-rootfs: $bin_dir/$program is missing (make user builds it)" >&2

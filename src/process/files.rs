@@ -16,6 +16,10 @@ pub enum File {
         at: Location,
         offset: u64,
         directory: bool,
+        /// Opened for writing (`O_WRONLY`, `O_RDWR`), reading, appending (`O_APPEND`).
+        writable: bool,
+        readable: bool,
+        append: bool,
     },
     PipeRead(Arc<Pipe>),
     PipeWrite(Arc<Pipe>),
@@ -35,7 +39,8 @@ impl File {
         match self {
             File::PipeRead(pipe) => pipe.close_end(false),
             File::PipeWrite(pipe) => pipe.close_end(true),
-            _ => {}
+            File::Node { at, .. } => crate::rootfs::vfs().fs(*at).release(at.ino),
+            File::Console => {}
         }
     }
 }
@@ -69,8 +74,8 @@ impl FileTable {
         self.slots.get_mut(usize::try_from(fd).ok()?)?.as_mut()
     }
 
-    /// The lowest free descriptor for `file` (whose end counts the caller made already), or
-    /// `None` when [`MAX_FILES`] are open.
+    /// The lowest free descriptor for `file` (whose pipe-end count or node hold the caller
+    /// made already), or `None` when [`MAX_FILES`] are open.
     pub fn open(&mut self, file: File) -> Option<u64> {
         if let Some(fd) = self.slots.iter().position(Option::is_none) {
             self.slots[fd] = Some(file);

@@ -111,8 +111,13 @@ pub fn kill(argument: &str) {
     }
 }
 
-/// `ls [PATH]`.
+/// `ls [PATH]`. File-system locks are taken with interrupts off everywhere (system calls run
+/// so), so the shell must not be preempted while it holds one.
 pub fn ls(path: &str) {
+    crate::arch::interrupts::without_interrupts(|| list(path));
+}
+
+fn list(path: &str) {
     let path = if path.is_empty() { "/" } else { path };
     let vfs = crate::rootfs::vfs();
     let at = match vfs.resolve(vfs.root(), path.as_bytes(), Follow::Yes) {
@@ -141,8 +146,12 @@ pub fn ls(path: &str) {
     }
 }
 
-/// `cat PATH`.
+/// `cat PATH` (interrupts off, as for [`ls`]).
 pub fn cat(path: &str) {
+    crate::arch::interrupts::without_interrupts(|| print_file(path));
+}
+
+fn print_file(path: &str) {
     let vfs = crate::rootfs::vfs();
     let at = match vfs.resolve(vfs.root(), path.as_bytes(), Follow::Yes) {
         Ok(at) => at,

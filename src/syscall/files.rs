@@ -7,7 +7,7 @@ use super::uaccess::{self, copy_from_user, copy_to_user};
 use crate::process::files::File;
 use crate::process::tty;
 use crate::sched;
-use crate::vfs::{Follow, Location, Metadata};
+use crate::vfs::{FileType, Follow, Location, Metadata};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -50,6 +50,9 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
         File::Node {
             directory: true, ..
         } => Err(EISDIR),
+        File::Node {
+            readable: false, ..
+        } => Err(EBADF),
         File::Node { at, offset, .. } => {
             let vfs = crate::rootfs::vfs();
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
@@ -114,6 +117,40 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
                     Err(_) if done > 0 => break,
                     Err(crate::process::pipe::PipeError::Broken) => return Err(EPIPE),
                     Err(crate::process::pipe::PipeError::Interrupted) => return Err(EINTR),
+                }
+            }
+            Ok(done)
+        }
+        File::Node {
+            at,
+            writable: true,
+            append,
+            ..
+        } => {
+            let process = current()?;
+            let fs = crate::rootfs::vfs().fs(at);
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let mut done = 0;
+            while done < count {
+                let n = ((count - done) as usize).min(CHUNK);
+                copy_from_user(&mut kernel[..n], buf + done)?;
+                let offset = if append {
+                    fs.metadata(at.ino).map_err(|e| e.errno())?.size
+                } else {
+                    match process.files.lock().get(fd) {
+                        Some(File::Node { offset, .. }) => *offset,
+                        _ => return Err(EBADF),
+                    }
+                };
+                let written = fs
+                    .write(at.ino, offset, &kernel[..n])
+                    .map_err(|e| e.errno())?;
+                if let Some(File::Node { offset: pos, .. }) = process.files.lock().get(fd) {
+                    *pos = offset + written as u64;
+                }
+                done += written as u64;
+                if written < n {
+                    break;
                 }
             }
             Ok(done)
@@ -202,25 +239,107 @@ fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
     vfs.resolve(base, &path, follow).map_err(|e| e.errno())
 }
 
-pub fn openat(dirfd: i64, path: u64, flags: u64) -> SysResult {
+pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
+    const O_EXCL: u64 = 0o200;
+    const O_APPEND: u64 = 0o2000;
     let process = current()?;
-    let at = match resolve(dirfd, path, Follow::Yes) {
-        Err(ENOENT) if flags & O_CREAT != 0 => return Err(EROFS),
-        other => other?,
-    };
-    if flags & O_ACCMODE != 0 || flags & O_TRUNC != 0 {
-        return Err(EROFS);
+    let vfs = crate::rootfs::vfs();
+    let access = flags & O_ACCMODE;
+    if access == O_ACCMODE {
+        return Err(EINVAL);
     }
-    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
+    let at = match resolve(dirfd, path, Follow::Yes) {
+        Ok(_) if flags & O_CREAT != 0 && flags & O_EXCL != 0 => return Err(EEXIST),
+        Ok(at) => at,
+        Err(ENOENT) if flags & O_CREAT != 0 => create_node(dirfd, path, FileType::Regular, mode)?,
+        Err(err) => return Err(err),
+    };
+    let meta = vfs.metadata(at).map_err(|e| e.errno())?;
     if flags & O_DIRECTORY != 0 && !meta.is_dir() {
         return Err(ENOTDIR);
     }
-    let fd = process.files.lock().open(File::Node {
+    let writable = access != 0;
+    if writable || flags & O_TRUNC != 0 {
+        if meta.is_dir() {
+            return Err(EISDIR);
+        }
+        // A zero-length write asks the file system whether it takes writes at all.
+        vfs.fs(at).write(at.ino, 0, &[]).map_err(|e| e.errno())?;
+    }
+    if flags & O_TRUNC != 0 && writable {
+        vfs.fs(at).truncate(at.ino, 0).map_err(|e| e.errno())?;
+    }
+    vfs.fs(at).retain(at.ino).map_err(|e| e.errno())?;
+    let file = File::Node {
         at,
         offset: 0,
         directory: meta.is_dir(),
-    });
-    fd.ok_or(EMFILE)
+        writable,
+        readable: access != 1,
+        append: flags & O_APPEND != 0,
+    };
+    match process.files.lock().open(file) {
+        Some(fd) => Ok(fd),
+        None => {
+            vfs.fs(at).release(at.ino);
+            Err(EMFILE)
+        }
+    }
+}
+
+/// Creates the last component of a user path (which must not exist) in its parent directory.
+fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Location, Errno> {
+    let path = uaccess::read_user_string(path, PATH_MAX)?;
+    let vfs = crate::rootfs::vfs();
+    let base = directory_base(dirfd, &path)?;
+    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    let ino = vfs
+        .fs(dir)
+        .create(dir.ino, name, kind, (mode & 0o7777) as u16)
+        .map_err(|e| e.errno())?;
+    Ok(Location {
+        mount: dir.mount,
+        ino,
+    })
+}
+
+fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
+    let vfs = crate::rootfs::vfs();
+    if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+        return Ok(vfs.root());
+    }
+    match file(dirfd as u64)? {
+        File::Node {
+            at,
+            directory: true,
+            ..
+        } => Ok(at),
+        _ => Err(ENOTDIR),
+    }
+}
+
+pub fn mkdirat(dirfd: i64, path: u64, mode: u64) -> SysResult {
+    create_node(dirfd, path, FileType::Directory, mode).map(|_| 0)
+}
+
+/// `unlinkat(dirfd, path, flags)`: `AT_REMOVEDIR` removes an empty directory.
+pub fn unlinkat(dirfd: i64, path: u64, flags: u64) -> SysResult {
+    const AT_REMOVEDIR: u64 = 0x200;
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(EINVAL);
+    }
+    let path = uaccess::read_user_string(path, PATH_MAX)?;
+    let vfs = crate::rootfs::vfs();
+    let base = directory_base(dirfd, &path)?;
+    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    let fs = vfs.fs(dir);
+    if flags & AT_REMOVEDIR != 0 {
+        fs.rmdir(dir.ino, name)
+    } else {
+        fs.unlink(dir.ino, name)
+    }
+    .map(|_| 0)
+    .map_err(|e| e.errno())
 }
 
 pub fn close(fd: u64) -> SysResult {
@@ -333,6 +452,7 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
             at,
             offset,
             directory: true,
+            ..
         } => (at, offset),
         _ => return Err(ENOTDIR),
     };

@@ -34,11 +34,23 @@ fn main(_args: Args) -> i32 {
     let motd = c"/etc/motd".as_ptr() as usize;
     let dir = syscall(257, [(-100isize) as usize, root, 0o200000, 0, 0, 0]);
     let file = syscall(257, [(-100isize) as usize, motd, 0, 0, 0, 0]);
-    if dir < 0 || file < 0 {
-        println!("efault: FAIL cannot open / ({dir}) or /etc/motd ({file})");
+    // A writable file on the tmpfs, for write(2) on a node.
+    let tmp = syscall(
+        257,
+        [
+            (-100isize) as usize,
+            c"/tmp/efault".as_ptr() as usize,
+            0o101,
+            0o644,
+            0,
+            0,
+        ],
+    );
+    if dir < 0 || file < 0 || tmp < 0 {
+        println!("efault: FAIL cannot open / ({dir}), /etc/motd ({file}) or /tmp/efault ({tmp})");
         return 1;
     }
-    let (dir, file) = (dir as usize, file as usize);
+    let (dir, file, tmp) = (dir as usize, file as usize, tmp as usize);
     let mut good = [0u8; 256];
     let good_ptr = good.as_mut_ptr() as usize;
     let mut failures = 0;
@@ -47,7 +59,13 @@ fn main(_args: Args) -> i32 {
         // An iovec whose base is bad.
         let iov = [bad, 16usize];
         let iov_ptr = iov.as_ptr() as usize;
-        let cases: [(&str, usize, [usize; 6]); 21] = [
+        let cases: [(&str, usize, [usize; 6]); 27] = [
+            ("write(tmpfs)", 1, [tmp, bad, 16, 0, 0, 0]),
+            ("open(O_CREAT)", 2, [bad, 0o101, 0o644, 0, 0, 0]),
+            ("mkdir", 83, [bad, 0o755, 0, 0, 0, 0]),
+            ("unlink", 87, [bad, 0, 0, 0, 0, 0]),
+            ("mkdirat", 258, [(-100isize) as usize, bad, 0o755, 0, 0, 0]),
+            ("unlinkat", 263, [(-100isize) as usize, bad, 0, 0, 0, 0]),
             ("read", 0, [file, bad, 16, 0, 0, 0]),
             ("read(stdin)", 0, [0, bad, 16, 0, 0, 0]),
             ("write", 1, [1, bad, 16, 0, 0, 0]),
