@@ -108,3 +108,31 @@ impl FileTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_are_the_lowest_free_ones() {
+        let mut table = FileTable::with_console();
+        assert_eq!(table.open(File::Console), Some(3));
+        assert!(table.close(1));
+        assert!(!table.close(1), "closing twice is EBADF");
+        assert!(!table.close(99));
+        assert_eq!(table.open(File::Console), Some(1));
+        assert!(table.get(2).is_some());
+        assert!(table.get(u64::MAX).is_none());
+    }
+
+    #[test]
+    fn the_table_is_bounded() {
+        let mut table = FileTable::with_console();
+        for fd in 3..MAX_FILES as u64 {
+            assert_eq!(table.open(File::Console), Some(fd));
+        }
+        assert_eq!(table.open(File::Console), None, "EMFILE");
+        table.close_all();
+        assert!(table.get(0).is_none());
+    }
+}

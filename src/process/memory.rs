@@ -41,6 +41,26 @@ pub enum BadAccess {
     OutOfMemory,
 }
 
+/// The areas left when `[start, end)` is cut out of every anonymous one (pure: host-tested).
+/// Image areas stay whole: `munmap` of program pages is refused silently, as their frames
+/// belong to the image.
+pub fn cut(vmas: Vec<Vma>, start: u64, end: u64) -> Vec<Vma> {
+    let mut kept = Vec::with_capacity(vmas.len() + 1);
+    for vma in vmas {
+        if vma.kind != VmaKind::Anonymous || vma.end <= start || end <= vma.start {
+            kept.push(vma);
+            continue;
+        }
+        if vma.start < start {
+            kept.push(Vma { end: start, ..vma });
+        }
+        if end < vma.end {
+            kept.push(Vma { start: end, ..vma });
+        }
+    }
+    kept
+}
+
 #[derive(Debug, Default)]
 pub struct UserMemory {
     pub space: Option<AddressSpace>,
@@ -154,20 +174,7 @@ impl UserMemory {
     /// `munmap`: drops `[start, end)` from every anonymous area (splitting them) and frees
     /// the pages mapped there.
     pub fn unmap(&mut self, start: u64, end: u64) {
-        let mut kept = Vec::with_capacity(self.vmas.len() + 1);
-        for vma in self.vmas.drain(..) {
-            if vma.kind != VmaKind::Anonymous || vma.end <= start || end <= vma.start {
-                kept.push(vma);
-                continue;
-            }
-            if vma.start < start {
-                kept.push(Vma { end: start, ..vma });
-            }
-            if end < vma.end {
-                kept.push(Vma { start: end, ..vma });
-            }
-        }
-        self.vmas = kept;
+        self.vmas = cut(core::mem::take(&mut self.vmas), start, end);
         self.unmap_pages(start, end);
     }
 
@@ -180,5 +187,58 @@ impl UserMemory {
                 self.resident_pages = self.resident_pages.saturating_sub(1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anon(start: u64, end: u64) -> Vma {
+        Vma {
+            start,
+            end,
+            access: RW,
+            kind: VmaKind::Anonymous,
+        }
+    }
+
+    #[test]
+    fn cutting_splits_trims_and_removes_areas() {
+        let areas = alloc::vec![anon(0x1000, 0x5000), anon(0x8000, 0x9000)];
+        // The middle of the first: two pieces; the second untouched.
+        assert_eq!(
+            cut(areas.clone(), 0x2000, 0x3000),
+            [
+                anon(0x1000, 0x2000),
+                anon(0x3000, 0x5000),
+                anon(0x8000, 0x9000)
+            ]
+        );
+        // Over the end of one and the whole of the next.
+        assert_eq!(cut(areas.clone(), 0x4000, 0x10000), [anon(0x1000, 0x4000)]);
+        // Nothing there: nothing changes.
+        assert_eq!(cut(areas.clone(), 0x6000, 0x7000), areas);
+    }
+
+    #[test]
+    fn image_areas_are_never_cut() {
+        let image = Vma {
+            kind: VmaKind::Image,
+            ..anon(0x40_0000, 0x40_3000)
+        };
+        assert_eq!(cut(alloc::vec![image], 0, USER_END), [image]);
+    }
+
+    #[test]
+    fn lookups_find_the_covering_area() {
+        let memory = UserMemory {
+            vmas: alloc::vec![anon(0x1000, 0x3000)],
+            ..UserMemory::default()
+        };
+        assert!(memory.find(0x1000).is_some());
+        assert!(memory.find(0x2fff).is_some());
+        assert!(memory.find(0x3000).is_none());
+        assert!(memory.find(0).is_none());
     }
 }
