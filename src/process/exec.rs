@@ -16,6 +16,9 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         Err(err) => return err,
     };
     let process = sched::current_process().expect("execve from a process");
+    let name = super::program_name(&path);
+    sched::set_current_name(&name);
+    *process.name.lock() = name;
     {
         let mut memory = process.memory.lock();
         if let Some(space) = &memory.space {

@@ -79,7 +79,7 @@ pub fn user_fault(frame: &mut InterruptFrame) {
         Some(addr) => log::error!(
             "pid {} ({}): {} ({name}, {detail}) at RIP {:#x}, address {addr:#x}, error code {:#x}",
             process.pid,
-            process.name,
+            process.name(),
             signal_name(signal),
             frame.rip,
             frame.error_code
@@ -87,7 +87,7 @@ pub fn user_fault(frame: &mut InterruptFrame) {
         None => log::error!(
             "pid {} ({}): {} ({name}) at RIP {:#x}, RSP {:#x}",
             process.pid,
-            process.name,
+            process.name(),
             signal_name(signal),
             frame.rip,
             frame.rsp

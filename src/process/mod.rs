@@ -45,7 +45,8 @@ pub const KERNEL_PID: Pid = 0;
 pub struct Process {
     pub pid: Pid,
     pub parent: Pid,
-    pub name: String,
+    /// The program's file name (changed by `execve`).
+    name: IrqMutex<String>,
     pub memory: IrqMutex<UserMemory>,
     pub files: IrqMutex<FileTable>,
     /// A signal that ends the process at its next return to user mode (0: none).
@@ -58,6 +59,10 @@ pub struct Process {
 }
 
 impl Process {
+    pub fn name(&self) -> String {
+        self.name.lock().clone()
+    }
+
     pub fn kill_pending(&self) -> bool {
         self.kill.load(Ordering::SeqCst) != 0
     }
@@ -113,13 +118,12 @@ impl fmt::Display for SpawnError {
 pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnError> {
     let (plan, file) = plan_program(path)?;
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
-    let name = String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or(path));
     let memory = UserMemory {
         space: Some(space),
         ..UserMemory::default()
     };
     let process = create(
-        String::from(name),
+        program_name(path),
         parent,
         memory,
         FileTable::with_console(),
@@ -133,6 +137,13 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
     };
     let body = process.clone();
     start(process, Box::new(move || loader::start(body, program)))
+}
+
+/// The last component of `path`, the name `ps` shows.
+fn program_name(path: &[u8]) -> String {
+    String::from(String::from_utf8_lossy(
+        path.rsplit(|&b| b == b'/').next().unwrap_or(path),
+    ))
 }
 
 /// Resolves and plans the program at `path`: the file bytes stay in the initramfs.
@@ -151,7 +162,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
     let process = Arc::new(Process {
         pid,
         parent,
-        name,
+        name: IrqMutex::new(name),
         memory: IrqMutex::new(memory),
         files: IrqMutex::new(files),
         kill: AtomicI32::new(0),
@@ -173,7 +184,7 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
         .as_ref()
         .map(AddressSpace::root)
         .expect("a new process has a space");
-    match sched::spawn(&process.name, root, Some(process.clone()), body) {
+    match sched::spawn(&process.name(), root, Some(process.clone()), body) {
         Ok(tid) => {
             process.tid.store(tid, Ordering::SeqCst);
             Ok(process.pid)
@@ -236,7 +247,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
         }
     };
     let files = parent.files.lock().clone();
-    let child = create(parent.name.clone(), parent.pid, memory, files);
+    let child = create(parent.name(), parent.pid, memory, files);
     let mut child_frame = *frame;
     child_frame.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();

@@ -520,6 +520,15 @@ pub fn set_current_root(root: PhysFrame) {
     });
 }
 
+/// Renames the running thread (`execve`).
+pub fn set_current_name(name: &str) {
+    let name = String::from(name);
+    with(|s| {
+        let current = s.current;
+        s.threads.get_mut(&current).expect("current exists").name = name;
+    });
+}
+
 /// A snapshot of every thread, for `ps`.
 pub fn threads() -> Vec<ThreadInfo> {
     let mut out = Vec::new();
