@@ -20,6 +20,10 @@ USER_RUSTFLAGS := -C relocation-model=static -C link-arg=--no-pie -C link-arg=-z
                   -C force-frame-pointers=yes
 BENCH_NOISY_ISO := $(BUILD)/kestrel-bench-tcg.iso
 
+# The initramfs: user programs under /bin, rootfs/ (etc/motd), then ROOTFS_EXTRA laid over it.
+INITRAMFS   := $(BUILD)/initramfs.cpio
+ROOTFS_EXTRA ?=
+
 # Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
 MEMORY  ?= 128M
 MACHINE ?= pc
@@ -33,7 +37,7 @@ else
 QEMU_CONSOLE := -nographic
 endif
 
-.PHONY: deps kernel user iso run run-uefi debug bochs bench bench-linux test unit-test kernel-test boot-checks clippy fmt \
+.PHONY: deps kernel user initramfs bench-user iso run run-uefi debug bochs bench bench-linux test unit-test kernel-test boot-checks clippy fmt \
         fmt-check lint clean
 
 deps:
@@ -46,8 +50,13 @@ kernel: deps
 user: deps
 	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo build --release --target $(TARGET)
 
-iso: kernel
-	STAGE_DIR=iso COMPRESS=xz MKSYMS_VERBOSE=1 grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
+# Rebuilt every time: ROOTFS_EXTRA's contents are not tracked by make.
+initramfs: user
+	@mkdir -p $(BUILD)
+	tools/build-rootfs.sh $(INITRAMFS) $(USER_BIN) $(ROOTFS_EXTRA)
+
+iso: kernel initramfs
+	INITRAMFS=$(INITRAMFS) STAGE_DIR=iso COMPRESS=xz MKSYMS_VERBOSE=1 grub/mkiso.sh $(KERNEL) $(ISO) "$(CMDLINE)"
 	@echo "built $(ISO) ($$(du -h $(ISO) | cut -f1))"
 
 run: iso
@@ -59,9 +68,9 @@ run-uefi: iso
 		|| [ $$? -eq 33 ]
 
 # QEMU waits for gdb on port 1234; tools/gdbinit loads the symbols and connects.
-debug: deps
+debug: deps initramfs
 	cargo build
-	grub/mkiso.sh $(DEBUG_KERNEL) $(DEBUG_ISO) "$(CMDLINE)"
+	INITRAMFS=$(INITRAMFS) grub/mkiso.sh $(DEBUG_KERNEL) $(DEBUG_ISO) "$(CMDLINE)"
 	@echo "QEMU is waiting for gdb: run 'gdb -x tools/gdbinit' in another terminal"
 	$(QEMU) $(QEMU_CONSOLE) -s -S -cdrom $(DEBUG_ISO) || true
 
@@ -89,6 +98,13 @@ ifneq ($(NOISY),)
 		| tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]
 endif
 
+# The user benchmark program on Kestrel (src/bin/bench_user.rs runs it from the initramfs),
+# under the deterministic QEMU of bench-linux, printed next to Linux 6.1's figures.
+bench-user: deps initramfs
+	cargo build --release --bin bench_user
+	INITRAMFS=$(INITRAMFS) grub/mkiso.sh target/$(TARGET)/release/bench_user $(BUILD)/kestrel-bench-user.iso
+	tools/bench-user.sh $(BUILD)/kestrel-bench-user.iso $(BUILD)/bench-user.log
+
 # The user benchmark program as PID 1 of Debian's Linux kernel, under the same deterministic
 # QEMU as `make bench`: the anchor that Kestrel's user-level figures are compared with.
 bench-linux: user
@@ -106,8 +122,10 @@ unit-test:
 	cargo test --lib --target $(HOST_TARGET)
 	cargo test -p heap-designs --target $(HOST_TARGET)
 
-kernel-test:
-	cargo test --no-fail-fast
+# The test kernels that run programs boot with the initramfs (tests/runner.sh).
+kernel-test: initramfs
+	KESTREL_INITRAMFS=$(abspath $(INITRAMFS)) KESTREL_USER_BIN=$(abspath $(USER_BIN)) \
+		cargo test --no-fail-fast
 
 boot-checks: iso
 	tests/boot_checks.sh $(KERNEL) $(ISO)

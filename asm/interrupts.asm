@@ -35,6 +35,12 @@ interrupt_common:
     ; The SysV ABI requires the direction flag clear on function entry; the interrupted code may
     ; have set it.
     cld
+    ; From ring 3 (CS's RPL, at [rsp + 24] above vector and error code), GS holds the user's
+    ; base: swap in the kernel's per-CPU one, as syscall_entry does (swapped back below).
+    test qword [rsp + 24], 3
+    jz .from_kernel
+    swapgs
+.from_kernel:
     push rax
     push rbx
     push rcx
@@ -71,6 +77,10 @@ interrupt_common:
     pop rbx
     pop rax
     add rsp, 16                 ; vector and error code
+    test qword [rsp + 8], 3     ; CS of the interrupted code
+    jz .to_kernel
+    swapgs
+.to_kernel:
     iretq
 
 section .rodata

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Usage: [KESTREL_SYMBOLS=TABLE] grub/mkiso.sh KERNEL_ELF OUTPUT_ISO [KERNEL_COMMAND_LINE]
+# Usage: [KESTREL_SYMBOLS=TABLE] [INITRAMFS=archive.cpio] grub/mkiso.sh KERNEL_ELF OUTPUT_ISO
+#        [KERNEL_COMMAND_LINE]
 # Stages KERNEL_ELF, its symbol table (tools/mksyms.py) and grub/grub.cfg in a tree (STAGE_DIR,
 # default a scratch directory) and builds a bootable GRUB ISO from it: one hybrid image for BIOS
 # and UEFI (grub-pc-bin and grub-efi-amd64-bin must both be installed; tools/install-deps.sh
-# does that).
+# does that). With INITRAMFS set, the archive goes in as /boot/initramfs.cpio, loaded by GRUB
+# as a Multiboot2 module tagged `initramfs`.
 set -euo pipefail
 
 kernel=$1
@@ -28,7 +30,14 @@ if [ -n "${KESTREL_SYMBOLS:-}" ]; then
 else
     python3 "$here/../tools/mksyms.py" "$kernel" "$stage/boot/kestrel.sym" ${MKSYMS_VERBOSE:+-v}
 fi
-sed "s|@CMDLINE@|$cmdline|" "$here/grub.cfg" > "$stage/boot/grub/grub.cfg"
+modules_line=""
+if [ -n "${INITRAMFS:-}" ]; then
+    [ -f "$INITRAMFS" ] || { echo "mkiso: initramfs '$INITRAMFS' does not exist" >&2; exit 1; }
+    cp "$INITRAMFS" "$stage/boot/initramfs.cpio"
+    modules_line="module2 /boot/initramfs.cpio initramfs"
+fi
+sed -e "s|@CMDLINE@|$cmdline|" -e "s|@MODULES@|$modules_line|" "$here/grub.cfg" \
+    > "$stage/boot/grub/grub.cfg"
 
 # Only what booting needs: no locales, fonts or themes, and a short module list, which keeps
 # the hybrid image under 5 MB instead of 20. Every module must exist for both platforms

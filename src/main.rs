@@ -24,6 +24,8 @@ static PROMPT_TSC: AtomicU64 = AtomicU64::new(0);
 fn kernel_main(boot: &'static BootInfo) -> ! {
     // 14. (docs/boot-flow.md) PICs, timer, input; interrupts on.
     devices::start(boot);
+    kestrel::sched::init();
+    kestrel::rootfs::mount(boot);
     // 15. The shell and its companions on the executor, for good.
     let executor = Executor::new(MAX_TASKS);
     let spawner = executor.spawner();

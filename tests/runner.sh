@@ -30,6 +30,10 @@
 #   DEBUG_EXIT   `no` boots without the isa-debug-exit device (default `yes`), so that only a
 #                real power-off can end the run
 #   MACHINES     array of QEMU machine types (default `pc`); each boots under every firmware
+#   INITRAMFS    `default` for the initramfs `make kernel-test` built (KESTREL_INITRAMFS), or a
+#                path (relative to the repository) of an archive to load as the module instead
+#   ROOTFS_EXTRA a directory (relative to the repository) laid over the default tree in an
+#                archive built for this kernel alone (tools/build-rootfs.sh)
 #   FIRMWARES    array of `bios` and/or `uefi` (default `bios`): the kernel boots once under
 #                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
 #                than one firmware must also report the screen that firmware calls for: VGA
@@ -54,6 +58,8 @@ EXPECT_EXIT=success
 DEBUG_EXIT=yes
 FIRMWARES=(bios)
 MACHINES=(pc)
+INITRAMFS=""
+ROOTFS_EXTRA=""
 conf="$root/tests/qemu/$name.conf"
 # shellcheck source=/dev/null
 [ -f "$conf" ] && source "$conf"
@@ -61,7 +67,24 @@ conf="$root/tests/qemu/$name.conf"
 work="$root/target/test-runs/$name"
 mkdir -p "$work"
 iso="$work/$name.iso"
-KESTREL_SYMBOLS=${SYMBOLS:+$root/$SYMBOLS} "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" || { echo "$name: could not build ISO"; exit 1; }
+initramfs=""
+if [ -n "$ROOTFS_EXTRA" ]; then
+    # A staged copy, which the conf's optional rootfs_extra_setup may add to.
+    initramfs="$work/initramfs.cpio"
+    rm -rf "$work/rootfs-extra"
+    cp -a "$root/$ROOTFS_EXTRA" "$work/rootfs-extra"
+    if declare -F rootfs_extra_setup >/dev/null; then
+        rootfs_extra_setup "$work/rootfs-extra"
+    fi
+    "$root/tools/build-rootfs.sh" "$initramfs" "${KESTREL_USER_BIN:?make kernel-test sets it}" \
+        "$work/rootfs-extra" >/dev/null || { echo "$name: could not build the initramfs"; exit 1; }
+elif [ "$INITRAMFS" = default ]; then
+    initramfs=${KESTREL_INITRAMFS:?make kernel-test builds the initramfs and sets it}
+elif [ -n "$INITRAMFS" ]; then
+    initramfs="$root/$INITRAMFS"
+fi
+INITRAMFS="$initramfs" KESTREL_SYMBOLS=${SYMBOLS:+$root/$SYMBOLS} "$root/grub/mkiso.sh" "$elf" "$iso" "$CMDLINE" \
+    || { echo "$name: could not build ISO"; exit 1; }
 
 monitor="$work/monitor.sock"
 serial_in="$work/serial.in"

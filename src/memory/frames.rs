@@ -30,6 +30,12 @@ fn lock() -> MutexGuard<'static, Option<FrameBitmap>> {
         .unwrap_or_else(|| panic!("frame allocator re-entered (from an interrupt handler?)"))
 }
 
+/// Whether some code holds the allocator right now: the scheduler preempts kernel code only
+/// when it does not, since the next thread could otherwise re-enter it.
+pub fn is_in_use() -> bool {
+    FRAMES.is_locked()
+}
+
 /// Runs `f` on the allocator.
 ///
 /// # Panics

@@ -275,6 +275,11 @@ impl KernelHeap {
         }
     }
 
+    /// Whether some code holds the heap right now (see [`super::frames::is_in_use`]).
+    pub fn is_in_use(&self) -> bool {
+        self.state.is_locked()
+    }
+
     pub fn stats(&self) -> KernelHeapStats {
         self.lock().stats()
     }

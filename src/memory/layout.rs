@@ -11,6 +11,8 @@
 //! | 508 | device windows ([`super::map_device`]) |
 //! | 507 | anonymous regions ([`super::map_anonymous`]): benchmark arenas, test buffers |
 //! | 506 | frame-allocator bitmap, then the Multiboot2 information, then boot modules |
+//! | 505 | thread kernel stacks, each above a guard page ([`super::address_space`]) |
+//! | 0–255 | user space: one set of tables per process ([`super::address_space`]) |
 
 use super::paging::index::{self, Level};
 
@@ -38,6 +40,12 @@ pub const HEAP_SLOT: u64 = 509;
 pub const DEVICE_SLOT: u64 = 508;
 pub const ANONYMOUS_SLOT: u64 = 507;
 pub const BOOT_DATA_SLOT: u64 = 506;
+pub const KERNEL_STACKS_SLOT: u64 = 505;
+
+/// Thread kernel stacks: fixed slots of [`KERNEL_STACK_SLOT_SIZE`], each a guard page below
+/// the stack. Slots are reused, so their page tables are allocated once.
+pub const KERNEL_STACKS_START: u64 = slot_start(KERNEL_STACKS_SLOT);
+pub const KERNEL_STACK_SLOT_SIZE: u64 = 64 << 10;
 
 /// The kernel heap grows upwards from here; the start is 512 GiB-aligned, so buddy blocks of
 /// any size the heap reaches are naturally aligned.

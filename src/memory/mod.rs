@@ -18,6 +18,7 @@
 //!    pages binding for the kernel too, and the boot tables' frames go to the frame allocator;
 //! 7. [`init_heap`]: the heap ([`heap`]) maps its first pages.
 
+pub mod address_space;
 pub mod anonymous;
 pub mod boot_module;
 pub mod buddy;

@@ -25,6 +25,12 @@ pub enum Command<'a> {
     Acpi,
     Interrupts,
     Cpus,
+    /// A line naming a program by its path: `/bin/hello`, `/bin/spin 5 &`.
+    Run(&'a str),
+    Ps,
+    Kill(&'a str),
+    Ls(&'a str),
+    Cat(&'a str),
 }
 
 pub struct CommandSpec {
@@ -110,6 +116,31 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "the processors the firmware lists",
     },
     CommandSpec {
+        name: "/PATH",
+        usage: "/PATH [ARGS] [&]",
+        summary: "run a program (Ctrl-C kills it; & runs it in the background)",
+    },
+    CommandSpec {
+        name: "ps",
+        usage: "ps",
+        summary: "list threads and processes with their state and CPU time",
+    },
+    CommandSpec {
+        name: "kill",
+        usage: "kill PID",
+        summary: "end a process",
+    },
+    CommandSpec {
+        name: "ls",
+        usage: "ls [PATH]",
+        summary: "list a directory of the root file system",
+    },
+    CommandSpec {
+        name: "cat",
+        usage: "cat PATH",
+        summary: "print a file of the root file system",
+    },
+    CommandSpec {
         name: "reboot",
         usage: "reboot",
         summary: "restart the machine",
@@ -161,6 +192,13 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
     };
     match name {
         "" => Ok(Command::Empty),
+        _ if name.starts_with('/') => Ok(Command::Run(line)),
+        "ps" => no_arguments(Command::Ps, "ps"),
+        "kill" if !rest.is_empty() => Ok(Command::Kill(rest)),
+        "kill" => Err(ParseError::Usage("kill PID")),
+        "ls" => Ok(Command::Ls(rest)),
+        "cat" if !rest.is_empty() => Ok(Command::Cat(rest)),
+        "cat" => Err(ParseError::Usage("cat PATH")),
         "help" => no_arguments(Command::Help, "help"),
         "echo" => Ok(Command::Echo(rest)),
         "clear" => no_arguments(Command::Clear, "clear"),
@@ -273,11 +311,22 @@ mod tests {
     }
 
     #[test]
+    fn program_lines_parse() {
+        assert_eq!(parse("/bin/spin 5 &"), Ok(Command::Run("/bin/spin 5 &")));
+        assert_eq!(parse("ls"), Ok(Command::Ls("")));
+        assert_eq!(parse("kill"), Err(ParseError::Usage("kill PID")));
+        assert_eq!(parse("cat"), Err(ParseError::Usage("cat PATH")));
+    }
+
+    #[test]
     fn every_command_in_the_table_parses() {
         for spec in COMMANDS {
             let line = match spec.name {
                 "sleep" => "sleep 1",
                 "keyboard" => "keyboard us",
+                "kill" => "kill 1",
+                "cat" => "cat /etc/motd",
+                "/PATH" => "/bin/hello &",
                 name => name,
             };
             assert!(parse(line).is_ok(), "{line}");

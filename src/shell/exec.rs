@@ -12,7 +12,15 @@ use crate::{console, memory, power, println, time};
 const UNMAPPED_ADDRESS: u64 = 0x0000_7FFF_DEAD_0000;
 
 pub async fn execute(command: Command<'_>, spawner: &Spawner) {
+    if crate::sched::is_running() {
+        super::programs::reap_background();
+    }
     match command {
+        Command::Run(line) => super::programs::run(line).await,
+        Command::Ps => super::programs::ps(),
+        Command::Kill(pid) => super::programs::kill(pid),
+        Command::Ls(path) => super::programs::ls(path),
+        Command::Cat(path) => super::programs::cat(path),
         Command::Empty => {}
         Command::Help => {
             for spec in COMMANDS {

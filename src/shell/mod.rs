@@ -8,6 +8,7 @@ pub mod exec;
 pub mod line_editor;
 pub mod line_view;
 pub mod platform_commands;
+pub mod programs;
 pub mod status;
 
 use crate::console::{self, ScreenOnly, SerialOnly};
@@ -132,6 +133,9 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
 
 async fn run_line(line: &str, spawner: &Spawner) {
     match command::parse(line) {
+        // A program in the foreground reads the keys itself: its Ctrl-C is a SIGINT for the
+        // process (programs::run), and dropping its future would leave the process running.
+        Ok(command @ command::Command::Run(_)) => exec::execute(command, spawner).await,
         Ok(command) => {
             if until_interrupted(exec::execute(command, spawner)).await {
                 println!("^C");

@@ -53,6 +53,7 @@ fn step(executor: &mut Executor) {
     if executor.has_ready() || TIMERS.has_expired() || executor.task_count() == 0 {
         interrupts::enable();
     } else {
-        interrupts::enable_and_hlt();
+        // Other threads get the CPU, or it halts until the next interrupt.
+        crate::sched::idle();
     }
 }

@@ -198,6 +198,18 @@ fn on_tick() {
     if let Some(hook) = TICK_HOOK.get() {
         hook(now);
     }
+    if let Some(tick) = SCHEDULER_TICK.get() {
+        // Sleepers wait for uptime, which ticks lost while interrupts were off cannot slow.
+        tick(clock_ticks());
+    }
+}
+
+/// The scheduler's part of each tick (time slices, sleepers): whatever source drives the tick
+/// calls it, with interrupts off, and the uptime in ticks ([`clock_ticks`]).
+static SCHEDULER_TICK: Hook<fn(u64)> = Hook::new();
+
+pub fn set_scheduler_tick(tick: Option<fn(u64)>) {
+    SCHEDULER_TICK.set(tick);
 }
 
 /// Calls `hook` from every timer interrupt (tests: printing from interrupt context).

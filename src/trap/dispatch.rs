@@ -1,7 +1,7 @@
 //! `interrupt_dispatch`, which every stub in asm/interrupts.asm calls: exceptions get reported
 //! (or handed to a test hook), IRQs go to their drivers and get their EOI.
 
-use super::{FaultAction, fault_hook, irq_handler, print_report};
+use super::{FaultAction, fault_hook, irq_exit_hook, irq_handler, print_report, user_fault_hook};
 use crate::arch::exception::{ExceptionReport, NestedFaultReport};
 use crate::arch::interrupt_frame::InterruptFrame;
 use crate::arch::irq_chip;
@@ -50,12 +50,21 @@ pub fn vector_count(vector: u8) -> u64 {
 extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
     let vector = frame.vector as u8;
     VECTOR_COUNTS[usize::from(vector)].fetch_add(1, Ordering::Relaxed);
+    let from_user = frame.cs & 3 == 3;
     if vector == NMI {
         nmi(frame);
     } else if vector < EXCEPTION_COUNT {
-        exception(frame);
+        match user_fault_hook() {
+            // A user program's fault is the process's business, not a kernel error.
+            Some(hook) if from_user => hook(frame),
+            _ => exception(frame),
+        }
     } else if let Some(line) = irq_chip::line_for_vector(vector) {
         hardware_irq(line);
+        // After the EOI: the scheduler may switch threads here.
+        if let Some(hook) = irq_exit_hook() {
+            hook(frame);
+        }
     } else if vector == int_bench::DISPATCH_VECTOR {
         // The benchmark's software interrupt: the dispatcher's own cost, nothing more.
     } else if vector == irq_chip::SPURIOUS_VECTOR && irq_chip::is_apic() {

@@ -37,6 +37,32 @@ pub(super) fn fault_hook() -> Option<FaultHook> {
     FAULT_HOOK.get()
 }
 
+/// What the scheduler attaches to the dispatcher: every exception raised in ring 3 goes to
+/// the user-fault hook instead of the kernel's report (demand paging resolves it, or the
+/// process dies), and after every IRQ's EOI the IRQ-exit hook may switch threads.
+pub type FrameHook = fn(&mut crate::arch::interrupt_frame::InterruptFrame);
+
+crate::fn_pointer!(FrameHook);
+
+static USER_FAULT_HOOK: Hook<FrameHook> = Hook::new();
+static IRQ_EXIT_HOOK: Hook<FrameHook> = Hook::new();
+
+pub fn set_user_fault_hook(hook: Option<FrameHook>) {
+    USER_FAULT_HOOK.set(hook);
+}
+
+pub fn set_irq_exit_hook(hook: Option<FrameHook>) {
+    IRQ_EXIT_HOOK.set(hook);
+}
+
+pub(super) fn user_fault_hook() -> Option<FrameHook> {
+    USER_FAULT_HOOK.get()
+}
+
+pub(super) fn irq_exit_hook() -> Option<FrameHook> {
+    IRQ_EXIT_HOOK.get()
+}
+
 /// Handlers for IRQ lines 0–15 (ISA) and 16 (the local APIC timer); see `arch::irq_chip`.
 static IRQ_HANDLERS: [Hook<fn()>; LINE_COUNT as usize] =
     [const { Hook::new() }; LINE_COUNT as usize];

@@ -6,6 +6,7 @@
 
 use super::stacks::{self, Stack};
 use super::vectors::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
+use core::cell::UnsafeCell;
 use spin::Once;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;
@@ -38,14 +39,39 @@ pub fn ist_stack(slot: u8) -> Option<Stack> {
     }
 }
 
+/// The GDT's segments. The order is fixed by `syscall`/`sysret` (Intel SDM vol. 2B, SYSCALL
+/// and SYSRET): `syscall` loads CS from STAR[47:32] and SS from the next descriptor;
+/// 64-bit `sysret` loads SS from STAR[63:48] + 8 and CS from STAR[63:48] + 16. So kernel code
+/// is followed by kernel data, and user data comes before user code.
 #[derive(Debug, Clone, Copy)]
 pub struct Selectors {
     pub kernel_code: SegmentSelector,
     pub kernel_data: SegmentSelector,
+    pub user_data: SegmentSelector,
+    pub user_code: SegmentSelector,
     pub tss: SegmentSelector,
 }
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// The TSS, written after the GDT describes it: `rsp0`, the stack the CPU switches to on an
+/// interrupt from ring 3, changes with every switch to another thread.
+struct TssCell(UnsafeCell<TaskStateSegment>);
+
+// SAFETY: one CPU; `rsp0` is written with interrupts off by the scheduler only, and the CPU
+// reads it only on a ring change.
+unsafe impl Sync for TssCell {}
+
+static TSS: Once<TssCell> = Once::new();
+
+/// Sets the stack the CPU switches to when an interrupt or exception arrives in ring 3 (the
+/// running thread's kernel stack top). Call with interrupts off.
+pub fn set_ring0_stack(top: u64) {
+    let tss = TSS.get().expect("arch::gdt::init has not run");
+    // SAFETY: interrupts are off and there is one CPU, so nothing reads or writes the TSS
+    // concurrently; the write goes through the cell's raw pointer.
+    unsafe {
+        (*tss.0.get()).privilege_stack_table[0] = x86_64::VirtAddr::new(top);
+    }
+}
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// The selectors, once [`init`] has run.
@@ -58,24 +84,33 @@ pub fn selectors() -> Selectors {
 pub fn init() {
     let tss = TSS.call_once(|| {
         let mut tss = TaskStateSegment::new();
+        // Until a thread runs in ring 3 its kernel stack top is not known; the boot stack is
+        // a safe value.
+        tss.privilege_stack_table[0] = stacks::all()[0].top;
         for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {
             let stack = ist_stack(slot).expect("every IST slot in use has a stack");
             // The CPU loads RSP from this entry on each such event; the top is page-aligned,
             // so it also meets the 16-byte alignment the handlers expect.
             tss.interrupt_stack_table[usize::from(slot - 1)] = stack.top;
         }
-        tss
+        TssCell(UnsafeCell::new(tss))
     });
+    // SAFETY: the TSS lives for ever; the descriptor only records its address and size.
+    let tss: &'static TaskStateSegment = unsafe { &*tss.0.get() };
     let (gdt, selectors) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
         let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        let user_data = gdt.append(Descriptor::user_data_segment());
+        let user_code = gdt.append(Descriptor::user_code_segment());
         let tss = gdt.append(Descriptor::tss_segment(tss));
         (
             gdt,
             Selectors {
                 kernel_code,
                 kernel_data,
+                user_data,
+                user_code,
                 tss,
             },
         )

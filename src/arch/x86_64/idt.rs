@@ -4,6 +4,7 @@
 //! reserved exception vectors (15, 22–27, 31): a stray `int 15` must be reported too.
 
 use super::gdt;
+use super::vectors::BREAKPOINT;
 use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::instructions::tables::lidt;
@@ -52,6 +53,13 @@ impl Gate {
         }
     }
 
+    /// The same gate, callable with `int n` from ring 3 (DPL 3): `int3` in a user program
+    /// then raises #BP instead of a #GP (Intel SDM vol. 3A §6.12.1.1).
+    pub const fn user_callable(mut self) -> Gate {
+        self.options |= 3 << 13;
+        self
+    }
+
     pub const fn handler(&self) -> u64 {
         self.offset_low as u64 | (self.offset_middle as u64) << 16 | (self.offset_high as u64) << 32
     }
@@ -83,6 +91,9 @@ pub fn init() {
             // SAFETY: the stub table is initialised data in the kernel image, never written.
             let stub = unsafe { interrupt_stubs[vector] };
             *gate = Gate::interrupt(stub, selector, gdt::ist_for_vector(vector as u8));
+            if vector == usize::from(BREAKPOINT) {
+                *gate = gate.user_callable();
+            }
         }
         Idt(gates)
     });

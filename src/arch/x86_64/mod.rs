@@ -6,6 +6,7 @@
 //! kernel gets a report.
 
 pub mod apic;
+pub mod context_switch;
 pub mod cpu;
 pub mod cpuid;
 pub mod exception;
@@ -18,6 +19,7 @@ pub mod interrupt_frame;
 pub mod interrupts;
 pub mod irq_chip;
 pub mod pat;
+pub mod percpu;
 pub mod pic;
 pub mod pit;
 pub mod pit_counter;
@@ -25,11 +27,15 @@ pub mod pm_timer;
 pub mod port_io;
 pub mod power;
 pub mod stacks;
+pub mod syscall;
 pub mod tsc;
+pub mod user_mode;
 pub mod vectors;
 
 /// Loads the GDT, TSS and IDT. Interrupts stay disabled; `devices::start` enables them.
 pub fn init() {
     gdt::init();
     idt::init();
+    percpu::init();
+    syscall::init();
 }

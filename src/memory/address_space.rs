@@ -1,0 +1,294 @@
+//! Address spaces: one P4 table per process, sharing the kernel half.
+//!
+//! Every P4 has the same entries 256–511, pointing at the same P3 tables, so a kernel mapping
+//! made in any space appears in all of them. That holds only if no kernel P4 entry is ever
+//! added after a space was copied, so [`init`] gives every empty kernel slot a P3 table up
+//! front. Entry 510 is the exception: each P4's recursive entry points at that P4 itself, so
+//! the recursive mapping ([`super::paging`]) always shows the *current* space's tables. A new
+//! space's P4 is written through a scratch window ([`SCRATCH`]) before it is ever loaded.
+//!
+//! The user half (entries 0–255) belongs to the process alone: nothing is shared or copied on
+//! write (yet), so [`AddressSpace::teardown`] frees every frame and table it finds there.
+
+use super::frames;
+use super::layout::{KERNEL_STACK_SLOT_SIZE, KERNEL_STACKS_START};
+use super::paging::index::{self, ENTRIES, Level, RECURSIVE_INDEX, table_address};
+use super::paging::{MapError, PAGE_TABLES, effective_flags};
+use crate::arch::cpu;
+use core::sync::atomic::{AtomicU64, Ordering};
+use x86_64::structures::paging::{Page, PageTable, PageTableFlags as Flags, PhysFrame};
+use x86_64::{PhysAddr, VirtAddr};
+
+/// One page, far above the kernel stacks in their slot, where a new P4 is mapped while the
+/// kernel fills it in.
+const SCRATCH: u64 = KERNEL_STACKS_START + (1 << 38);
+/// The page `fork` copies a child's frames through.
+const COPY_SCRATCH: u64 = SCRATCH + 0x1000;
+const _: () = assert!(KERNEL_STACK_SLOT_SIZE * 4096 < (1 << 38));
+
+/// The kernel's own P4 (the one memory::init built): kernel threads run on it.
+static KERNEL_P4: AtomicU64 = AtomicU64::new(0);
+
+/// Records the kernel's P4 and gives every empty kernel-half slot a P3 table (see the module
+/// docs). Call once, after memory::init, before any address space is made.
+pub fn init() -> Result<(), MapError> {
+    let (p4_frame, _) = cpu::page_table_root();
+    KERNEL_P4.store(p4_frame.start_address().as_u64(), Ordering::SeqCst);
+    let _tables = PAGE_TABLES.lock();
+    // SAFETY: the P4 is always mapped through the recursive entry; the page-table lock is held.
+    let p4 = unsafe { &mut *(table_address(Level::P4, 0) as *mut PageTable) };
+    let mut added = 0;
+    for slot in ENTRIES / 2..ENTRIES {
+        if slot == RECURSIVE_INDEX || p4[slot as usize].flags().contains(Flags::PRESENT) {
+            continue;
+        }
+        let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        p4[slot as usize].set_frame(frame, Flags::PRESENT | Flags::WRITABLE);
+        let p3_addr = table_address(Level::P3, index::address_of(slot, 0, 0, 0));
+        cpu::flush_tlb_page(VirtAddr::new(p3_addr));
+        // SAFETY: the entry just set makes the P3 visible at its recursive address.
+        unsafe { &mut *(p3_addr as *mut PageTable) }.zero();
+        added += 1;
+    }
+    log::debug!("address spaces: {added} kernel P3 tables made up front");
+    Ok(())
+}
+
+/// The kernel's own P4, for kernel threads.
+pub fn kernel_p4() -> PhysFrame {
+    PhysFrame::containing_address(PhysAddr::new(KERNEL_P4.load(Ordering::SeqCst)))
+}
+
+/// Switches to the P4 `root` (a kernel thread's or a process's).
+///
+/// # Safety
+/// `root` must come from [`kernel_p4`] or a live [`AddressSpace`].
+pub unsafe fn activate(root: PhysFrame) {
+    let (current, flags) = cpu::page_table_root();
+    if current != root {
+        // SAFETY: every such P4 maps the whole kernel half identically (module docs).
+        unsafe { cpu::set_page_table_root(root, flags) };
+    }
+}
+
+/// A process's page tables. Dropping it without [`AddressSpace::teardown`] leaks its frames.
+#[derive(Debug)]
+pub struct AddressSpace {
+    p4: PhysFrame,
+}
+
+impl AddressSpace {
+    /// A P4 with the kernel half and an empty user half.
+    pub fn new() -> Result<Self, MapError> {
+        let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        let mut tables = PAGE_TABLES.lock();
+        let scratch = Page::containing_address(VirtAddr::new(SCRATCH));
+        let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+        if let Err(err) = tables.map_to(scratch, frame, data, &mut frames::GlobalFrames) {
+            drop(tables);
+            let _ = frames::deallocate(frame);
+            return Err(err);
+        }
+        // SAFETY: the current P4 is mapped through the recursive entry, the new one at the
+        // scratch page; they are different frames; the page-table lock is held.
+        let (current, new) = unsafe {
+            (
+                &*(table_address(Level::P4, 0) as *const PageTable),
+                &mut *(SCRATCH as *mut PageTable),
+            )
+        };
+        new.zero();
+        for slot in ENTRIES / 2..ENTRIES {
+            new[slot as usize] = current[slot as usize].clone();
+        }
+        new[RECURSIVE_INDEX as usize].set_frame(frame, Flags::PRESENT | Flags::WRITABLE);
+        tables
+            .unmap(scratch)
+            .expect("the scratch page was just mapped");
+        Ok(AddressSpace { p4: frame })
+    }
+
+    pub fn root(&self) -> PhysFrame {
+        self.p4
+    }
+
+    /// Frees a space that was never given a user page (a spawn that failed before its thread
+    /// ran): only the P4 frame is its own.
+    pub fn discard_unused(self) {
+        free(self.p4.start_address());
+    }
+
+    /// Frees every user page, every user page table and the P4. Must run with this space
+    /// active and interrupts off; leaves the kernel's P4 active.
+    pub fn teardown(self) {
+        self.clear_user_half();
+        // SAFETY: the kernel's P4 maps the kernel half like this one.
+        unsafe { activate(kernel_p4()) };
+        free(self.p4.start_address());
+    }
+
+    /// Frees every user page and user page table, leaving an empty user half (`execve`).
+    /// Must run with this space active and interrupts off.
+    pub fn clear_user_half(&self) {
+        assert_eq!(
+            cpu::page_table_root().0,
+            self.p4,
+            "clearing an inactive space"
+        );
+        let _tables = PAGE_TABLES.lock();
+        for i4 in 0..ENTRIES / 2 {
+            // SAFETY: the P4 is always mapped through its recursive entry; the lock is held.
+            let p4 = unsafe { &mut *(table_address(Level::P4, 0) as *mut PageTable) };
+            if !p4[i4 as usize].flags().contains(Flags::PRESENT) {
+                continue;
+            }
+            for i3 in 0..ENTRIES {
+                // SAFETY: P4 entry i4 is present, so its P3 is visible; the lock is held.
+                let p3 = unsafe { table_at(Level::P3, index::address_of(i4, i3, 0, 0)) };
+                if !p3[i3 as usize].flags().contains(Flags::PRESENT) {
+                    continue;
+                }
+                for i2 in 0..ENTRIES {
+                    // SAFETY: P3 entry i3 is present (and a user table: no huge pages are
+                    // ever mapped in the user half), so its P2 is visible.
+                    let p2 = unsafe { table_at(Level::P2, index::address_of(i4, i3, i2, 0)) };
+                    if !p2[i2 as usize].flags().contains(Flags::PRESENT) {
+                        continue;
+                    }
+                    // SAFETY: P2 entry i2 is present and not huge, so its P1 is visible.
+                    let p1 = unsafe { table_at(Level::P1, index::address_of(i4, i3, i2, 0)) };
+                    for entry in p1.iter_mut().filter(|e| e.flags().contains(Flags::PRESENT)) {
+                        free(entry.addr());
+                        entry.set_unused();
+                    }
+                    free(p2[i2 as usize].addr());
+                    p2[i2 as usize].set_unused();
+                }
+                free(p3[i3 as usize].addr());
+                p3[i3 as usize].set_unused();
+            }
+            free(p4[i4 as usize].addr());
+            p4[i4 as usize].set_unused();
+        }
+        cpu::flush_tlb_all();
+    }
+}
+
+/// # Safety
+/// As `paging::table_mut`: the tables above must be present, the page-table lock held.
+unsafe fn table_at<'a>(level: Level, addr: u64) -> &'a mut PageTable {
+    // SAFETY: forwarded from the caller.
+    unsafe { &mut *(table_address(level, addr) as *mut PageTable) }
+}
+
+fn free(addr: PhysAddr) {
+    frames::deallocate(PhysFrame::containing_address(addr))
+        .expect("a user page or table frame was allocated");
+}
+
+/// What a user page allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserAccess {
+    pub write: bool,
+    pub execute: bool,
+}
+
+/// Maps a fresh zero-filled frame at user page `addr` of the current space.
+pub fn map_zeroed_user_page(addr: u64, access: UserAccess) -> Result<(), MapError> {
+    let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if access.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !access.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    let page = Page::containing_address(VirtAddr::new(addr));
+    let mut tables = PAGE_TABLES.lock();
+    if let Err(err) = tables.map_to(
+        page,
+        frame,
+        effective_flags(flags),
+        &mut frames::GlobalFrames,
+    ) {
+        drop(tables);
+        let _ = frames::deallocate(frame);
+        return Err(err);
+    }
+    drop(tables);
+    crate::arch::user_mode::with_read_only_writable(|| {
+        // SAFETY: the page was just mapped to a frame this space owns alone.
+        unsafe { core::ptr::write_bytes(page.start_address().as_mut_ptr::<u8>(), 0, 4096) };
+    });
+    Ok(())
+}
+
+/// Unmaps user page `addr` of the current space and frees its frame, if it is mapped.
+pub fn unmap_user_page(addr: u64) {
+    let page = Page::containing_address(VirtAddr::new(addr));
+    let unmapped = PAGE_TABLES.lock().unmap(page);
+    if let Ok(frame) = unmapped {
+        let _ = frames::deallocate(frame);
+    }
+}
+
+/// How user page `addr` of the current space is mapped: `None` when it is not, or not for
+/// user mode.
+pub fn user_page(addr: u64) -> Option<UserAccess> {
+    let translation = super::paging::translate(VirtAddr::new(addr))?;
+    translation
+        .flags
+        .contains(Flags::PRESENT | Flags::USER_ACCESSIBLE)
+        .then_some(UserAccess {
+            write: translation.flags.contains(Flags::WRITABLE),
+            execute: !translation.flags.contains(Flags::NO_EXECUTE),
+        })
+}
+
+/// A copy of the current space's user page `addr` in a fresh frame (for `fork`), or `None`
+/// when no frame is free. The page must be mapped for user mode.
+pub fn copy_user_page(addr: u64) -> Option<PhysFrame> {
+    let frame = frames::allocate()?;
+    let scratch = Page::containing_address(VirtAddr::new(COPY_SCRATCH));
+    let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
+    let mut tables = PAGE_TABLES.lock();
+    if tables
+        .map_to(scratch, frame, data, &mut frames::GlobalFrames)
+        .is_err()
+    {
+        drop(tables);
+        let _ = frames::deallocate(frame);
+        return None;
+    }
+    // SAFETY: `addr` is a mapped user page of the current space (the caller checked), the
+    // scratch page maps the fresh frame; they do not overlap.
+    unsafe {
+        core::ptr::copy_nonoverlapping(page_floor(addr) as *const u8, COPY_SCRATCH as *mut u8, 4096)
+    };
+    tables
+        .unmap(scratch)
+        .expect("the scratch page was just mapped");
+    Some(frame)
+}
+
+/// Maps `frame` (which the caller owns) at user page `addr` of the current space.
+pub fn map_user_frame(addr: u64, frame: PhysFrame, access: UserAccess) -> Result<(), MapError> {
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if access.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !access.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    let page = Page::containing_address(VirtAddr::new(addr));
+    PAGE_TABLES.lock().map_to(
+        page,
+        frame,
+        effective_flags(flags),
+        &mut frames::GlobalFrames,
+    )
+}
+
+fn page_floor(addr: u64) -> u64 {
+    addr & !0xFFF
+}

@@ -1,0 +1,118 @@
+//! Loading a planned program into the current (fresh) address space and entering it: the
+//! first thing a process's thread does, on its own kernel stack and its own P4.
+
+use super::elf::{LoadPlan, Permissions};
+use super::layout::{PAGE_SIZE, STACK_TOP};
+use super::memory::{Vma, VmaKind};
+use super::user_stack::{self, ProgramInfo, StackSpec};
+use super::{Process, exit_current};
+use crate::arch::{tsc, user_mode};
+use crate::memory::address_space::{self, UserAccess};
+use crate::syscall::uaccess;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+/// The environment every program starts with.
+const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin", b"HOME=/", b"TERM=vt100"];
+
+pub struct Program {
+    pub path: Vec<u8>,
+    pub plan: LoadPlan,
+    pub file: &'static [u8],
+    pub argv: Vec<Vec<u8>>,
+    /// The environment; `None` gives the default one.
+    pub envp: Option<Vec<Vec<u8>>>,
+}
+
+/// The body of a process's thread: map the program, build its stack, enter ring 3.
+pub fn start(process: Arc<Process>, program: Program) -> ! {
+    match load(&process, &program) {
+        Ok((entry, rsp)) => {
+            // SAFETY: interrupts are off (a new thread starts so); the entry and the stack
+            // were just mapped as user pages of the current space; the scheduler named this
+            // thread's kernel stack when it switched here.
+            unsafe { user_mode::enter(entry, rsp) }
+        }
+        Err(err) => {
+            log::error!("exec {}: {err}", String::from_utf8_lossy(&program.path));
+            exit_current_with_code(127)
+        }
+    }
+}
+
+fn exit_current_with_code(code: i32) -> ! {
+    exit_current((code & 0xff) << 8)
+}
+
+fn access(p: Permissions) -> UserAccess {
+    UserAccess {
+        write: p.write,
+        execute: p.execute,
+    }
+}
+
+pub(super) fn load(process: &Process, program: &Program) -> Result<(u64, u64), &'static str> {
+    let plan = &program.plan;
+    {
+        let mut memory = process.memory.lock();
+        for mapping in plan.mappings() {
+            let access = access(mapping.permissions);
+            for page in (mapping.start..mapping.end).step_by(PAGE_SIZE as usize) {
+                address_space::map_zeroed_user_page(page, access)
+                    .map_err(|_| "out of memory mapping the program")?;
+                memory.resident_pages += 1;
+            }
+            memory.add(Vma {
+                start: mapping.start,
+                end: mapping.end,
+                access,
+                kind: VmaKind::Image,
+            });
+        }
+        user_mode::with_read_only_writable(|| {
+            for segment in &plan.segments {
+                let bytes = segment.file_bytes(program.file);
+                // SAFETY: the plan keeps the segment inside pages just mapped in the current
+                // space, which this process owns alone.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        segment.vaddr as *mut u8,
+                        bytes.len(),
+                    )
+                };
+            }
+        });
+        memory.add_stack_and_heap(plan.image_end());
+    }
+    let argv: Vec<&[u8]> = program.argv.iter().map(Vec::as_slice).collect();
+    let envp: Vec<&[u8]> = match &program.envp {
+        Some(envp) => envp.iter().map(Vec::as_slice).collect(),
+        None => ENVIRONMENT.to_vec(),
+    };
+    let mut spec = StackSpec::new(&argv, &envp, ProgramInfo::from_plan(plan));
+    spec.random = random_bytes();
+    spec.execfn = Some(&program.path);
+    spec.platform = Some(b"x86_64");
+    let stack = user_stack::build(STACK_TOP, &spec).map_err(|_| "arguments too large")?;
+    uaccess::copy_to_user(stack.rsp, &stack.bytes).map_err(|_| "cannot write the stack")?;
+    Ok((plan.entry, stack.rsp))
+}
+
+/// AT_RANDOM's 16 bytes: the TSC mixed through SplitMix64. Not cryptographic; a seed for the C
+/// library's stack protector and pointer guard until a real entropy source exists.
+fn random_bytes() -> [u8; 16] {
+    let mut state = tsc::read() ^ 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut out = [0; 16];
+    out[..8].copy_from_slice(&next().to_le_bytes());
+    out[8..].copy_from_slice(&next().to_le_bytes());
+    out
+}

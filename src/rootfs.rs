@@ -1,0 +1,89 @@
+//! The root file system: the initramfs GRUB loads as a Multiboot2 module (`module2
+//! /boot/initramfs.cpio initramfs` in grub.cfg), mounted read-only at `/` through [`crate::vfs`].
+//!
+//! The module stays where GRUB put it (its frames are reserved from the frame allocator) and
+//! is mapped read-only through a window, since the identity map is gone after memory::init.
+//! The initramfs tree points into those bytes, so nothing is copied. A missing or malformed
+//! archive gets a logged error and an empty root; the kernel shell starts either way.
+
+use crate::boot::BootInfo;
+use crate::memory::map_boot_module;
+use crate::memory::memory_map::PhysRange;
+use crate::vfs::{Follow, Initramfs, Tmpfs, Vfs};
+use alloc::boxed::Box;
+use spin::Once;
+
+static ROOT: Once<Vfs<'static>> = Once::new();
+
+/// The module's string in grub.cfg that marks the initramfs; without one marked, the first
+/// module that is not the symbol table is taken.
+const INITRAMFS_TAG: &[u8] = b"initramfs";
+
+/// Mounts the initramfs module at `/`. Needs memory::init; call once at boot.
+pub fn mount(boot: &BootInfo) {
+    let modules = boot.modules.as_slice();
+    let module = modules
+        .iter()
+        .find(|m| m.string.as_bytes() == INITRAMFS_TAG)
+        .or_else(|| {
+            modules
+                .iter()
+                .find(|m| m.string.as_bytes() != crate::debug::SYMBOLS_MODULE.as_bytes())
+        });
+    let fs = match module {
+        None => {
+            log::warn!("initramfs: the boot loader loaded no module; / is empty");
+            Initramfs::empty()
+        }
+        Some(module) => match map_module(module.range) {
+            Err(err) => {
+                log::error!("initramfs: cannot map the module: {err}; / is empty");
+                Initramfs::empty()
+            }
+            Ok(bytes) => match Initramfs::from_archives(&[bytes]) {
+                Ok(fs) => {
+                    log::info!(
+                        "initramfs: {} KiB, {} nodes, mounted read-only at /",
+                        bytes.len() / 1024,
+                        fs.node_count()
+                    );
+                    fs
+                }
+                Err(err) => {
+                    log::error!("initramfs: malformed archive: {err}; / is empty");
+                    Initramfs::empty()
+                }
+            },
+        },
+    };
+    let mut vfs = Vfs::new(Box::new(fs));
+    mount_tmp(&mut vfs);
+    ROOT.call_once(|| vfs);
+}
+
+/// A writable tmpfs on `/tmp` (a directory the initramfs provides), holding at most
+/// [`TMP_LIMIT`] bytes.
+fn mount_tmp(vfs: &mut Vfs<'static>) {
+    let tmp = match vfs.resolve(vfs.root(), b"/tmp", Follow::Yes) {
+        Ok(at) => at,
+        Err(err) => return log::warn!("tmpfs: no /tmp to mount on ({err})"),
+    };
+    match vfs.mount(tmp, Box::new(Tmpfs::new(TMP_LIMIT))) {
+        Ok(_) => log::info!("tmpfs: mounted at /tmp ({} KiB at most)", TMP_LIMIT / 1024),
+        Err(err) => log::warn!("tmpfs: cannot mount on /tmp: {err}"),
+    }
+}
+
+const TMP_LIMIT: usize = 16 << 20;
+
+fn map_module(range: PhysRange) -> Result<&'static [u8], crate::memory::MapModuleError> {
+    if range.is_empty() {
+        return Ok(&[]);
+    }
+    map_boot_module(range)
+}
+
+/// The namespace (an empty root until [`mount`] has run).
+pub fn vfs() -> &'static Vfs<'static> {
+    ROOT.call_once(|| Vfs::new(Box::new(Initramfs::empty())))
+}

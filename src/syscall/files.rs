@@ -1,0 +1,532 @@
+//! File system calls: the console on descriptors 0–2, the read-only root file system behind
+//! the rest.
+
+use super::SysResult;
+use super::errno::*;
+use super::uaccess::{self, copy_from_user, copy_to_user};
+use crate::process::files::File;
+use crate::process::tty;
+use crate::sched;
+use crate::vfs::{FileType, Follow, Location, Metadata};
+use alloc::vec;
+use alloc::vec::Vec;
+
+pub const AT_FDCWD: i64 = -100;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_EMPTY_PATH: u64 = 0x1000;
+const O_ACCMODE: u64 = 3;
+const O_CREAT: u64 = 0o100;
+const O_TRUNC: u64 = 0o1000;
+const O_DIRECTORY: u64 = 0o200000;
+const PATH_MAX: u64 = 4096;
+/// The most bytes one read or write moves through a kernel buffer at a time.
+const CHUNK: usize = 64 * 1024;
+const IOV_MAX: u64 = 1024;
+
+fn current() -> Result<alloc::sync::Arc<crate::process::Process>, Errno> {
+    sched::current_process().ok_or(EPERM)
+}
+
+fn file(fd: u64) -> Result<File, Errno> {
+    current()?.files.lock().get(fd).cloned().ok_or(EBADF)
+}
+
+pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
+    let process = current()?;
+    let count = count.min(i32::MAX as u64);
+    uaccess::check_writable(buf, count)?;
+    match file(fd)? {
+        File::Console => {
+            let bytes = tty::read(process.pid, count.min(CHUNK as u64) as usize).ok_or(EINTR)?;
+            copy_to_user(buf, &bytes)?;
+            Ok(bytes.len() as u64)
+        }
+        File::PipeRead(pipe) => {
+            let bytes = pipe.read((count as usize).min(CHUNK)).map_err(|_| EINTR)?;
+            copy_to_user(buf, &bytes)?;
+            Ok(bytes.len() as u64)
+        }
+        File::PipeWrite(_) => Err(EBADF),
+        File::Node {
+            directory: true, ..
+        } => Err(EISDIR),
+        File::Node {
+            readable: false, ..
+        } => Err(EBADF),
+        File::Node { at, offset, .. } => {
+            let vfs = crate::rootfs::vfs();
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let n = vfs.read(at, offset, &mut kernel).map_err(|e| e.errno())?;
+            copy_to_user(buf, &kernel[..n])?;
+            if let Some(File::Node { offset, .. }) = process.files.lock().get(fd) {
+                *offset += n as u64;
+            }
+            Ok(n as u64)
+        }
+    }
+}
+
+pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
+    uaccess::check_writable(buf, count.min(i32::MAX as u64))?;
+    match file(fd)? {
+        File::Console | File::PipeRead(_) | File::PipeWrite(_) => Err(ESPIPE),
+        File::Node {
+            directory: true, ..
+        } => Err(EISDIR),
+        File::Node { at, .. } => {
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let n = crate::rootfs::vfs()
+                .read(at, offset, &mut kernel)
+                .map_err(|e| e.errno())?;
+            copy_to_user(buf, &kernel[..n])?;
+            Ok(n as u64)
+        }
+    }
+}
+
+fn print_bytes(bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        crate::print!("{}", chunk.valid());
+        if !chunk.invalid().is_empty() {
+            crate::print!("\u{FFFD}");
+        }
+    }
+}
+
+pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
+    match file(fd)? {
+        File::Console => {
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let mut done = 0;
+            while done < count {
+                let n = ((count - done) as usize).min(CHUNK);
+                copy_from_user(&mut kernel[..n], buf + done)?;
+                print_bytes(&kernel[..n]);
+                done += n as u64;
+            }
+            Ok(count)
+        }
+        File::PipeWrite(pipe) => {
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let mut done = 0;
+            while done < count {
+                let n = ((count - done) as usize).min(CHUNK);
+                copy_from_user(&mut kernel[..n], buf + done)?;
+                match pipe.write(&kernel[..n]) {
+                    Ok(written) => done += written as u64,
+                    Err(_) if done > 0 => break,
+                    Err(crate::process::pipe::PipeError::Broken) => return Err(EPIPE),
+                    Err(crate::process::pipe::PipeError::Interrupted) => return Err(EINTR),
+                }
+            }
+            Ok(done)
+        }
+        File::Node {
+            at,
+            writable: true,
+            append,
+            ..
+        } => {
+            let process = current()?;
+            let fs = crate::rootfs::vfs().fs(at);
+            let mut kernel = vec![0; (count as usize).min(CHUNK)];
+            let mut done = 0;
+            while done < count {
+                let n = ((count - done) as usize).min(CHUNK);
+                copy_from_user(&mut kernel[..n], buf + done)?;
+                let offset = if append {
+                    fs.metadata(at.ino).map_err(|e| e.errno())?.size
+                } else {
+                    match process.files.lock().get(fd) {
+                        Some(File::Node { offset, .. }) => *offset,
+                        _ => return Err(EBADF),
+                    }
+                };
+                let written = fs
+                    .write(at.ino, offset, &kernel[..n])
+                    .map_err(|e| e.errno())?;
+                if let Some(File::Node { offset: pos, .. }) = process.files.lock().get(fd) {
+                    *pos = offset + written as u64;
+                }
+                done += written as u64;
+                if written < n {
+                    break;
+                }
+            }
+            Ok(done)
+        }
+        File::Node { .. } | File::PipeRead(_) => Err(EBADF),
+    }
+}
+
+/// `pipe2(fds, flags)` (and `pipe`): two descriptors, read end first.
+pub fn pipe2(fds: u64, flags: u64) -> SysResult {
+    const O_CLOEXEC: u64 = 0o2000000;
+    const O_NONBLOCK: u64 = 0o4000;
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(EINVAL);
+    }
+    uaccess::check_writable(fds, 8)?;
+    let process = current()?;
+    let pipe = crate::process::pipe::Pipe::new();
+    let mut files = process.files.lock();
+    let read = files.open(File::PipeRead(pipe.clone()));
+    let write = read.and_then(|_| files.open(File::PipeWrite(pipe.clone())));
+    let (Some(read), Some(write)) = (read, write) else {
+        if let Some(read) = read {
+            files.close(read);
+        } else {
+            pipe.close_end(false);
+        }
+        pipe.close_end(true);
+        return Err(EMFILE);
+    };
+    drop(files);
+    let mut raw = [0u8; 8];
+    raw[..4].copy_from_slice(&(read as u32).to_le_bytes());
+    raw[4..].copy_from_slice(&(write as u32).to_le_bytes());
+    copy_to_user(fds, &raw)?;
+    Ok(0)
+}
+
+pub fn writev(fd: u64, iov: u64, count: u64) -> SysResult {
+    vectored(fd, iov, count, write)
+}
+
+pub fn readv(fd: u64, iov: u64, count: u64) -> SysResult {
+    vectored(fd, iov, count, read)
+}
+
+fn vectored(fd: u64, iov: u64, count: u64, op: fn(u64, u64, u64) -> SysResult) -> SysResult {
+    if count > IOV_MAX {
+        return Err(EINVAL);
+    }
+    let mut raw = vec![0; count as usize * 16];
+    copy_from_user(&mut raw, iov)?;
+    let mut total = 0;
+    for entry in raw.chunks_exact(16) {
+        let base = u64::from_le_bytes(entry[..8].try_into().expect("8 bytes"));
+        let len = u64::from_le_bytes(entry[8..].try_into().expect("8 bytes"));
+        if len == 0 {
+            continue;
+        }
+        let n = op(fd, base, len)?;
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Resolves a user path against `dirfd` (only `AT_FDCWD` and absolute paths: the working
+/// directory is always `/`).
+fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
+    let path = uaccess::read_user_string(path, PATH_MAX)?;
+    let vfs = crate::rootfs::vfs();
+    let base = if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+        vfs.root()
+    } else {
+        match file(dirfd as u64)? {
+            File::Node {
+                at,
+                directory: true,
+                ..
+            } => at,
+            _ => return Err(ENOTDIR),
+        }
+    };
+    vfs.resolve(base, &path, follow).map_err(|e| e.errno())
+}
+
+pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
+    const O_EXCL: u64 = 0o200;
+    const O_APPEND: u64 = 0o2000;
+    let process = current()?;
+    let vfs = crate::rootfs::vfs();
+    let access = flags & O_ACCMODE;
+    if access == O_ACCMODE {
+        return Err(EINVAL);
+    }
+    let at = match resolve(dirfd, path, Follow::Yes) {
+        Ok(_) if flags & O_CREAT != 0 && flags & O_EXCL != 0 => return Err(EEXIST),
+        Ok(at) => at,
+        Err(ENOENT) if flags & O_CREAT != 0 => create_node(dirfd, path, FileType::Regular, mode)?,
+        Err(err) => return Err(err),
+    };
+    let meta = vfs.metadata(at).map_err(|e| e.errno())?;
+    if flags & O_DIRECTORY != 0 && !meta.is_dir() {
+        return Err(ENOTDIR);
+    }
+    let writable = access != 0;
+    if writable || flags & O_TRUNC != 0 {
+        if meta.is_dir() {
+            return Err(EISDIR);
+        }
+        // A zero-length write asks the file system whether it takes writes at all.
+        vfs.fs(at).write(at.ino, 0, &[]).map_err(|e| e.errno())?;
+    }
+    if flags & O_TRUNC != 0 && writable {
+        vfs.fs(at).truncate(at.ino, 0).map_err(|e| e.errno())?;
+    }
+    vfs.fs(at).retain(at.ino).map_err(|e| e.errno())?;
+    let file = File::Node {
+        at,
+        offset: 0,
+        directory: meta.is_dir(),
+        writable,
+        readable: access != 1,
+        append: flags & O_APPEND != 0,
+    };
+    match process.files.lock().open(file) {
+        Some(fd) => Ok(fd),
+        None => {
+            vfs.fs(at).release(at.ino);
+            Err(EMFILE)
+        }
+    }
+}
+
+/// Creates the last component of a user path (which must not exist) in its parent directory.
+fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Location, Errno> {
+    let path = uaccess::read_user_string(path, PATH_MAX)?;
+    let vfs = crate::rootfs::vfs();
+    let base = directory_base(dirfd, &path)?;
+    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    let ino = vfs
+        .fs(dir)
+        .create(dir.ino, name, kind, (mode & 0o7777) as u16)
+        .map_err(|e| e.errno())?;
+    Ok(Location {
+        mount: dir.mount,
+        ino,
+    })
+}
+
+fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
+    let vfs = crate::rootfs::vfs();
+    if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+        return Ok(vfs.root());
+    }
+    match file(dirfd as u64)? {
+        File::Node {
+            at,
+            directory: true,
+            ..
+        } => Ok(at),
+        _ => Err(ENOTDIR),
+    }
+}
+
+pub fn mkdirat(dirfd: i64, path: u64, mode: u64) -> SysResult {
+    create_node(dirfd, path, FileType::Directory, mode).map(|_| 0)
+}
+
+/// `unlinkat(dirfd, path, flags)`: `AT_REMOVEDIR` removes an empty directory.
+pub fn unlinkat(dirfd: i64, path: u64, flags: u64) -> SysResult {
+    const AT_REMOVEDIR: u64 = 0x200;
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(EINVAL);
+    }
+    let path = uaccess::read_user_string(path, PATH_MAX)?;
+    let vfs = crate::rootfs::vfs();
+    let base = directory_base(dirfd, &path)?;
+    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    let fs = vfs.fs(dir);
+    if flags & AT_REMOVEDIR != 0 {
+        fs.rmdir(dir.ino, name)
+    } else {
+        fs.unlink(dir.ino, name)
+    }
+    .map(|_| 0)
+    .map_err(|e| e.errno())
+}
+
+pub fn close(fd: u64) -> SysResult {
+    if current()?.files.lock().close(fd) {
+        Ok(0)
+    } else {
+        Err(EBADF)
+    }
+}
+
+pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
+    let process = current()?;
+    let mut files = process.files.lock();
+    let Some(File::Node {
+        at, offset: pos, ..
+    }) = files.get(fd)
+    else {
+        return match files.get(fd) {
+            Some(_) => Err(ESPIPE),
+            None => Err(EBADF),
+        };
+    };
+    let base = match whence {
+        0 => 0,
+        1 => *pos as i64,
+        2 => {
+            crate::rootfs::vfs()
+                .metadata(*at)
+                .map_err(|e| e.errno())?
+                .size as i64
+        }
+        _ => return Err(EINVAL),
+    };
+    let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(EINVAL)?;
+    *pos = new as u64;
+    Ok(new as u64)
+}
+
+/// `struct stat` for x86_64 (144 bytes; `arch/x86/include/uapi/asm/stat.h`).
+fn stat_bytes(meta: &Metadata) -> [u8; 144] {
+    let mut out = [0; 144];
+    let mut put =
+        |offset: usize, bytes: &[u8]| out[offset..offset + bytes.len()].copy_from_slice(bytes);
+    put(8, &meta.ino.to_le_bytes());
+    put(16, &u64::from(meta.nlink).to_le_bytes());
+    put(24, &meta.mode().to_le_bytes());
+    put(28, &meta.uid.to_le_bytes());
+    put(32, &meta.gid.to_le_bytes());
+    let rdev = (u64::from(meta.rdev.0) << 8) | u64::from(meta.rdev.1);
+    put(40, &rdev.to_le_bytes());
+    put(48, &meta.size.to_le_bytes());
+    put(56, &4096u64.to_le_bytes());
+    put(64, &meta.size.div_ceil(512).to_le_bytes());
+    for time in [72, 88, 104] {
+        put(time, &meta.mtime.to_le_bytes());
+    }
+    out
+}
+
+fn pipe_stat() -> [u8; 144] {
+    let mut out = [0; 144];
+    out[16..24].copy_from_slice(&1u64.to_le_bytes());
+    out[24..28].copy_from_slice(&0o10600u32.to_le_bytes()); // S_IFIFO | rw-------
+    out[56..64].copy_from_slice(&4096u64.to_le_bytes());
+    out
+}
+
+fn console_stat() -> [u8; 144] {
+    let mut out = [0; 144];
+    out[16..24].copy_from_slice(&1u64.to_le_bytes());
+    out[24..28].copy_from_slice(&0o20620u32.to_le_bytes()); // S_IFCHR | rw--w----
+    out[40..48].copy_from_slice(&((5u64 << 8) | 1).to_le_bytes()); // /dev/console (5, 1)
+    out[56..64].copy_from_slice(&1024u64.to_le_bytes());
+    out
+}
+
+pub fn fstat(fd: u64, buf: u64) -> SysResult {
+    let bytes = match file(fd)? {
+        File::Console => console_stat(),
+        File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
+        File::Node { at, .. } => {
+            stat_bytes(&crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?)
+        }
+    };
+    copy_to_user(buf, &bytes)?;
+    Ok(0)
+}
+
+pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
+    let follow = if follow { Follow::Yes } else { Follow::No };
+    let at = resolve(dirfd, path, follow)?;
+    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
+    copy_to_user(buf, &stat_bytes(&meta))?;
+    Ok(0)
+}
+
+pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
+    if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
+        return fstat(dirfd as u64, buf);
+    }
+    stat(dirfd, path, buf, flags & AT_SYMLINK_NOFOLLOW == 0)
+}
+
+/// `getdents64`: `struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type;
+/// char d_name[]; }`, each record padded to 8 bytes. Positions 0 and 1 are `.` and `..`.
+pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
+    let process = current()?;
+    let (at, position) = match file(fd)? {
+        File::Node {
+            at,
+            offset,
+            directory: true,
+            ..
+        } => (at, offset),
+        _ => return Err(ENOTDIR),
+    };
+    let limit = count.min(CHUNK as u64) as usize;
+    let mut out: Vec<u8> = Vec::with_capacity(limit.min(4096));
+    let mut next = position;
+    let mut full = false;
+    let push = |out: &mut Vec<u8>, ino: u64, kind: u8, name: &[u8], next: u64| -> bool {
+        let len = (19 + name.len() + 1).next_multiple_of(8);
+        if out.len() + len > limit {
+            return false;
+        }
+        out.extend_from_slice(&ino.to_le_bytes());
+        out.extend_from_slice(&next.to_le_bytes());
+        out.extend_from_slice(&(len as u16).to_le_bytes());
+        out.push(kind);
+        out.extend_from_slice(name);
+        out.resize(out.len() + len - 19 - name.len(), 0);
+        true
+    };
+    let vfs = crate::rootfs::vfs();
+    let ino = at.ino;
+    while next < 2 {
+        let name: &[u8] = if next == 0 { b"." } else { b".." };
+        if !push(&mut out, ino, 4, name, next + 1) {
+            full = true;
+            break;
+        }
+        next += 1;
+    }
+    if !full {
+        let start = (next - 2) as usize;
+        let mut emitted = 0u64;
+        vfs.read_dir(at, start, &mut |entry| {
+            let here = next + emitted + 1;
+            if push(
+                &mut out,
+                entry.ino,
+                entry.file_type.dirent_type(),
+                entry.name,
+                here,
+            ) {
+                emitted += 1;
+                true
+            } else {
+                false
+            }
+        })
+        .map_err(|e| e.errno())?;
+        next += emitted;
+    }
+    if out.is_empty() && full {
+        return Err(EINVAL);
+    }
+    copy_to_user(buf, &out)?;
+    if let Some(File::Node { offset, .. }) = process.files.lock().get(fd) {
+        *offset = next;
+    }
+    Ok(out.len() as u64)
+}
+
+const TIOCGWINSZ: u64 = 0x5413;
+
+pub fn ioctl(fd: u64, request: u64, arg: u64) -> SysResult {
+    match (file(fd)?, request) {
+        (File::Console, TIOCGWINSZ) => {
+            // The VGA text console's size; the framebuffer console may be larger.
+            let (cols, rows) = (80u16, 25u16);
+            let mut winsize = [0u8; 8];
+            winsize[..2].copy_from_slice(&rows.to_le_bytes());
+            winsize[2..4].copy_from_slice(&cols.to_le_bytes());
+            copy_to_user(arg, &winsize)?;
+            Ok(0)
+        }
+        _ => Err(ENOTTY),
+    }
+}

@@ -1,0 +1,109 @@
+//! System calls with Linux's x86_64 numbers, registers and semantics (see
+//! `arch/x86/entry/syscalls/syscall_64.tbl` and the man pages), so that the Linux-ABI work only
+//! adds calls. `syscall_entry` (asm/threads.asm) saves the user registers in a
+//! [`SyscallFrame`] on the thread's kernel stack and calls [`syscall_dispatch`], which runs the
+//! call with interrupts off (SFMASK) and puts the result, or `-errno`, in RAX.
+//!
+//! An unknown number returns `-ENOSYS` and is logged once per number. Every user pointer goes
+//! through [`uaccess`]. Before returning, a pending kill ends the process, and a user RIP that
+//! `sysret` could not return to (non-canonical: it would fault in ring 0 on Intel CPUs) ends it
+//! too.
+
+pub mod errno;
+mod files;
+mod memory;
+mod process;
+pub mod uaccess;
+
+use crate::arch::syscall::SyscallFrame;
+use crate::process::layout::USER_END;
+use crate::sched;
+use core::sync::atomic::{AtomicU64, Ordering};
+use errno::{ENOSYS, Errno};
+
+pub type SysResult = Result<u64, Errno>;
+
+/// Numbers whose `ENOSYS` was logged already (0–511).
+static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+
+#[unsafe(no_mangle)]
+extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
+    let frame_copy = *frame;
+    let frame_ref = &frame_copy;
+    let number = frame.number();
+    let [a0, a1, a2, a3, a4, a5] = frame.args();
+    let _ = (a4, a5);
+    let result = match number {
+        0 => files::read(a0, a1, a2),
+        1 => files::write(a0, a1, a2),
+        2 => files::openat(files::AT_FDCWD, a0, a1, a2),
+        3 => files::close(a0),
+        4 => files::stat(files::AT_FDCWD, a0, a1, true),
+        5 => files::fstat(a0, a1),
+        6 => files::stat(files::AT_FDCWD, a0, a1, false),
+        8 => files::lseek(a0, a1 as i64, a2),
+        9 => memory::mmap(a0, a1, a2, a3, a4),
+        11 => memory::munmap(a0, a1),
+        12 => memory::brk(a0),
+        16 => files::ioctl(a0, a1, a2),
+        17 => files::pread64(a0, a1, a2, a3),
+        19 => files::readv(a0, a1, a2),
+        20 => files::writev(a0, a1, a2),
+        22 => files::pipe2(a0, 0),
+        24 => process::sched_yield(),
+        35 => process::nanosleep(a0, a1),
+        83 => files::mkdirat(files::AT_FDCWD, a0, a1),
+        84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
+        87 => files::unlinkat(files::AT_FDCWD, a0, 0),
+        39 => process::getpid(),
+        57 | 58 => process::fork(frame_ref),
+        59 => process::execve(a0, a1, a2),
+        60 | 231 => process::exit(a0),
+        61 => process::wait4(a0 as i64, a1, a2, a3),
+        62 => process::kill(a0 as i64, a1),
+        102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
+        110 => process::getppid(),
+        158 => process::arch_prctl(a0, a1),
+        186 => process::getpid(),
+        217 => files::getdents64(a0, a1, a2),
+        218 => process::getpid(),
+        228 => process::clock_gettime(a0, a1),
+        257 => files::openat(a0 as i64, a1, a2, a3),
+        258 => files::mkdirat(a0 as i64, a1, a2),
+        263 => files::unlinkat(a0 as i64, a1, a2),
+        262 => files::newfstatat(a0 as i64, a1, a2, a3),
+        293 => files::pipe2(a0, a1),
+        _ => Err(unknown(number)),
+    };
+    frame.rax = match result {
+        Ok(value) => value,
+        Err(errno) => (-i64::from(errno)) as u64,
+    };
+    let kill =
+        sched::with_current_process(|p| p.filter(|p| p.kill_pending()).map(|p| p.kill_status()));
+    if let Some(status) = kill {
+        crate::process::exit_current(status);
+    }
+    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Nothing
+    // sets a user RIP yet (no execve or signal return), so this is a last guard.
+    if frame.rcx >= USER_END {
+        log::error!(
+            "return address {:#x} is not a user address; killed",
+            frame.rcx
+        );
+        crate::process::exit_current(crate::process::fault::SIGSEGV);
+    }
+}
+
+fn unknown(number: u64) -> Errno {
+    let (word, bit) = ((number / 64) as usize, number % 64);
+    let first = match LOGGED.get(word) {
+        Some(logged) => logged.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
+        None => true,
+    };
+    if first {
+        let pid = sched::current_process().map_or(0, |p| p.pid);
+        log::warn!("syscall {number} is not implemented (pid {pid}): ENOSYS");
+    }
+    ENOSYS
+}

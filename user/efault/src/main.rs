@@ -1,0 +1,113 @@
+//! `efault`: passes bad pointers to every system call that takes one and checks that each
+//! returns -EFAULT (14) instead of faulting the kernel. Prints `efault: ok, N calls` or one
+//! `efault: FAIL` line per call that answered otherwise, and exits with the failure count.
+
+#![no_std]
+#![no_main]
+
+use core::arch::asm;
+use rt::{Args, println};
+
+rt::entry!(main);
+
+const EFAULT: isize = -14;
+
+/// Addresses no program may pass: null, unmapped user memory, the canonical hole, the kernel.
+const BAD: [usize; 4] = [0, 0xdead_0000, 0x0000_8000_0000_0000, 0xffff_ffff_8010_0000];
+
+fn syscall(number: usize, args: [usize; 6]) -> isize {
+    let result: isize;
+    // SAFETY: a raw system call; the kernel validates every argument (the point of the test),
+    // and none of the calls made here changes this program's memory on success.
+    unsafe {
+        asm!("syscall",
+            inlateout("rax") number as isize => result,
+            in("rdi") args[0], in("rsi") args[1], in("rdx") args[2],
+            in("r10") args[3], in("r8") args[4], in("r9") args[5],
+            lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    result
+}
+
+fn main(_args: Args) -> i32 {
+    let root = c"/".as_ptr() as usize;
+    let motd = c"/etc/motd".as_ptr() as usize;
+    let dir = syscall(257, [(-100isize) as usize, root, 0o200000, 0, 0, 0]);
+    let file = syscall(257, [(-100isize) as usize, motd, 0, 0, 0, 0]);
+    // A writable file on the tmpfs, for write(2) on a node.
+    let tmp = syscall(
+        257,
+        [
+            (-100isize) as usize,
+            c"/tmp/efault".as_ptr() as usize,
+            0o101,
+            0o644,
+            0,
+            0,
+        ],
+    );
+    if dir < 0 || file < 0 || tmp < 0 {
+        println!("efault: FAIL cannot open / ({dir}), /etc/motd ({file}) or /tmp/efault ({tmp})");
+        return 1;
+    }
+    let (dir, file, tmp) = (dir as usize, file as usize, tmp as usize);
+    let mut good = [0u8; 256];
+    let good_ptr = good.as_mut_ptr() as usize;
+    let mut failures = 0;
+    let mut calls = 0;
+    for bad in BAD {
+        // An iovec whose base is bad.
+        let iov = [bad, 16usize];
+        let iov_ptr = iov.as_ptr() as usize;
+        let cases: [(&str, usize, [usize; 6]); 27] = [
+            ("write(tmpfs)", 1, [tmp, bad, 16, 0, 0, 0]),
+            ("open(O_CREAT)", 2, [bad, 0o101, 0o644, 0, 0, 0]),
+            ("mkdir", 83, [bad, 0o755, 0, 0, 0, 0]),
+            ("unlink", 87, [bad, 0, 0, 0, 0, 0]),
+            ("mkdirat", 258, [(-100isize) as usize, bad, 0o755, 0, 0, 0]),
+            ("unlinkat", 263, [(-100isize) as usize, bad, 0, 0, 0, 0]),
+            ("read", 0, [file, bad, 16, 0, 0, 0]),
+            ("read(stdin)", 0, [0, bad, 16, 0, 0, 0]),
+            ("write", 1, [1, bad, 16, 0, 0, 0]),
+            ("open", 2, [bad, 0, 0, 0, 0, 0]),
+            ("stat(path)", 4, [bad, good_ptr, 0, 0, 0, 0]),
+            ("stat(buf)", 4, [motd, bad, 0, 0, 0, 0]),
+            ("fstat", 5, [file, bad, 0, 0, 0, 0]),
+            ("lstat", 6, [motd, bad, 0, 0, 0, 0]),
+            ("ioctl(TIOCGWINSZ)", 16, [1, 0x5413, bad, 0, 0, 0]),
+            ("readv(iov)", 19, [file, bad, 1, 0, 0, 0]),
+            ("writev(iov)", 20, [1, bad, 1, 0, 0, 0]),
+            ("writev(base)", 20, [1, iov_ptr, 1, 0, 0, 0]),
+            ("pipe", 22, [bad, 0, 0, 0, 0, 0]),
+            ("nanosleep", 35, [bad, 0, 0, 0, 0, 0]),
+            ("wait4(status)", 61, [usize::MAX, bad, 0, 0, 0, 0]),
+            ("arch_prctl(GET_FS)", 158, [0x1003, bad, 0, 0, 0, 0]),
+            ("getdents64", 217, [dir, bad, 4096, 0, 0, 0]),
+            ("clock_gettime", 228, [1, bad, 0, 0, 0, 0]),
+            ("openat", 257, [(-100isize) as usize, bad, 0, 0, 0, 0]),
+            (
+                "newfstatat",
+                262,
+                [(-100isize) as usize, motd, bad, 0, 0, 0],
+            ),
+            ("pipe2", 293, [bad, 0, 0, 0, 0, 0]),
+        ];
+        for (name, number, args) in cases {
+            // A null status pointer means "do not store it": not a fault.
+            if number == 61 && bad == 0 {
+                continue;
+            }
+            calls += 1;
+            let result = syscall(number, args);
+            if result != EFAULT {
+                println!("efault: FAIL {name} with {bad:#x} returned {result}");
+                failures += 1;
+            }
+        }
+    }
+    core::hint::black_box(&mut good);
+    if failures == 0 {
+        println!("efault: ok, {calls} calls returned EFAULT");
+    }
+    failures
+}
