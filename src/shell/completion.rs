@@ -73,7 +73,11 @@ impl CompletionSource for Commands {
                 // Every command has a spec of its own; "/PATH" stands for programs, whose
                 // names are paths, not words to complete.
                 let names = COMMANDS.iter().map(|spec| spec.name);
-                out.extend(names.filter(|name| !name.starts_with('/')).map(String::from));
+                out.extend(
+                    names
+                        .filter(|name| !name.starts_with('/'))
+                        .map(String::from),
+                );
             }
             (Some("keyboard"), None) => out.extend(Layout::names().map(String::from)),
             _ => {}
@@ -116,7 +120,10 @@ mod tests {
         };
         assert_eq!(
             all.len(),
-            COMMANDS.iter().filter(|spec| !spec.name.starts_with('/')).count()
+            COMMANDS
+                .iter()
+                .filter(|spec| !spec.name.starts_with('/'))
+                .count()
         );
     }
 
