@@ -147,6 +147,8 @@ fn fork_execve_and_pipes_return_every_frame() {
     // that answers over two pipes; then it writes and reads a file on /tmp.
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     let before = frames::stats().free;
+    // Parent and child never see each other's writes (copy-on-write).
+    assert_eq!(run(&["/bin/cow"]), 0);
     assert_eq!(run(&["/bin/bench", "fork_exit_wait"]), 0);
     assert_eq!(run(&["/bin/bench", "fork_execve_wait"]), 0);
     assert_eq!(run(&["/bin/bench", "pipe_pingpong"]), 0);

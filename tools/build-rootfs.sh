@@ -13,7 +13,7 @@ output=$1
 bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
-programs=(hello cat ls crash spin true bench efault)
+programs=(hello cat ls crash spin true bench efault cow)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

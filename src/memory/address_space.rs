@@ -158,7 +158,7 @@ impl AddressSpace {
                     // SAFETY: P2 entry i2 is present and not huge, so its P1 is visible.
                     let p1 = unsafe { table_at(Level::P1, index::address_of(i4, i3, i2, 0)) };
                     for entry in p1.iter_mut().filter(|e| e.flags().contains(Flags::PRESENT)) {
-                        free(entry.addr());
+                        release_user_frame(entry.addr());
                         entry.set_unused();
                     }
                     free(p2[i2 as usize].addr());
@@ -228,7 +228,7 @@ pub fn unmap_user_page(addr: u64) {
     let page = Page::containing_address(VirtAddr::new(addr));
     let unmapped = PAGE_TABLES.lock().unmap(page);
     if let Ok(frame) = unmapped {
-        let _ = frames::deallocate(frame);
+        release_user_frame(frame.start_address());
     }
 }
 
@@ -245,50 +245,171 @@ pub fn user_page(addr: u64) -> Option<UserAccess> {
         })
 }
 
-/// A copy of the current space's user page `addr` in a fresh frame (for `fork`), or `None`
-/// when no frame is free. The page must be mapped for user mode.
-pub fn copy_user_page(addr: u64) -> Option<PhysFrame> {
-    let frame = frames::allocate()?;
+fn page_floor(addr: u64) -> u64 {
+    addr & !0xFFF
+}
+
+/// Page-table bit 9 (free for software, Intel SDM vol. 3A §4.5): the page is shared
+/// copy-on-write. Such a page is mapped read-only; the first write faults and gets a copy
+/// ([`resolve_copy_on_write`]), or the page itself when no other space shares it any more.
+const COPY_ON_WRITE: Flags = Flags::BIT_9;
+
+/// How many *other* owners each shared user frame has (absent: one owner). Only changed with
+/// interrupts off (system calls, faults), never while the page-table lock is held by the
+/// same path in a way that could need the heap.
+static SHARES: spin::Mutex<alloc::collections::BTreeMap<u64, u32>> =
+    spin::Mutex::new(alloc::collections::BTreeMap::new());
+
+/// Gives up one owner's hold on a user frame: frees it when nobody else shares it.
+fn release_user_frame(addr: PhysAddr) {
+    let mut shares = SHARES.lock();
+    if let Some(others) = shares.get_mut(&addr.as_u64()) {
+        *others -= 1;
+        if *others == 0 {
+            shares.remove(&addr.as_u64());
+        }
+        return;
+    }
+    drop(shares);
+    free(addr);
+}
+
+/// The P1 entry mapping user page `addr` of the current space, if it is mapped.
+///
+/// # Safety
+/// The page-table lock must be held for the borrow's lifetime.
+unsafe fn user_entry<'a>(
+    tables: &super::paging::PageTables,
+    addr: u64,
+) -> Option<&'a mut x86_64::structures::paging::page_table::PageTableEntry> {
+    let translation = tables.translate(VirtAddr::new(addr))?;
+    if translation.size != super::paging::PageSize::Size4KiB {
+        return None;
+    }
+    // SAFETY: the translation went through present, non-huge P4, P3 and P2 entries, so the
+    // P1 is visible through the recursive mapping; the caller holds the lock.
+    let p1 = unsafe { table_at(Level::P1, addr) };
+    Some(&mut p1[index::index(addr, Level::P1) as usize])
+}
+
+/// For `fork`: shares user page `addr` of the current (parent) space with a child. A writable
+/// page becomes read-only copy-on-write in the parent. Returns the frame and how the child
+/// maps it, or `None` when the page is not mapped.
+pub fn share_user_page(addr: u64) -> Option<SharedPage> {
+    let shared = {
+        let tables = PAGE_TABLES.lock();
+        // SAFETY: the lock is held while the entry is used.
+        let entry = unsafe { user_entry(&tables, addr) }?;
+        let flags = entry.flags();
+        let copy_on_write = flags.intersects(Flags::WRITABLE | COPY_ON_WRITE);
+        if flags.contains(Flags::WRITABLE) {
+            entry.set_flags((flags - Flags::WRITABLE) | COPY_ON_WRITE);
+            cpu::flush_tlb_page(VirtAddr::new(addr));
+        }
+        SharedPage {
+            frame: PhysFrame::containing_address(entry.addr()),
+            copy_on_write,
+            execute: !flags.contains(Flags::NO_EXECUTE),
+        }
+    };
+    // Outside the page-table lock: the map may allocate, and heap growth maps pages.
+    *SHARES
+        .lock()
+        .entry(shared.frame.start_address().as_u64())
+        .or_insert(0) += 1;
+    Some(shared)
+}
+
+/// A frame a forked child maps where its parent has it.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedPage {
+    pub frame: PhysFrame,
+    /// Writable for the parent: copy-on-write for both.
+    pub copy_on_write: bool,
+    pub execute: bool,
+}
+
+/// Maps a page [`share_user_page`] returned at `addr` of the current (child) space.
+pub fn map_shared_page(addr: u64, page: SharedPage) -> Result<(), MapError> {
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if page.copy_on_write {
+        flags |= COPY_ON_WRITE;
+    }
+    if !page.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    let target = Page::containing_address(VirtAddr::new(addr));
+    PAGE_TABLES.lock().map_to(
+        target,
+        page.frame,
+        effective_flags(flags),
+        &mut frames::GlobalFrames,
+    )
+}
+
+/// A write to copy-on-write page `addr` of the current space: the page gets a private copy
+/// (or keeps its frame when nobody else shares it) and becomes writable. `Ok(false)` when the
+/// page is not copy-on-write (a real protection fault).
+pub fn resolve_copy_on_write(addr: u64) -> Result<bool, MapError> {
+    let addr = page_floor(addr);
+    let frame = {
+        let tables = PAGE_TABLES.lock();
+        // SAFETY: the lock is held while the entry is used.
+        let Some(entry) = (unsafe { user_entry(&tables, addr) }) else {
+            return Ok(false);
+        };
+        if !entry.flags().contains(COPY_ON_WRITE) {
+            return Ok(false);
+        }
+        entry.addr()
+    };
+    let shared = SHARES.lock().contains_key(&frame.as_u64());
+    let new_frame = if shared {
+        let copy = frames::allocate().ok_or(MapError::OutOfFrames)?;
+        copy_frame(addr, copy)?;
+        Some(copy)
+    } else {
+        None
+    };
+    {
+        let tables = PAGE_TABLES.lock();
+        // SAFETY: as above; the entry is still the one seen above (interrupts are off).
+        let entry = unsafe { user_entry(&tables, addr) }.expect("the page is still mapped");
+        let flags = (entry.flags() - COPY_ON_WRITE) | Flags::WRITABLE;
+        match new_frame {
+            Some(copy) => entry.set_addr(copy.start_address(), flags),
+            None => entry.set_flags(flags),
+        }
+        cpu::flush_tlb_page(VirtAddr::new(addr));
+    }
+    if shared {
+        release_user_frame(frame);
+    }
+    Ok(true)
+}
+
+/// Copies user page `addr` of the current space into `frame` through the copy scratch page.
+fn copy_frame(addr: u64, frame: PhysFrame) -> Result<(), MapError> {
     let scratch = Page::containing_address(VirtAddr::new(COPY_SCRATCH));
     let data = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
     let mut tables = PAGE_TABLES.lock();
-    if tables
-        .map_to(scratch, frame, data, &mut frames::GlobalFrames)
-        .is_err()
-    {
+    if let Err(err) = tables.map_to(scratch, frame, data, &mut frames::GlobalFrames) {
         drop(tables);
         let _ = frames::deallocate(frame);
-        return None;
+        return Err(err);
     }
-    // SAFETY: `addr` is a mapped user page of the current space (the caller checked), the
-    // scratch page maps the fresh frame; they do not overlap.
+    // SAFETY: `addr` is a mapped user page of the current space, the scratch page maps the
+    // fresh frame; they do not overlap.
     unsafe {
         core::ptr::copy_nonoverlapping(page_floor(addr) as *const u8, COPY_SCRATCH as *mut u8, 4096)
     };
     tables
         .unmap(scratch)
         .expect("the scratch page was just mapped");
-    Some(frame)
+    Ok(())
 }
 
-/// Maps `frame` (which the caller owns) at user page `addr` of the current space.
-pub fn map_user_frame(addr: u64, frame: PhysFrame, access: UserAccess) -> Result<(), MapError> {
-    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
-    if access.write {
-        flags |= Flags::WRITABLE;
-    }
-    if !access.execute {
-        flags |= Flags::NO_EXECUTE;
-    }
-    let page = Page::containing_address(VirtAddr::new(addr));
-    PAGE_TABLES.lock().map_to(
-        page,
-        frame,
-        effective_flags(flags),
-        &mut frames::GlobalFrames,
-    )
-}
-
-fn page_floor(addr: u64) -> u64 {
-    addr & !0xFFF
+/// Gives up a hold [`share_user_page`] took, for a page that was never mapped.
+pub fn release_shared(page: SharedPage) {
+    release_user_frame(page.frame.start_address());
 }

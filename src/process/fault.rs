@@ -67,6 +67,12 @@ pub fn user_fault(frame: &mut InterruptFrame) {
                     Err(BadAccess::Unmapped) => detail = "unmapped address",
                     Err(BadAccess::Permission) => detail = "access not allowed",
                 }
+            } else if code & PF_WRITE != 0 {
+                match process.memory.lock().fault_write_protected(addr) {
+                    Ok(()) => return,
+                    Err(BadAccess::OutOfMemory) => detail = "out of memory",
+                    Err(_) => detail = "access not allowed",
+                }
             } else {
                 detail = "access not allowed";
             }

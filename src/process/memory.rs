@@ -102,6 +102,20 @@ impl UserMemory {
         Ok(())
     }
 
+    /// A write to a present read-only page: copy-on-write when the area is writable (the page
+    /// is shared with a parent or child since `fork`), otherwise a protection fault.
+    pub fn fault_write_protected(&mut self, addr: u64) -> Result<(), BadAccess> {
+        let vma = *self.find(addr).ok_or(BadAccess::Unmapped)?;
+        if !vma.access.write {
+            return Err(BadAccess::Permission);
+        }
+        match address_space::resolve_copy_on_write(addr) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(BadAccess::Permission),
+            Err(_) => Err(BadAccess::OutOfMemory),
+        }
+    }
+
     /// Records an area (the caller checked it overlaps none).
     pub fn add(&mut self, vma: Vma) {
         self.vmas.push(vma);

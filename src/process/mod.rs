@@ -204,40 +204,20 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
     }
 }
 
-/// `fork(2)`: a child with a copy of the running process's memory (copied now, not on
-/// write: copy-on-write comes with the Linux-ABI work), its open files and FS base, that
-/// returns 0 from the same system call. Returns the child's pid.
+/// `fork(2)`: a child sharing the running process's memory copy-on-write, with its open files
+/// and FS base, that returns 0 from the same system call. Returns the child's pid.
 pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnError> {
     let parent = sched::current_process().expect("fork from a process");
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
-    let mut pages: Vec<(
-        u64,
-        x86_64::structures::paging::PhysFrame,
-        address_space::UserAccess,
-    )> = Vec::new();
+    let mut pages: Vec<(u64, address_space::SharedPage)> = Vec::new();
     let memory = {
         let memory = parent.memory.lock();
-        let mut failed = false;
-        'copy: for vma in &memory.vmas {
+        for vma in &memory.vmas {
             for page in (vma.start..vma.end).step_by(layout::PAGE_SIZE as usize) {
-                if address_space::user_page(page).is_none() {
-                    continue;
-                }
-                match address_space::copy_user_page(page) {
-                    Some(frame) => pages.push((page, frame, vma.access)),
-                    None => {
-                        failed = true;
-                        break 'copy;
-                    }
+                if let Some(shared) = address_space::share_user_page(page) {
+                    pages.push((page, shared));
                 }
             }
-        }
-        if failed {
-            for (_, frame, _) in pages {
-                let _ = crate::memory::frames::deallocate(frame);
-            }
-            space.discard_unused();
-            return Err(SpawnError::OutOfMemory);
         }
         UserMemory {
             space: Some(space),
@@ -256,9 +236,14 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     start(
         child,
         Box::new(move || {
-            for (addr, frame, access) in pages {
-                if address_space::map_user_frame(addr, frame, access).is_err() {
-                    let _ = crate::memory::frames::deallocate(frame);
+            let mut pages = pages.into_iter();
+            while let Some((addr, page)) = pages.next() {
+                if address_space::map_shared_page(addr, page).is_err() {
+                    // Out of frames for page tables: give back the holds not mapped yet.
+                    address_space::release_shared(page);
+                    for (_, page) in pages {
+                        address_space::release_shared(page);
+                    }
                     exit_current(fault::SIGKILL);
                 }
             }

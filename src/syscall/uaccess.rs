@@ -17,7 +17,15 @@ use alloc::vec::Vec;
 fn ensure_page(addr: u64, write: bool) -> Result<(), Errno> {
     match address_space::user_page(page_floor(addr)) {
         Some(access) if access.write || !write => Ok(()),
-        Some(_) => Err(EFAULT),
+        // Shared copy-on-write since a fork: copy it now.
+        Some(_) => {
+            let process = sched::current_process().ok_or(EFAULT)?;
+            process
+                .memory
+                .lock()
+                .fault_write_protected(addr)
+                .map_err(|_| EFAULT)
+        }
         None => {
             let process = sched::current_process().ok_or(EFAULT)?;
             process
