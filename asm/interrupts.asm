@@ -7,6 +7,8 @@
 ;   vector, error code (the CPU's, or 0 where it pushes none)     (pushed by the stub)
 ;   rip cs rflags rsp ss                                          (pushed by the CPU)
 
+%include "registers.inc"
+
 extern interrupt_dispatch
 global interrupt_stubs
 
@@ -41,41 +43,13 @@ interrupt_common:
     jz .from_kernel
     swapgs
 .from_kernel:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     ; In 64-bit mode the CPU aligns RSP to 16 bytes before pushing its frame (SDM vol. 3A
     ; §6.14.2). Since then 5 + 2 + 15 = 22 quadwords went on the stack, an even number, so RSP is
     ; 16-byte aligned here, as the ABI wants at a call.
     mov rdi, rsp
     call interrupt_dispatch
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     add rsp, 16                 ; vector and error code
     test qword [rsp + 8], 3     ; CS of the interrupted code
     jz .to_kernel

@@ -2,6 +2,8 @@
 ; src/arch/x86_64/context_switch.rs, syscall.rs and user_mode.rs describe these to Rust; keep
 ; the frame layouts in step with them.
 
+%include "registers.inc"
+
 global context_switch
 global thread_trampoline
 global syscall_entry
@@ -52,40 +54,12 @@ syscall_entry:
     mov [gs:PERCPU_USER_RSP], rsp
     mov rsp, [gs:PERCPU_KERNEL_RSP]
     push qword [gs:PERCPU_USER_RSP]
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     ; 16 quadwords below a 16-byte aligned stack top: aligned for the call.
     mov rdi, rsp
     call syscall_dispatch
 syscall_exit:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     ; Interrupts are still off (the dispatcher returns with IF clear), so nothing can run on
     ; the user stack or see the user GS base between here and sysret. syscall_dispatch has
     ; checked that RCX is a canonical user address (the sysret #GP-in-ring-0 hazard).
