@@ -1,0 +1,83 @@
+/* File I/O through musl: write a file on /tmp, read it back, stat it, append, list a
+ * directory (argv[1], default /bin) and look for c-hello in it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+    printf("c-fileio: FAIL %s: %s\n", what, strerror(errno));
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listed = argc > 1 ? argv[1] : "/bin";
+    const char *path = "/tmp/c-fileio.txt";
+    const char text[] = "written by musl\n";
+
+    FILE *out = fopen(path, "w");
+    if (!out)
+        return fail("fopen w");
+    if (fputs(text, out) < 0 || fprintf(out, "line %d\n", 2) < 0)
+        return fail("fputs");
+    if (fclose(out) != 0)
+        return fail("fclose");
+
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return fail("fopen r");
+    char line[64];
+    int lines = 0;
+    while (fgets(line, sizeof line, in)) {
+        line[strcspn(line, "\n")] = 0;
+        printf("c-fileio: read '%s'\n", line);
+        lines++;
+    }
+    fclose(in);
+
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail("stat");
+    printf("c-fileio: stat size=%lld regular=%d lines=%d\n", (long long)st.st_size,
+           S_ISREG(st.st_mode) ? 1 : 0, lines);
+
+    int fd = open(path, O_WRONLY | O_APPEND);
+    if (fd < 0)
+        return fail("open append");
+    if (write(fd, "x\n", 2) != 2)
+        return fail("write append");
+    close(fd);
+    if (stat(path, &st) != 0)
+        return fail("stat 2");
+    printf("c-fileio: after append size=%lld\n", (long long)st.st_size);
+
+    errno = 0;
+    if (open("/tmp/no-such-file", O_RDONLY) >= 0 || errno != ENOENT)
+        return fail("open missing is not ENOENT");
+    printf("c-fileio: missing file gives ENOENT\n");
+
+    DIR *dir = opendir(listed);
+    if (!dir)
+        return fail("opendir");
+    int found = 0, entries = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir))) {
+        if (entry->d_name[0] == '.')
+            continue;
+        entries++;
+        if (strcmp(entry->d_name, "c-hello") == 0)
+            found = 1;
+    }
+    closedir(dir);
+    printf("c-fileio: %s has c-hello=%d (entries>0=%d)\n", listed, found, entries > 0);
+
+    if (unlink(path) != 0)
+        return fail("unlink");
+    printf("c-fileio: done\n");
+    return 0;
+}
