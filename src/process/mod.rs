@@ -233,6 +233,8 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let mut child_frame = *frame;
     child_frame.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
+    // The parent's x87/SSE registers are still live (the kernel never touches them).
+    let fpu = crate::arch::fpu::FpuState::capture();
     start(
         child,
         Box::new(move || {
@@ -248,6 +250,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
                 }
             }
             crate::arch::user_mode::set_fs_base(fs_base);
+            fpu.restore();
             let frame = child_frame;
             // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
             // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies

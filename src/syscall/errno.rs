@@ -13,6 +13,7 @@ pub const EBADF: Errno = 9;
 pub const ECHILD: Errno = 10;
 pub const EAGAIN: Errno = 11;
 pub const ENOMEM: Errno = 12;
+pub const EACCES: Errno = 13;
 pub const EFAULT: Errno = 14;
 pub const EEXIST: Errno = 17;
 pub const ENODEV: Errno = 19;

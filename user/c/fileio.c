@@ -76,6 +76,24 @@ int main(int argc, char **argv)
     closedir(dir);
     printf("c-fileio: %s has c-hello=%d (entries>0=%d)\n", listed, found, entries > 0);
 
+    int fd2 = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd2 < 0)
+        return fail("open cloexec");
+    int copy = dup(fd2);
+    int moved = dup2(copy, 10);
+    int appended = fcntl(fd2, F_GETFL) & O_APPEND;
+    printf("c-fileio: cloexec=%d dup-cloexec=%d dup2=%d append=%d\n", fcntl(fd2, F_GETFD),
+           fcntl(copy, F_GETFD), moved, appended != 0);
+    close(fd2);
+    close(copy);
+    close(10);
+    errno = 0;
+    int bad = fcntl(10, F_GETFD);
+    printf("c-fileio: closed fd gives %d EBADF=%d\n", bad, errno == EBADF);
+    int missing = access("/tmp/no-such-file", F_OK);
+    printf("c-fileio: access self X_OK=%d missing=%d ENOENT=%d\n", access(argv[0], X_OK), missing,
+           errno == ENOENT);
+
     if (unlink(path) != 0)
         return fail("unlink");
     printf("c-fileio: done\n");
