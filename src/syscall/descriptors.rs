@@ -1,4 +1,4 @@
-//! Descriptor calls: dup, dup2, dup3, fcntl, and access/faccessat.
+//! Descriptor calls: dup, dup2, dup3, fcntl; and access/faccessat and getcwd.
 //!
 //! Known gap: a duplicate copies the file's offset instead of sharing one open file
 //! description with the original (Kestrel keeps the offset in the descriptor), so reads
@@ -165,4 +165,15 @@ pub fn faccessat(dirfd: i64, path: u64, mode: u64, flags: u64) -> SysResult {
 
 pub fn access(path: u64, mode: u64) -> SysResult {
     faccessat(AT_FDCWD, path, mode, 0)
+}
+
+/// `getcwd(buf, size)`: every process runs in `/` (there is no chdir yet), so the answer is
+/// "/"; the length with its NUL is returned, as the Linux system call does.
+pub fn getcwd(buf: u64, size: u64) -> SysResult {
+    const CWD: &[u8] = b"/\0";
+    if size < CWD.len() as u64 {
+        return Err(ERANGE);
+    }
+    super::uaccess::copy_to_user(buf, CWD)?;
+    Ok(CWD.len() as u64)
 }
