@@ -1,4 +1,4 @@
-//! Descriptor calls: dup, dup2, dup3, fcntl; and access/faccessat and getcwd.
+//! Descriptor calls: dup, dup2, dup3, fcntl; and access/faccessat, getcwd and chdir.
 //!
 //! Known gap: a duplicate copies the file's offset instead of sharing one open file
 //! description with the original (Kestrel keeps the offset in the descriptor), so reads
@@ -167,13 +167,42 @@ pub fn access(path: u64, mode: u64) -> SysResult {
     faccessat(AT_FDCWD, path, mode, 0)
 }
 
-/// `getcwd(buf, size)`: every process runs in `/` (there is no chdir yet), so the answer is
-/// "/"; the length with its NUL is returned, as the Linux system call does.
+/// `getcwd(buf, size)`: the working directory's path with its NUL; returns its length with
+/// the NUL, as the Linux system call does (`ERANGE` when it does not fit).
 pub fn getcwd(buf: u64, size: u64) -> SysResult {
-    const CWD: &[u8] = b"/\0";
-    if size < CWD.len() as u64 {
+    let mut path = process()?.cwd.lock().path.clone();
+    path.push(0);
+    if size < path.len() as u64 {
         return Err(ERANGE);
     }
-    super::uaccess::copy_to_user(buf, CWD)?;
-    Ok(CWD.len() as u64)
+    super::uaccess::copy_to_user(buf, &path)?;
+    Ok(path.len() as u64)
+}
+
+/// `chdir(path)`: the directory must exist (`ENOENT`) and be one (`ENOTDIR`). The new path is
+/// worked out lexically (known gap: `..` after a symbolic link goes to the link's parent, not
+/// the target's).
+pub fn chdir(path: u64) -> SysResult {
+    let at = resolve(AT_FDCWD, path, Follow::Yes)?;
+    if !crate::rootfs::vfs()
+        .metadata(at)
+        .map_err(|e| e.errno())?
+        .is_dir()
+    {
+        return Err(ENOTDIR);
+    }
+    let name = super::uaccess::read_user_string(path, super::files::PATH_MAX)?;
+    let process = process()?;
+    let mut cwd = process.cwd.lock();
+    let joined = if crate::vfs::path::is_absolute(&name) {
+        name
+    } else {
+        let mut joined = cwd.path.clone();
+        joined.push(b'/');
+        joined.extend_from_slice(&name);
+        joined
+    };
+    cwd.path = crate::vfs::path::normalize(&joined);
+    cwd.at = at;
+    Ok(0)
 }

@@ -19,7 +19,7 @@ const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200000;
 pub const O_CLOEXEC: u64 = 0o2000000;
-const PATH_MAX: u64 = 4096;
+pub const PATH_MAX: u64 = 4096;
 /// The most bytes one read or write moves through a kernel buffer at a time.
 const CHUNK: usize = 64 * 1024;
 const IOV_MAX: u64 = 1024;
@@ -226,8 +226,10 @@ fn vectored(fd: u64, iov: u64, count: u64, op: fn(u64, u64, u64) -> SysResult) -
 pub(super) fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
-    let base = if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+    let base = if path.first() == Some(&b'/') {
         vfs.root()
+    } else if dirfd == AT_FDCWD {
+        current()?.cwd.lock().at
     } else {
         match file(dirfd as u64)? {
             File::Node {
@@ -311,8 +313,11 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
 
 fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
     let vfs = crate::rootfs::vfs();
-    if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+    if path.first() == Some(&b'/') {
         return Ok(vfs.root());
+    }
+    if dirfd == AT_FDCWD {
+        return Ok(current()?.cwd.lock().at);
     }
     match file(dirfd as u64)? {
         File::Node {

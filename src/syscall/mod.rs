@@ -65,6 +65,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         39 => process::getpid(),
         72 => descriptors::fcntl(a0, a1, a2),
         79 => descriptors::getcwd(a0, a1),
+        80 => descriptors::chdir(a0),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),

@@ -94,6 +94,23 @@ int main(int argc, char **argv)
     printf("c-fileio: access self X_OK=%d missing=%d ENOENT=%d\n", access(argv[0], X_OK), missing,
            errno == ENOENT);
 
+    char cwd[64];
+    if (chdir("/tmp") != 0 || !getcwd(cwd, sizeof cwd))
+        return fail("chdir /tmp");
+    int rel = open("c-fileio-rel", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (rel < 0)
+        return fail("open relative");
+    close(rel);
+    int found_rel = access("/tmp/c-fileio-rel", F_OK) == 0;
+    unlink("c-fileio-rel");
+    errno = 0;
+    int notdir = chdir(path) == -1 && errno == ENOTDIR;
+    char parent[64];
+    if (chdir("..") != 0 || !getcwd(parent, sizeof parent))
+        return fail("chdir ..");
+    printf("c-fileio: cwd %s, relative file there=%d, chdir to a file ENOTDIR=%d, then %s\n", cwd,
+           found_rel, notdir, parent);
+
     if (unlink(path) != 0)
         return fail("unlink");
     printf("c-fileio: done\n");

@@ -59,7 +59,7 @@ fn main(_args: Args) -> i32 {
         // An iovec whose base is bad.
         let iov = [bad, 16usize];
         let iov_ptr = iov.as_ptr() as usize;
-        let cases: [(&str, usize, [usize; 6]); 35] = [
+        let cases: [(&str, usize, [usize; 6]); 36] = [
             ("write(tmpfs)", 1, [tmp, bad, 16, 0, 0, 0]),
             ("open(O_CREAT)", 2, [bad, 0o101, 0o644, 0, 0, 0]),
             ("mkdir", 83, [bad, 0o755, 0, 0, 0, 0]),
@@ -95,6 +95,7 @@ fn main(_args: Args) -> i32 {
             ("faccessat", 269, [(-100isize) as usize, bad, 0, 0, 0, 0]),
             ("faccessat2", 439, [(-100isize) as usize, bad, 0, 0, 0, 0]),
             ("getcwd", 79, [bad, 256, 0, 0, 0, 0]),
+            ("chdir", 80, [bad, 0, 0, 0, 0, 0]),
             ("rt_sigprocmask(set)", 14, [0, bad, 0, 8, 0, 0]),
             ("rt_sigprocmask(oldset)", 14, [0, 0, bad, 8, 0, 0]),
             ("rt_sigaction(act)", 13, [2, bad, 0, 8, 0, 0]),
