@@ -47,8 +47,14 @@ kernel: deps
 	cargo build --release
 
 # The user programs build in a workspace of their own (user/Cargo.toml), with their own flags.
+# The C programs of user/c/ are static musl binaries, unchanged Linux programs: /bin/c-NAME.
+C_PROGRAMS := $(patsubst user/c/%.c,%,$(wildcard user/c/*.c))
 user: deps
+	@tools/install-deps.sh musl
 	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo build --release --target $(TARGET)
+	for program in $(C_PROGRAMS); do \
+		musl-gcc -static -O2 -Wall -Wextra -Werror -o $(USER_BIN)/c-$$program user/c/$$program.c; \
+	done
 
 # Rebuilt every time: ROOTFS_EXTRA's contents are not tracked by make.
 initramfs: user

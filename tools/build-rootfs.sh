@@ -13,7 +13,8 @@ output=$1
 bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
-programs=(hello cat ls crash spin true bench efault cow)
+# c-*: static musl C programs of user/c/ (make user).
+programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

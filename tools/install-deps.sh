@@ -4,6 +4,7 @@
 # Usage: tools/install-deps.sh [bochs] [bochs-x]
 #   bochs    also Bochs with its BIOS images (make test boots the ISO in it, headless)
 #   bochs-x  also Bochs' X11 window (make bochs on a desktop)
+#   musl     also musl-gcc (make user builds the C programs of user/c/ with it)
 set -euo pipefail
 
 packages=()
@@ -30,6 +31,9 @@ for extra in "$@"; do
             ;;
         bochs-x)
             want "ls /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_x.so*" bochs-x
+            ;;
+        musl)
+            want "command -v musl-gcc" musl-tools
             ;;
         *) echo "install-deps: unknown extra '$extra'" >&2; exit 2 ;;
     esac

@@ -19,6 +19,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     let name = super::program_name(&path);
     sched::set_current_name(&name);
     *process.name.lock() = name;
+    process.files.lock().close_marked();
     {
         let mut memory = process.memory.lock();
         if let Some(space) = &memory.space {
@@ -37,6 +38,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     match loader::load(&process, &program) {
         Ok((entry, rsp)) => {
             user_mode::set_fs_base(0);
+            crate::arch::fpu::FpuState::default().restore();
             drop(process);
             // SAFETY: interrupts are off (a system call); the entry and stack were just mapped
             // as user pages of the current space; the kernel stack is this thread's.

@@ -31,7 +31,12 @@ impl File {
         match self {
             File::PipeRead(pipe) => pipe.open_end(false),
             File::PipeWrite(pipe) => pipe.open_end(true),
-            _ => {}
+            // The node is held already (by the descriptor copied), so it exists; a holder
+            // count overflow is the only failure, and u32::MAX descriptors cannot exist.
+            File::Node { at, .. } => {
+                let _ = crate::rootfs::vfs().fs(*at).retain(at.ino);
+            }
+            File::Console => {}
         }
     }
 
@@ -48,7 +53,11 @@ impl File {
 #[derive(Debug)]
 pub struct FileTable {
     slots: Vec<Option<File>>,
+    /// Bit `fd` set: `fd` is closed by execve (`FD_CLOEXEC`). [`MAX_FILES`] is 64.
+    close_on_exec: u64,
 }
+
+const _: () = assert!(MAX_FILES <= 64, "close_on_exec is one bit per descriptor");
 
 impl Clone for FileTable {
     /// `fork`: the child holds every file the parent holds.
@@ -58,6 +67,7 @@ impl Clone for FileTable {
         }
         FileTable {
             slots: self.slots.clone(),
+            close_on_exec: self.close_on_exec,
         }
     }
 }
@@ -67,6 +77,7 @@ impl FileTable {
     pub fn with_console() -> Self {
         FileTable {
             slots: alloc::vec![Some(File::Console); 3],
+            close_on_exec: 0,
         }
     }
 
@@ -77,15 +88,74 @@ impl FileTable {
     /// The lowest free descriptor for `file` (whose pipe-end count or node hold the caller
     /// made already), or `None` when [`MAX_FILES`] are open.
     pub fn open(&mut self, file: File) -> Option<u64> {
-        if let Some(fd) = self.slots.iter().position(Option::is_none) {
-            self.slots[fd] = Some(file);
-            return Some(fd as u64);
+        self.open_from(file, 0)
+    }
+
+    /// The lowest free descriptor at or above `min` for `file` (`F_DUPFD`).
+    pub fn open_from(&mut self, file: File, min: u64) -> Option<u64> {
+        let min = usize::try_from(min).ok().filter(|&m| m < MAX_FILES)?;
+        if self.slots.len() < min {
+            self.slots.resize(min, None);
         }
-        if self.slots.len() >= MAX_FILES {
-            return None;
+        let fd = match self.slots[min..].iter().position(Option::is_none) {
+            Some(free) => min + free,
+            None if self.slots.len() < MAX_FILES => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+            None => return None,
+        };
+        self.slots[fd] = Some(file);
+        self.set_close_on_exec(fd as u64, false);
+        Some(fd as u64)
+    }
+
+    /// `dup2`/`dup3`: `fd` becomes a copy of `file` (held already), closing what it was.
+    /// `None` when `fd` is not below [`MAX_FILES`].
+    pub fn install(&mut self, fd: u64, file: File) -> Option<u64> {
+        let index = usize::try_from(fd).ok().filter(|&i| i < MAX_FILES)?;
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, None);
         }
-        self.slots.push(Some(file));
-        Some(self.slots.len() as u64 - 1)
+        if let Some(old) = self.slots[index].replace(file) {
+            old.closed();
+        }
+        self.set_close_on_exec(fd, false);
+        Some(fd)
+    }
+
+    /// A second descriptor's hold on `file`: what dup does before installing the copy.
+    pub fn hold(file: &File) {
+        file.opened();
+    }
+
+    /// Gives back a hold taken by [`FileTable::hold`] that was never installed.
+    pub fn unhold(file: &File) {
+        file.closed();
+    }
+
+    pub fn close_on_exec(&self, fd: u64) -> bool {
+        fd < 64 && self.close_on_exec & (1 << fd) != 0
+    }
+
+    pub fn set_close_on_exec(&mut self, fd: u64, on: bool) {
+        if fd < 64 {
+            if on {
+                self.close_on_exec |= 1 << fd;
+            } else {
+                self.close_on_exec &= !(1 << fd);
+            }
+        }
+    }
+
+    /// execve: closes every descriptor marked close-on-exec.
+    pub fn close_marked(&mut self) {
+        for fd in 0..self.slots.len() as u64 {
+            if self.close_on_exec(fd) {
+                self.close(fd);
+            }
+        }
+        self.close_on_exec = 0;
     }
 
     pub fn close(&mut self, fd: u64) -> bool {
@@ -93,6 +163,7 @@ impl FileTable {
             .ok()
             .and_then(|fd| self.slots.get_mut(fd))
             .and_then(Option::take);
+        self.set_close_on_exec(fd, false);
         match file {
             Some(file) => {
                 file.closed();
@@ -106,6 +177,7 @@ impl FileTable {
         for file in self.slots.drain(..).flatten() {
             file.closed();
         }
+        self.close_on_exec = 0;
     }
 }
 

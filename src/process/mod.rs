@@ -51,6 +51,8 @@ pub struct Process {
     name: IrqMutex<String>,
     pub memory: IrqMutex<UserMemory>,
     pub files: IrqMutex<FileTable>,
+    /// Where relative paths start (chdir, getcwd).
+    pub cwd: IrqMutex<WorkingDirectory>,
     /// A signal that ends the process at its next return to user mode (0: none).
     kill: AtomicI32,
     /// The wait status once it exited (-1 while it runs).
@@ -58,6 +60,14 @@ pub struct Process {
     /// Its thread.
     pub tid: AtomicU32,
     pub start_tick: u64,
+}
+
+/// A process's working directory: the node relative paths start from, and its absolute path
+/// in lexical normal form (what getcwd answers).
+#[derive(Debug, Clone)]
+pub struct WorkingDirectory {
+    pub at: crate::vfs::Location,
+    pub path: Vec<u8>,
 }
 
 impl Process {
@@ -167,6 +177,10 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         name: IrqMutex::new(name),
         memory: IrqMutex::new(memory),
         files: IrqMutex::new(files),
+        cwd: IrqMutex::new(WorkingDirectory {
+            at: crate::rootfs::vfs().root(),
+            path: alloc::vec![b'/'],
+        }),
         kill: AtomicI32::new(0),
         status: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
@@ -230,9 +244,12 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     };
     let files = parent.files.lock().clone();
     let child = create(parent.name(), parent.pid, memory, files);
+    *child.cwd.lock() = parent.cwd.lock().clone();
     let mut child_frame = *frame;
     child_frame.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
+    // The parent's x87/SSE registers are still live (the kernel never touches them).
+    let fpu = crate::arch::fpu::FpuState::capture();
     start(
         child,
         Box::new(move || {
@@ -248,6 +265,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
                 }
             }
             crate::arch::user_mode::set_fs_base(fs_base);
+            fpu.restore();
             let frame = child_frame;
             // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
             // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies

@@ -22,6 +22,7 @@
 pub mod irq_mutex;
 pub mod kstack;
 
+use crate::arch::fpu::FpuState;
 use crate::arch::{context_switch, interrupts, percpu, user_mode};
 use crate::memory::address_space;
 use crate::process::Process;
@@ -89,6 +90,8 @@ struct Thread {
     /// The P4 it runs on: the kernel's, or its process's.
     root: PhysFrame,
     fs_base: u64,
+    /// A user thread's x87/SSE registers while it is not running.
+    fpu: FpuState,
     ticks: u64,
     process: Option<Arc<Process>>,
 }
@@ -136,6 +139,7 @@ pub fn init() {
             stack: None,
             root: address_space::kernel_p4(),
             fs_base: 0,
+            fpu: FpuState::default(),
             ticks: 0,
             process: None,
         }),
@@ -203,6 +207,7 @@ pub fn spawn(
         stack: Some(stack),
         root,
         fs_base: 0,
+        fpu: FpuState::default(),
         ticks: 0,
         process,
     });
@@ -452,6 +457,7 @@ fn switch_away() {
             let old = s.threads.get_mut(&current).expect("current exists");
             if old.process.is_some() {
                 old.fs_base = user_mode::fs_base();
+                old.fpu.save();
             }
             let save: *mut u64 = &mut old.rsp;
             let new = s.threads.get_mut(&next).expect("ready threads exist");
@@ -461,6 +467,7 @@ fn switch_away() {
             }
             if new.process.is_some() {
                 user_mode::set_fs_base(new.fs_base);
+                new.fpu.restore();
             }
             CURRENT_PROCESS.store(
                 new.process

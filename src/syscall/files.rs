@@ -18,7 +18,8 @@ const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200000;
-const PATH_MAX: u64 = 4096;
+pub const O_CLOEXEC: u64 = 0o2000000;
+pub const PATH_MAX: u64 = 4096;
 /// The most bytes one read or write moves through a kernel buffer at a time.
 const CHUNK: usize = 64 * 1024;
 const IOV_MAX: u64 = 1024;
@@ -161,7 +162,6 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
 
 /// `pipe2(fds, flags)` (and `pipe`): two descriptors, read end first.
 pub fn pipe2(fds: u64, flags: u64) -> SysResult {
-    const O_CLOEXEC: u64 = 0o2000000;
     const O_NONBLOCK: u64 = 0o4000;
     if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
         return Err(EINVAL);
@@ -181,6 +181,8 @@ pub fn pipe2(fds: u64, flags: u64) -> SysResult {
         pipe.close_end(true);
         return Err(EMFILE);
     };
+    files.set_close_on_exec(read, flags & O_CLOEXEC != 0);
+    files.set_close_on_exec(write, flags & O_CLOEXEC != 0);
     drop(files);
     let mut raw = [0u8; 8];
     raw[..4].copy_from_slice(&(read as u32).to_le_bytes());
@@ -221,11 +223,13 @@ fn vectored(fd: u64, iov: u64, count: u64, op: fn(u64, u64, u64) -> SysResult) -
 
 /// Resolves a user path against `dirfd` (only `AT_FDCWD` and absolute paths: the working
 /// directory is always `/`).
-fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
+pub(super) fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location, Errno> {
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
-    let base = if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+    let base = if path.first() == Some(&b'/') {
         vfs.root()
+    } else if dirfd == AT_FDCWD {
+        current()?.cwd.lock().at
     } else {
         match file(dirfd as u64)? {
             File::Node {
@@ -278,8 +282,12 @@ pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
         readable: access != 1,
         append: flags & O_APPEND != 0,
     };
-    match process.files.lock().open(file) {
-        Some(fd) => Ok(fd),
+    let mut files = process.files.lock();
+    match files.open(file) {
+        Some(fd) => {
+            files.set_close_on_exec(fd, flags & O_CLOEXEC != 0);
+            Ok(fd)
+        }
         None => {
             vfs.fs(at).release(at.ino);
             Err(EMFILE)
@@ -305,8 +313,11 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
 
 fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
     let vfs = crate::rootfs::vfs();
-    if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+    if path.first() == Some(&b'/') {
         return Ok(vfs.root());
+    }
+    if dirfd == AT_FDCWD {
+        return Ok(current()?.cwd.lock().at);
     }
     match file(dirfd as u64)? {
         File::Node {

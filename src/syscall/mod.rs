@@ -9,10 +9,12 @@
 //! `sysret` could not return to (non-canonical: it would fault in ring 0 on Intel CPUs) ends it
 //! too.
 
+mod descriptors;
 pub mod errno;
 mod files;
 mod memory;
 mod process;
+mod signals;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -45,17 +47,25 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         9 => memory::mmap(a0, a1, a2, a3, a4),
         11 => memory::munmap(a0, a1),
         12 => memory::brk(a0),
+        13 => signals::rt_sigaction(a0, a1, a2, a3),
+        14 => signals::rt_sigprocmask(a0, a1, a2, a3),
         16 => files::ioctl(a0, a1, a2),
         17 => files::pread64(a0, a1, a2, a3),
         19 => files::readv(a0, a1, a2),
         20 => files::writev(a0, a1, a2),
+        21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
+        32 => descriptors::dup(a0),
+        33 => descriptors::dup2(a0, a1),
         35 => process::nanosleep(a0, a1),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
         39 => process::getpid(),
+        72 => descriptors::fcntl(a0, a1, a2),
+        79 => descriptors::getcwd(a0, a1),
+        80 => descriptors::chdir(a0),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
@@ -71,8 +81,11 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         257 => files::openat(a0 as i64, a1, a2, a3),
         258 => files::mkdirat(a0 as i64, a1, a2),
         263 => files::unlinkat(a0 as i64, a1, a2),
+        269 => descriptors::faccessat(a0 as i64, a1, a2, 0),
+        292 => descriptors::dup3(a0, a1, a2),
         262 => files::newfstatat(a0 as i64, a1, a2, a3),
         293 => files::pipe2(a0, a1),
+        439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
         _ => Err(unknown(number)),
     };
     frame.rax = match result {

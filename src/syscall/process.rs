@@ -26,10 +26,14 @@ pub fn exit(code: u64) -> SysResult {
 }
 
 const WNOHANG: u64 = 1;
+/// Options wait4 accepts and needs no work for: WUNTRACED (2) and WCONTINUED (8) report
+/// stopped and continued children, and no child is ever stopped yet; __WNOTHREAD, __WALL and
+/// __WCLONE choose among threads, and every process has one.
+const WAIT_ACCEPTED: u64 = 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
 
 pub fn wait4(pid: i64, status: u64, options: u64, _rusage: u64) -> SysResult {
     let process = current()?;
-    if options & !WNOHANG & !0x4000_0000 != 0 {
+    if options & !(WNOHANG | WAIT_ACCEPTED) != 0 {
         return Err(EINVAL);
     }
     if status != 0 {

@@ -10,6 +10,7 @@ pub mod context_switch;
 pub mod cpu;
 pub mod cpuid;
 pub mod exception;
+pub mod fpu;
 pub mod frame_pointer;
 pub mod gdt;
 pub mod hpet;
@@ -38,4 +39,5 @@ pub fn init() {
     idt::init();
     percpu::init();
     syscall::init();
+    fpu::init();
 }

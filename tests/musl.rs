@@ -1,0 +1,66 @@
+//! Unmodified static musl C programs (user/c/, `musl-gcc -static`) run on Kestrel: stdio
+//! hello world, file I/O on /tmp and the initramfs, fork/execve/waitpid. Their exit statuses
+//! are checked here; their output lines by tests/qemu/musl.conf.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use kestrel::boot::BootInfo;
+use kestrel::memory::frames;
+use kestrel::process::{self, KERNEL_PID};
+use kestrel::{devices, rootfs, sched, serial_println};
+
+kestrel::entry_point!(main);
+
+fn main(boot: &'static BootInfo) -> ! {
+    kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
+    devices::start(boot);
+    sched::init();
+    rootfs::mount(boot);
+    kestrel::run_tests!(
+        c_hello_prints_and_exits_zero,
+        c_fileio_round_trips_a_file,
+        c_forkexec_runs_a_child,
+        c_programs_return_every_frame,
+    );
+}
+
+/// Runs a program to its end; returns its wait status.
+fn run(words: &[&str]) -> i32 {
+    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+    // The program's output starts on a line of its own (musl.conf checks whole lines).
+    serial_println!();
+    let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID)
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
+    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
+        process::wait(KERNEL_PID, i64::from(pid), false)
+    })
+    .expect("wait for the child");
+    assert_eq!(reaped.pid, pid);
+    reaped.status
+}
+
+fn c_hello_prints_and_exits_zero() {
+    assert_eq!(run(&["/bin/c-hello"]), 0);
+}
+
+fn c_fileio_round_trips_a_file() {
+    assert_eq!(run(&["/bin/c-fileio"]), 0);
+}
+
+fn c_forkexec_runs_a_child() {
+    assert_eq!(run(&["/bin/c-forkexec"]), 0);
+}
+
+fn c_programs_return_every_frame() {
+    let before = frames::stats().free;
+    for program in ["/bin/c-hello", "/bin/c-fileio", "/bin/c-forkexec"] {
+        assert_eq!(run(&[program]), 0, "{program}");
+    }
+    let after = frames::stats().free;
+    serial_println!("frames free: {before} before, {after} after the C programs");
+    assert_eq!(before, after);
+}
