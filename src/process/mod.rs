@@ -246,7 +246,7 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let child = create(parent.name(), parent.pid, memory, files);
     *child.cwd.lock() = parent.cwd.lock().clone();
     let mut child_frame = *frame;
-    child_frame.rax = 0;
+    child_frame.regs.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();

@@ -88,7 +88,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
         _ => Err(unknown(number)),
     };
-    frame.rax = match result {
+    frame.regs.rax = match result {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
     };
@@ -99,10 +99,10 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     }
     // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Nothing
     // sets a user RIP yet (no execve or signal return), so this is a last guard.
-    if frame.rcx >= USER_END {
+    if frame.regs.rcx >= USER_END {
         log::error!(
             "return address {:#x} is not a user address; killed",
-            frame.rcx
+            frame.regs.rcx
         );
         crate::process::exit_current(crate::process::fault::SIGSEGV);
     }

@@ -1,5 +1,7 @@
 //! The frame every interrupt stub in asm/interrupts.asm builds on the stack before it calls the
-//! dispatcher. The field order here is the push order there, reversed; keep the two in step.
+//! dispatcher. The field order here is the push order there (asm/registers.inc), reversed;
+//! keep the two in step. The system-call frame (`syscall::SyscallFrame`) saves the same
+//! registers with the same macro.
 
 /// The general registers of the interrupted code, as the stub saved them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! R8, R9, result in RAX; RCX and R11 are clobbered (they carry RIP and RFLAGS).
 
 use super::gdt;
+use super::interrupt_frame::GeneralRegisters;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
@@ -23,36 +24,22 @@ unsafe extern "C" {
 /// child starts.
 ///
 /// # Safety
-/// Interrupts must be off; `frame.rcx` and `frame.user_rsp` must be mapped user addresses of
-/// the current space, `frame.r11` a user RFLAGS image, and this thread's kernel stack the one
-/// the per-CPU block names. `frame` must lie on this thread's kernel stack.
+/// Interrupts must be off; `frame.regs.rcx` and `frame.user_rsp` must be mapped user addresses
+/// of the current space, `frame.regs.r11` a user RFLAGS image, and this thread's kernel stack
+/// the one the per-CPU block names. `frame` must lie on this thread's kernel stack.
 pub unsafe fn return_to_user(frame: &SyscallFrame) -> ! {
     // SAFETY: forwarded from the caller.
     unsafe { return_from_syscall(frame) }
 }
 
-/// The user registers as `syscall_entry` saved them, lowest address first. The field order is
-/// the push order there, reversed.
+/// The user registers as `syscall_entry` saved them, lowest address first: the general
+/// registers in the order every trap saves them (asm/registers.inc), where `rcx` holds the
+/// user's RIP after the `syscall` instruction and `r11` the user's RFLAGS (SDM vol. 2B,
+/// SYSCALL), then the user's stack pointer, pushed first.
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C)]
 pub struct SyscallFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    /// The user's RFLAGS.
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    /// The user's RIP, after the `syscall` instruction.
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
+    pub regs: GeneralRegisters,
     pub user_rsp: u64,
 }
 
@@ -60,12 +47,13 @@ const _: () = assert!(size_of::<SyscallFrame>() == 16 * 8);
 
 impl SyscallFrame {
     pub fn number(&self) -> u64 {
-        self.rax
+        self.regs.rax
     }
 
     /// The six arguments, in Linux's order.
     pub fn args(&self) -> [u64; 6] {
-        [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
+        let r = &self.regs;
+        [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]
     }
 }
 
