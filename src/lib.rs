@@ -27,6 +27,8 @@ pub mod process;
 pub mod rootfs;
 pub mod sched;
 pub mod shell;
+pub mod smp;
+pub mod sync;
 pub mod syscall;
 pub mod task;
 pub mod testing;

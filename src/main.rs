@@ -25,6 +25,7 @@ fn kernel_main(boot: &'static BootInfo) -> ! {
     // 14. (docs/boot-flow.md) PICs, timer, input; interrupts on.
     devices::start(boot);
     kestrel::sched::init();
+    kestrel::smp::start(boot);
     kestrel::rootfs::mount(boot);
     // 15. The shell and its companions on the executor, for good.
     let executor = Executor::new(MAX_TASKS);

@@ -38,6 +38,9 @@
 #                each, SeaBIOS or OVMF, and must pass every time. A kernel booted under more
 #                than one firmware must also report the screen that firmware calls for: VGA
 #                text under BIOS, a framebuffer under UEFI.
+#   SMP          processors per boot (`-smp N`; default QEMU's one)
+#   SMP_UEFI     processors for the UEFI boots instead, when they differ (OVMF takes longer
+#                per CPU)
 set -uo pipefail
 
 elf=$1
@@ -60,6 +63,8 @@ FIRMWARES=(bios)
 MACHINES=(pc)
 INITRAMFS=""
 ROOTFS_EXTRA=""
+SMP=""
+SMP_UEFI=""
 conf="$root/tests/qemu/$name.conf"
 # shellcheck source=/dev/null
 [ -f "$conf" ] && source "$conf"
@@ -121,8 +126,10 @@ type_keys() {
 
 # boot FIRMWARE MACHINE: one run of the kernel; prints the verdict and returns its status.
 boot() {
-    local firmware=$1 machine=$2 label=$name firmware_args=() debug_exit=()
+    local firmware=$1 machine=$2 label=$name firmware_args=() debug_exit=() smp=() cpus=$SMP
     [ "$DEBUG_EXIT" = no ] || debug_exit=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    [ "$firmware" = uefi ] && [ -n "$SMP_UEFI" ] && cpus=$SMP_UEFI
+    [ -z "$cpus" ] || smp=(-smp "$cpus")
     case $firmware in
         bios) ;;
         uefi)
@@ -149,7 +156,7 @@ boot() {
     exec 3<>"$serial_in"
     local qemu=(qemu-system-x86_64 -accel tcg -machine "$machine" -m 128M -cpu max
                 -display none -serial stdio -monitor "unix:$monitor,server=on,wait=off"
-                -net none -no-reboot "${debug_exit[@]}"
+                -net none -no-reboot "${debug_exit[@]}" "${smp[@]}"
                 "${firmware_args[@]}" -cdrom "$iso" "${QEMU_ARGS[@]}")
     local start status elapsed_ms elapsed verdict screen passed
     start=$(date +%s%N)

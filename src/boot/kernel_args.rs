@@ -24,6 +24,9 @@ pub struct KernelArgs {
     pub log_level: LevelFilter,
     /// `keyboard=`: the PS/2 keyboard layout (default us).
     pub keyboard: Layout,
+    /// `maxcpus=N`: start at most N processors, the boot CPU included (default: all the MADT
+    /// lists; `maxcpus=1` keeps the others parked).
+    pub max_cpus: Option<u32>,
     warnings: [Option<ArgWarning>; MAX_WARNINGS],
     /// Warnings beyond [`MAX_WARNINGS`].
     more_warnings: usize,
@@ -38,6 +41,8 @@ pub enum WarningKind {
     UnknownLogLevel,
     /// `keyboard=` with a layout the kernel does not know (or none).
     UnknownKeyboard,
+    /// `maxcpus=` with something other than a whole number from 1 up.
+    BadMaxCpus,
 }
 
 /// One ignored word, with (the start of) its text for the message.
@@ -86,6 +91,10 @@ impl fmt::Display for ArgWarning {
                 f,
                 "keyboard={quote}{more}: unknown layout (choose from {LAYOUT_CHOICES}); using us"
             ),
+            WarningKind::BadMaxCpus => write!(
+                f,
+                "maxcpus={quote}{more}: not a number of CPUs (1 or more); starting every CPU"
+            ),
         }
     }
 }
@@ -111,6 +120,7 @@ impl Default for KernelArgs {
         KernelArgs {
             log_level: LevelFilter::Info,
             keyboard: Layout::Us,
+            max_cpus: None,
             warnings: [None; MAX_WARNINGS],
             more_warnings: 0,
         }
@@ -143,6 +153,14 @@ impl KernelArgs {
                     None => {
                         args.keyboard = Layout::Us;
                         args.warn(WarningKind::UnknownKeyboard, value.as_bytes());
+                    }
+                }
+            } else if let Some(value) = word.strip_prefix("maxcpus=") {
+                match value.parse::<u32>() {
+                    Ok(n) if n >= 1 => args.max_cpus = Some(n),
+                    _ => {
+                        args.max_cpus = None;
+                        args.warn(WarningKind::BadMaxCpus, value.as_bytes());
                     }
                 }
             }
@@ -234,6 +252,23 @@ mod tests {
             [WarningKind::UnknownLogLevel, WarningKind::UnknownKeyboard]
         );
         assert_eq!(empty.warnings().next().unwrap().quote(), b"");
+    }
+
+    #[test]
+    fn maxcpus_takes_a_positive_count() {
+        assert_eq!(KernelArgs::parse(b"").max_cpus, None);
+        assert_eq!(KernelArgs::parse(b"maxcpus=2").max_cpus, Some(2));
+        assert_eq!(KernelArgs::parse(b"maxcpus=3 maxcpus=1").max_cpus, Some(1));
+        for bad in [&b"maxcpus=0"[..], b"maxcpus=", b"maxcpus=-1", b"maxcpus=two"] {
+            let args = KernelArgs::parse(bad);
+            assert_eq!(args.max_cpus, None, "{bad:?}");
+            assert_eq!(kinds(&args), [WarningKind::BadMaxCpus]);
+        }
+        let text = KernelArgs::parse(b"maxcpus=x").warnings().next().unwrap().to_string();
+        assert_eq!(
+            text,
+            "maxcpus=x: not a number of CPUs (1 or more); starting every CPU"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 pub mod backtrace;
 pub mod symbols;
 
-use crate::arch::{frame_pointer, stacks};
+use crate::arch::frame_pointer;
 use crate::boot::info::BootModule;
 use crate::console;
 use crate::memory::{self, paging::PAGE_TABLES};
@@ -93,7 +93,7 @@ impl FrameMemory for KernelMemory {
         let virt = VirtAddr::try_new(addr).ok()?;
         let mapped = match PAGE_TABLES.try_lock() {
             Some(tables) => tables.translate(virt).is_some(),
-            None => stacks::all()
+            None => crate::arch::percpu::stacks()
                 .iter()
                 .any(|stack| virt >= stack.bottom && virt < stack.top),
         };

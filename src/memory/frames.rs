@@ -1,12 +1,12 @@
 //! The kernel's physical frame allocator: one [`FrameBitmap`] behind a lock.
 //!
-//! Interrupt handlers never allocate frames. Kestrel runs on one CPU, so finding the lock taken
-//! means this very CPU holds it (an interrupt or fault hit the allocator mid-operation), and
-//! waiting would hang for ever: that is reported as a panic instead.
+//! Interrupt handlers never allocate frames. Finding the lock taken by this very CPU means an
+//! interrupt or fault hit the allocator mid-operation, and waiting would hang for ever: that is
+//! reported as a panic instead ([`CpuMutex`]); another CPU holding it is waited for.
 
 use super::frame_bitmap::{FrameBitmap, FrameError};
 use super::memory_map::PhysRange;
-use spin::{Mutex, MutexGuard};
+use crate::sync::{CpuMutex, CpuMutexGuard};
 use x86_64::PhysAddr;
 use x86_64::structures::paging::PhysFrame;
 
@@ -15,7 +15,7 @@ pub trait FrameSource {
     fn allocate_frame(&mut self) -> Option<PhysFrame>;
 }
 
-static FRAMES: Mutex<Option<FrameBitmap>> = Mutex::new(None);
+static FRAMES: CpuMutex<Option<FrameBitmap>> = CpuMutex::new(None);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameStats {
@@ -24,16 +24,19 @@ pub struct FrameStats {
     pub free: u64,
 }
 
-fn lock() -> MutexGuard<'static, Option<FrameBitmap>> {
-    FRAMES
-        .try_lock()
-        .unwrap_or_else(|| panic!("frame allocator re-entered (from an interrupt handler?)"))
+fn lock() -> CpuMutexGuard<'static, Option<FrameBitmap>> {
+    FRAMES.lock(reentered)
 }
 
-/// Whether some code holds the allocator right now: the scheduler preempts kernel code only
-/// when it does not, since the next thread could otherwise re-enter it.
+#[cold]
+fn reentered() -> ! {
+    panic!("frame allocator re-entered (from an interrupt handler?)")
+}
+
+/// Whether code on this CPU holds the allocator right now: the scheduler preempts kernel code
+/// only when it does not, since the next thread could otherwise re-enter it.
 pub fn is_in_use() -> bool {
-    FRAMES.is_locked()
+    FRAMES.is_held_here()
 }
 
 /// Runs `f` on the allocator.

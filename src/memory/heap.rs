@@ -14,9 +14,9 @@
 //!
 //! Interrupts: no interrupt handler allocates or frees (issue 3's handlers are written that
 //! way), so the lock does not disable interrupts, which keeps `Box::new` at a few dozen cycles.
-//! Two checks back the rule. In every build, finding the lock already taken on this single CPU
+//! Two checks back the rule. In every build, finding the lock already taken by this same CPU
 //! can only mean an interrupt arrived mid-allocation and its handler is allocating: that panics
-//! with a message instead of deadlocking. In debug builds, code that must not allocate (an
+//! with a message instead of deadlocking ([`CpuMutex`]; another CPU holding it is waited for). In debug builds, code that must not allocate (an
 //! interrupt handler) holds a [`ForbidAllocation`] guard, and any allocation meanwhile panics
 //! even when it would not have collided.
 
@@ -26,13 +26,13 @@ use super::paging::{MapError, PAGE_TABLES};
 use core::alloc::{GlobalAlloc, Layout};
 use core::fmt;
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicUsize, Ordering};
-use spin::{Mutex, MutexGuard};
+use core::sync::atomic::Ordering;
+use crate::sync::{CpuMutex, CpuMutexGuard};
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
 pub struct KernelHeap {
-    state: Mutex<HeapState>,
+    state: CpuMutex<HeapState>,
 }
 
 struct HeapState {
@@ -50,7 +50,7 @@ struct HeapState {
 
 /// The heap every `Box`, `Vec` and `String` of the kernel lives on.
 pub static KERNEL_HEAP: KernelHeap = KernelHeap {
-    state: Mutex::new(HeapState {
+    state: CpuMutex::new(HeapState {
         buddy: CachedBuddy::new(),
         mapped_end: HEAP_START,
         mapped_bytes: 0,
@@ -268,16 +268,13 @@ impl HeapState {
 
 impl KernelHeap {
     #[inline(always)]
-    fn lock(&self) -> MutexGuard<'_, HeapState> {
-        match self.state.try_lock() {
-            Some(guard) => guard,
-            None => reentered(),
-        }
+    fn lock(&self) -> CpuMutexGuard<'_, HeapState> {
+        self.state.lock(reentered)
     }
 
-    /// Whether some code holds the heap right now (see [`super::frames::is_in_use`]).
+    /// Whether code on this CPU holds the heap right now (see [`super::frames::is_in_use`]).
     pub fn is_in_use(&self) -> bool {
-        self.state.is_locked()
+        self.state.is_held_here()
     }
 
     pub fn stats(&self) -> KernelHeapStats {
@@ -363,10 +360,8 @@ pub fn last_failure() -> Option<AllocFailure> {
         .and_then(|state| state.last_failure)
 }
 
-/// How many [`ForbidAllocation`] guards are alive.
-static FORBIDDEN: AtomicUsize = AtomicUsize::new(0);
 
-/// While one of these lives, any heap use panics in debug builds. Interrupt handlers hold one
+/// While one of these lives, any heap use on this CPU panics in debug builds. Interrupt handlers hold one
 /// for their whole run.
 pub struct ForbidAllocation {
     _private: (),
@@ -375,20 +370,29 @@ pub struct ForbidAllocation {
 impl ForbidAllocation {
     #[must_use = "allocation is forbidden only while the guard lives"]
     pub fn enter() -> Self {
-        FORBIDDEN.fetch_add(1, Ordering::Relaxed);
+        crate::arch::percpu::this()
+            .forbid_allocation
+            .fetch_add(1, Ordering::Relaxed);
         ForbidAllocation { _private: () }
     }
 }
 
 impl Drop for ForbidAllocation {
     fn drop(&mut self) {
-        FORBIDDEN.fetch_sub(1, Ordering::Relaxed);
+        crate::arch::percpu::this()
+            .forbid_allocation
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }
 
 #[cfg(debug_assertions)]
 fn check_allocation_allowed(layout: Layout) {
-    if FORBIDDEN.load(Ordering::Relaxed) != 0 {
+    // Per CPU: an interrupt handler on one CPU forbids nothing to the others.
+    if crate::arch::percpu::this()
+        .forbid_allocation
+        .load(Ordering::Relaxed)
+        != 0
+    {
         panic!(
             "heap used where allocation is forbidden (an interrupt handler?): {} bytes, align {}",
             layout.size(),

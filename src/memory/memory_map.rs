@@ -292,6 +292,16 @@ pub fn usable_ranges(
     Ok(usable)
 }
 
+/// The lowest `bytes` of usable RAM in `[floor, limit)`, page-aligned, in one piece: where the
+/// application processors' real-mode trampoline goes (below 1 MiB, above the real-mode IVT).
+pub fn lowest_run(usable: &[PhysRange], bytes: u64, floor: u64, limit: u64) -> Option<u64> {
+    usable.iter().find_map(|range| {
+        let start = range.start.max(floor).next_multiple_of(PAGE_SIZE);
+        let end = range.end.min(limit);
+        (end >= start && end - start >= bytes).then_some(start)
+    })
+}
+
 /// Fails with a clear error unless `usable` holds at least `needed` bytes.
 pub fn require(usable: &RangeSet, needed: u64) -> Result<(), MemoryMapError> {
     let total = usable.total_bytes();
@@ -306,6 +316,21 @@ pub fn require(usable: &RangeSet, needed: u64) -> Result<(), MemoryMapError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lowest_run_finds_whole_pages_between_the_bounds() {
+        let usable = [
+            super::PhysRange::new(0, 0x3000),
+            super::PhysRange::new(0x5000, 0x9f000),
+            super::PhysRange::new(0x10_0000, 0x800_0000),
+        ];
+        assert_eq!(super::lowest_run(&usable, 0x4000, 0x1000, 0x10_0000), Some(0x5000));
+        assert_eq!(super::lowest_run(&usable, 0x2000, 0x1000, 0x10_0000), Some(0x1000));
+        assert_eq!(super::lowest_run(&usable, 0x10_0000, 0x1000, 0x10_0000), None);
+        assert_eq!(super::lowest_run(&[], 0x1000, 0x1000, 0x10_0000), None);
+        // Nothing below the floor, nothing that runs past the limit.
+        assert_eq!(super::lowest_run(&usable[2..], 0x1000, 0x1000, 0x10_0000), None);
+    }
+
     use super::*;
 
     const MIB: u64 = 1 << 20;

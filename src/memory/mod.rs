@@ -41,7 +41,7 @@ use crate::arch::tsc;
 use crate::arch::{cpu, interrupts, pat, stacks};
 use core::fmt;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use frame_bitmap::{FrameBitmap, FrameError};
 use layout::{
     BOOT_INFO_START, FRAME_BITMAP_MAX_SIZE, FRAME_BITMAP_START, HIGHER_HALF_PHYS_LIMIT, KERNEL_VMA,
@@ -62,6 +62,21 @@ pub const INITIAL_HEAP_SIZE: u64 = 1 << 20;
 const LOW_MEMORY_END: u64 = 0x10_0000;
 
 static INITIALISED: AtomicBool = AtomicBool::new(false);
+/// The physical address of the pages kept below 1 MiB for the application processors'
+/// trampoline (`arch::ap_boot`); 0 when the memory map has no room for them.
+static AP_LOW_AREA: AtomicU64 = AtomicU64::new(0);
+
+/// Where the AP trampoline's [`AP_LOW_AREA_BYTES`] lie, if the memory map had room below 1 MiB.
+/// The frame allocator never hands out the first MiB, so nothing else uses them.
+pub fn ap_low_area() -> Option<u64> {
+    match AP_LOW_AREA.load(Ordering::Relaxed) {
+        0 => None,
+        phys => Some(phys),
+    }
+}
+
+/// The AP trampoline's code page and its temporary page tables.
+pub const AP_LOW_AREA_BYTES: u64 = crate::arch::ap_boot::LOW_PAGES * 4096;
 
 unsafe extern "C" {
     // Linker symbols (linker.ld): only their addresses mean anything.
@@ -189,7 +204,26 @@ pub fn usable_memory(boot: &BootMemory) -> Result<RangeSet, InitError> {
     let usable = memory_map::usable_ranges(boot.regions.iter().copied(), reserved.as_slice())
         .map_err(InitError::MemoryMap)?;
     memory_map::require(&usable, MIN_USABLE_MEMORY).map_err(InitError::MemoryMap)?;
+    reserve_ap_low_area(boot);
     Ok(usable)
+}
+
+/// Picks the AP trampoline's pages: usable RAM below 1 MiB (which the frame allocator never
+/// takes) that holds none of the boot loader's data, above the real-mode IVT and BIOS data.
+fn reserve_ap_low_area(boot: &BootMemory) {
+    let mut keep = RangeSet::new();
+    let mut ok = keep.add(kernel_image()).is_ok() && keep.add(boot.boot_info).is_ok();
+    for &range in boot.reserved {
+        ok &= keep.add(range).is_ok();
+    }
+    let low = memory_map::usable_ranges(boot.regions.iter().copied(), keep.as_slice());
+    let found = match (ok, low) {
+        (true, Ok(low)) => {
+            memory_map::lowest_run(low.as_slice(), AP_LOW_AREA_BYTES, 0x1000, LOW_MEMORY_END)
+        }
+        _ => None,
+    };
+    AP_LOW_AREA.store(found.unwrap_or(0), Ordering::Relaxed);
 }
 
 /// Sets up the frame allocator with its bitmap in low memory; returns the bitmap's range.

@@ -16,7 +16,7 @@ pub mod tsc;
 
 use crate::arch::apic::local;
 use crate::arch::irq_chip::{self, LOCAL_TIMER_LINE};
-use crate::arch::{interrupts, pit};
+use crate::arch::{interrupts, percpu, pit};
 use crate::hook::Hook;
 use crate::trap;
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -45,9 +45,8 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static RUNNING: AtomicBool = AtomicBool::new(false);
 static SOURCE: AtomicU8 = AtomicU8::new(0);
-/// TSC-deadline mode: cycles per tick, and the deadline armed last.
+/// TSC-deadline mode: cycles per tick (each CPU's last deadline is in its per-CPU block).
 static DEADLINE_PERIOD: AtomicU64 = AtomicU64::new(0);
-static NEXT_DEADLINE: AtomicU64 = AtomicU64::new(0);
 /// The measured local APIC timer rate (Hz), when measured.
 static APIC_TIMER_HZ: AtomicU64 = AtomicU64::new(0);
 static REFERENCE: Once<Option<Reference>> = Once::new();
@@ -131,7 +130,7 @@ fn start_tick(apic: bool, tsc_khz: u64) -> TickSource {
             DEADLINE_PERIOD.store(period, Ordering::SeqCst);
             local::timer_start_tsc_deadline(vector);
             let first = tsc::read() + period;
-            NEXT_DEADLINE.store(first, Ordering::SeqCst);
+            percpu::this().next_deadline.store(first, Ordering::SeqCst);
             local::set_tsc_deadline(first);
             return TickSource::ApicTscDeadline;
         }
@@ -182,25 +181,54 @@ pub fn apic_timer_hz() -> Option<u64> {
 }
 
 fn on_tick() {
-    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let cpu = percpu::this();
+    cpu.ticks.fetch_add(1, Ordering::Relaxed);
     if tick_source() == TickSource::ApicTscDeadline {
         // The next tick one period after the last one was due; after a long stretch with
-        // interrupts off, one period from now instead of a burst of catch-up ticks.
+        // interrupts off, one period from now instead of a burst of catch-up ticks. Each CPU
+        // arms its own local APIC timer.
         let period = DEADLINE_PERIOD.load(Ordering::Relaxed);
-        let mut next = NEXT_DEADLINE.load(Ordering::Relaxed) + period;
+        let mut next = cpu.next_deadline.load(Ordering::Relaxed) + period;
         let current = tsc::read();
         if next <= current {
             next = current + period;
         }
-        NEXT_DEADLINE.store(next, Ordering::Relaxed);
+        cpu.next_deadline.store(next, Ordering::Relaxed);
         local::set_tsc_deadline(next);
     }
+    if cpu.id() != 0 {
+        // Another CPU's tick only ends its `hlt`: the tick count, the hooks and the thread
+        // scheduler are the boot CPU's.
+        return;
+    }
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     if let Some(hook) = TICK_HOOK.get() {
         hook(now);
     }
     if let Some(tick) = SCHEDULER_TICK.get() {
         // Sleepers wait for uptime, which ticks lost while interrupts were off cannot slow.
         tick(clock_ticks());
+    }
+}
+
+/// Starts the running application processor's own local APIC timer at [`TIMER_HZ`], in the
+/// mode the boot CPU's runs in (an AP gets no tick when the PIT drives the boot CPU's).
+/// Interrupts must be off.
+pub fn start_this_cpu() {
+    let vector = irq_chip::vector_for_line(LOCAL_TIMER_LINE);
+    match tick_source() {
+        TickSource::ApicTscDeadline => {
+            local::timer_start_tsc_deadline(vector);
+            let first = tsc::read() + DEADLINE_PERIOD.load(Ordering::Relaxed);
+            percpu::this().next_deadline.store(first, Ordering::Relaxed);
+            local::set_tsc_deadline(first);
+        }
+        TickSource::ApicPeriodic => {
+            let hz = APIC_TIMER_HZ.load(Ordering::Relaxed);
+            let count = u32::try_from(hz / u64::from(TIMER_HZ)).unwrap_or(u32::MAX);
+            local::timer_start_periodic(vector, count);
+        }
+        TickSource::Pit => {}
     }
 }
 
@@ -217,7 +245,8 @@ pub fn set_tick_hook(hook: Option<fn(u64)>) {
     TICK_HOOK.set(hook);
 }
 
-/// Timer interrupts since [`init`].
+/// The boot CPU's timer interrupts since [`init`] (each CPU counts its own in its per-CPU
+/// block).
 pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }

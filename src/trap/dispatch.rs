@@ -7,17 +7,14 @@ use crate::arch::interrupt_frame::InterruptFrame;
 use crate::arch::irq_chip;
 use crate::arch::pic::Acknowledge;
 use crate::arch::vectors::{BREAKPOINT, EXCEPTION_COUNT, NMI};
-use crate::arch::{apic, cpu, int_bench, stacks};
+use crate::arch::{apic, cpu, int_bench, percpu};
 use crate::console;
 use crate::drivers::serial::com1_unlocked;
 use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
 use core::fmt::Write;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
-/// How many exceptions are being handled right now on this (the only) CPU. More than one means
-/// handling a fault faulted, and the report must get simpler until something gets out.
-static NESTING: AtomicU32 = AtomicU32::new(0);
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
 static SPURIOUS_IRQS: AtomicU64 = AtomicU64::new(0);
 static APIC_ERRORS: AtomicU64 = AtomicU64::new(0);
@@ -61,10 +58,20 @@ extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
         }
     } else if let Some(line) = irq_chip::line_for_vector(vector) {
         hardware_irq(line);
-        // After the EOI: the scheduler may switch threads here.
-        if let Some(hook) = irq_exit_hook() {
+        // After the EOI: the scheduler may switch threads here. It runs user threads on the
+        // boot CPU alone (docs/smp.md), so the other CPUs never switch.
+        if percpu::cpu_id() == 0
+            && let Some(hook) = irq_exit_hook()
+        {
             hook(frame);
         }
+    } else if vector == irq_chip::CALL_FUNCTION_VECTOR {
+        let _no_allocation = crate::memory::heap::ForbidAllocation::enter();
+        crate::smp::ipi::handle_call_function();
+        apic::local::end_of_interrupt();
+    } else if vector == irq_chip::WAKE_VECTOR {
+        // Only ends a `hlt`: the woken CPU looks for work itself.
+        apic::local::end_of_interrupt();
     } else if vector == int_bench::DISPATCH_VECTOR {
         // The benchmark's software interrupt: the dispatcher's own cost, nothing more.
     } else if vector == irq_chip::SPURIOUS_VECTOR && irq_chip::is_apic() {
@@ -95,18 +102,19 @@ fn hardware_irq(irq: u8) {
 }
 
 fn exception(frame: &mut InterruptFrame) {
-    let depth = NESTING.fetch_add(1, Ordering::SeqCst);
+    let nesting = &percpu::this().exception_depth;
+    let depth = nesting.fetch_add(1, Ordering::SeqCst);
     if depth > 0 {
         nested_fault(frame, depth);
     }
-    let report = ExceptionReport::new(frame, cpu::page_fault_address(), &stacks::all());
+    let report = ExceptionReport::new(frame, cpu::page_fault_address(), &percpu::stacks());
     let action = fault_hook().map_or(FaultAction::Default, |hook| hook(&report));
     match action {
         FaultAction::ResumeAt(rip) => frame.rip = rip,
         FaultAction::Default if report.vector == BREAKPOINT => breakpoint(&report),
         FaultAction::Default => fatal(&report),
     }
-    NESTING.fetch_sub(1, Ordering::SeqCst);
+    nesting.fetch_sub(1, Ordering::SeqCst);
 }
 
 fn breakpoint(report: &ExceptionReport) {
@@ -128,6 +136,8 @@ fn breakpoint(report: &ExceptionReport) {
 /// interrupts off and a console lock held: then the line goes to serial alone, without locks,
 /// leaving the screen to the writer that resumes after the NMI.
 fn nmi(frame: &InterruptFrame) {
+    // A panic or fatal exception on another CPU stops this one before printing its report.
+    crate::smp::nmi_halt_if_requested();
     let status = cpu::nmi_status();
     let line = format_args!(
         "kestrel: NMI at RIP {:#x} (system control port B {status:#04x}), continuing\n",

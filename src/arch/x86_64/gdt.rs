@@ -8,6 +8,7 @@ use super::stacks::{self, Stack};
 use super::vectors::{DOUBLE_FAULT, MACHINE_CHECK, NMI};
 use core::cell::UnsafeCell;
 use spin::Once;
+use x86_64::VirtAddr;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;
 use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
@@ -52,70 +53,69 @@ pub struct Selectors {
     pub tss: SegmentSelector,
 }
 
-/// The TSS, written after the GDT describes it: `rsp0`, the stack the CPU switches to on an
-/// interrupt from ring 3, changes with every switch to another thread.
+/// A CPU's TSS, written after its GDT describes it: `rsp0`, the stack the CPU switches to on
+/// an interrupt from ring 3, changes with every switch to another thread
+/// (`percpu::set_kernel_stack`, through the pointer [`load`] records).
 struct TssCell(UnsafeCell<TaskStateSegment>);
 
-// SAFETY: one CPU; `rsp0` is written with interrupts off by the scheduler only, and the CPU
-// reads it only on a ring change.
+// SAFETY: each TSS belongs to one CPU, which writes `rsp0` with interrupts off only; the CPU
+// reads it only on a ring change. Other CPUs never touch it.
 unsafe impl Sync for TssCell {}
 
-static TSS: Once<TssCell> = Once::new();
-
-/// Sets the stack the CPU switches to when an interrupt or exception arrives in ring 3 (the
-/// running thread's kernel stack top). Call with interrupts off.
-pub fn set_ring0_stack(top: u64) {
-    let tss = TSS.get().expect("arch::gdt::init has not run");
-    // SAFETY: interrupts are off and there is one CPU, so nothing reads or writes the TSS
-    // concurrently; the write goes through the cell's raw pointer.
-    unsafe {
-        (*tss.0.get()).privilege_stack_table[0] = x86_64::VirtAddr::new(top);
-    }
+/// A CPU's descriptor tables: the boot CPU's are statics, each AP's are leaked boxes.
+struct CpuTables {
+    gdt: GlobalDescriptorTable,
+    selectors: Selectors,
 }
-static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
-/// The selectors, once [`init`] has run.
+static BOOT_TSS: Once<TssCell> = Once::new();
+static BOOT_TABLES: Once<CpuTables> = Once::new();
+
+/// The selectors, once [`init`] has run: the same on every CPU, whose GDTs are built alike.
 pub fn selectors() -> Selectors {
-    GDT.get().expect("arch::gdt::init has not run").1
+    BOOT_TABLES
+        .get()
+        .expect("arch::gdt::init has not run")
+        .selectors
 }
 
-/// Loads the GDT, reloads every segment register from it and loads the TSS. Runs once, on the
-/// boot CPU, before the IDT (whose gates name these selectors).
-pub fn init() {
-    let tss = TSS.call_once(|| {
-        let mut tss = TaskStateSegment::new();
-        // Until a thread runs in ring 3 its kernel stack top is not known; the boot stack is
-        // a safe value.
-        tss.privilege_stack_table[0] = stacks::all()[0].top;
-        for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {
-            let stack = ist_stack(slot).expect("every IST slot in use has a stack");
-            // The CPU loads RSP from this entry on each such event; the top is page-aligned,
-            // so it also meets the 16-byte alignment the handlers expect.
-            tss.interrupt_stack_table[usize::from(slot - 1)] = stack.top;
-        }
-        TssCell(UnsafeCell::new(tss))
-    });
+fn new_tss(ring0_stack: VirtAddr, ist: [VirtAddr; 3]) -> TssCell {
+    let mut tss = TaskStateSegment::new();
+    tss.privilege_stack_table[0] = ring0_stack;
+    for (slot, top) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST].into_iter().zip(ist) {
+        // The CPU loads RSP from this entry on each such event; the tops are page-aligned,
+        // so they also meet the 16-byte alignment the handlers expect.
+        tss.interrupt_stack_table[usize::from(slot - 1)] = top;
+    }
+    TssCell(UnsafeCell::new(tss))
+}
+
+fn new_tables(tss: &'static TssCell) -> CpuTables {
     // SAFETY: the TSS lives for ever; the descriptor only records its address and size.
     let tss: &'static TaskStateSegment = unsafe { &*tss.0.get() };
-    let (gdt, selectors) = GDT.call_once(|| {
-        let mut gdt = GlobalDescriptorTable::new();
-        let kernel_code = gdt.append(Descriptor::kernel_code_segment());
-        let kernel_data = gdt.append(Descriptor::kernel_data_segment());
-        let user_data = gdt.append(Descriptor::user_data_segment());
-        let user_code = gdt.append(Descriptor::user_code_segment());
-        let tss = gdt.append(Descriptor::tss_segment(tss));
-        (
-            gdt,
-            Selectors {
-                kernel_code,
-                kernel_data,
-                user_data,
-                user_code,
-                tss,
-            },
-        )
-    });
-    gdt.load();
+    let mut gdt = GlobalDescriptorTable::new();
+    let kernel_code = gdt.append(Descriptor::kernel_code_segment());
+    let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+    let user_data = gdt.append(Descriptor::user_data_segment());
+    let user_code = gdt.append(Descriptor::user_code_segment());
+    let tss = gdt.append(Descriptor::tss_segment(tss));
+    CpuTables {
+        gdt,
+        selectors: Selectors {
+            kernel_code,
+            kernel_data,
+            user_data,
+            user_code,
+            tss,
+        },
+    }
+}
+
+/// Loads `tables`, reloads every segment register from them, loads the TSS and tells the
+/// per-CPU block where it is.
+fn load(tables: &'static CpuTables, tss: &'static TssCell) {
+    tables.gdt.load();
+    let selectors = tables.selectors;
     // SAFETY: the selectors index descriptors of the GDT just loaded, which lives for ever:
     // a 64-bit ring-0 code segment, a writable ring-0 data segment and an available TSS.
     unsafe {
@@ -125,6 +125,32 @@ pub fn init() {
         ES::set_reg(selectors.kernel_data);
         load_tss(selectors.tss);
     }
+    super::percpu::set_tss(tss.0.get());
+}
+
+/// Loads the boot CPU's GDT and TSS. Runs once, on the boot CPU, after `percpu::init` and
+/// before the IDT (whose gates name these selectors).
+pub fn init() {
+    let tss = BOOT_TSS.call_once(|| {
+        // Until a thread runs in ring 3 its kernel stack top is not known; the boot stack is
+        // a safe value.
+        let ist = [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST]
+            .map(|slot| ist_stack(slot).expect("every IST slot in use has a stack").top);
+        new_tss(stacks::all()[0].top, ist)
+    });
+    let tables = BOOT_TABLES.call_once(|| new_tables(tss));
+    load(tables, tss);
+}
+
+/// Gives an application processor a GDT and TSS of its own, with its own kernel stack top and
+/// IST stacks (`ist`: double fault, NMI, machine check), and loads them. Needs the heap.
+pub fn init_ap(kernel_stack_top: VirtAddr, ist: [VirtAddr; 3]) {
+    let tss: &'static TssCell = alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tss(
+        kernel_stack_top,
+        ist,
+    )));
+    let tables: &'static CpuTables = alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tables(tss)));
+    load(tables, tss);
 }
 
 #[cfg(test)]

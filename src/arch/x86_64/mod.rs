@@ -5,6 +5,7 @@
 //! [`init`] runs early in `boot::start`, so that from then on every exception anywhere in any
 //! kernel gets a report.
 
+pub mod ap_boot;
 pub mod apic;
 pub mod context_switch;
 pub mod cpu;
@@ -35,9 +36,9 @@ pub mod vectors;
 
 /// Loads the GDT, TSS and IDT. Interrupts stay disabled; `devices::start` enables them.
 pub fn init() {
+    percpu::init();
     gdt::init();
     idt::init();
-    percpu::init();
     syscall::init();
     fpu::init();
 }

@@ -23,6 +23,8 @@ mod reg {
     pub const EOI: u32 = 0xB0;
     pub const SPURIOUS: u32 = 0xF0;
     pub const ERROR_STATUS: u32 = 0x280;
+    pub const ICR_LOW: u32 = 0x300;
+    pub const ICR_HIGH: u32 = 0x310;
     pub const LVT_TIMER: u32 = 0x320;
     pub const LVT_LINT0: u32 = 0x350;
     pub const LVT_LINT1: u32 = 0x360;
@@ -65,6 +67,19 @@ pub fn has_x2apic() -> bool {
 /// CPUID.1:ECX bit 24: the timer can fire at a TSC value (IA32_TSC_DEADLINE).
 pub fn has_tsc_deadline() -> bool {
     core::arch::x86_64::__cpuid(1).ecx & (1 << 24) != 0
+}
+
+/// This CPU's APIC id as CPUID reports it, usable before the APIC is enabled: leaf 0xB's
+/// 32-bit x2APIC id where the leaf exists, else CPUID.1:EBX bits 31:24 (SDM vol. 3A §8.4.5).
+pub fn cpuid_apic_id() -> u32 {
+    let max_leaf = core::arch::x86_64::__cpuid(0).eax;
+    if max_leaf >= 0xB {
+        let leaf = core::arch::x86_64::__cpuid_count(0xB, 0);
+        if leaf.ebx != 0 {
+            return leaf.edx;
+        }
+    }
+    core::arch::x86_64::__cpuid(1).ebx >> 24
 }
 
 /// The physical address of the register page (IA32_APIC_BASE bits 51:12).
@@ -112,6 +127,19 @@ fn write(offset: u32, value: u32) {
 /// neither mode is possible.
 pub fn init(mmio: Option<u64>, spurious_vector: u8, error_vector: u8) -> Option<Mode> {
     let x2apic = has_x2apic();
+    if !x2apic {
+        MMIO.store(mmio?, Ordering::SeqCst);
+    }
+    MODE.store(if x2apic { X2APIC } else { XAPIC }, Ordering::SeqCst);
+    init_this_cpu(spurious_vector, error_vector);
+    Some(if x2apic { Mode::X2Apic } else { Mode::XApic })
+}
+
+/// Enables and programs the running CPU's own local APIC in the mode [`init`] chose on the
+/// boot CPU (an application processor's start-up; each CPU has its own APIC and its own
+/// IA32_APIC_BASE). Interrupts must be off.
+pub fn init_this_cpu(spurious_vector: u8, error_vector: u8) {
+    let x2apic = mode() == X2APIC;
     // SAFETY: IA32_APIC_BASE exists (the caller checked `present`); setting the enable bit,
     // and the x2APIC bit when CPUID offers it, is the documented way in (SDM §11.12.1).
     unsafe {
@@ -122,12 +150,6 @@ pub fn init(mmio: Option<u64>, spurious_vector: u8, error_vector: u8) -> Option<
             msr.write(base | APIC_BASE_X2APIC);
         }
     }
-    if x2apic {
-        MODE.store(X2APIC, Ordering::SeqCst);
-    } else {
-        MMIO.store(mmio?, Ordering::SeqCst);
-        MODE.store(XAPIC, Ordering::SeqCst);
-    }
     write(reg::TPR, 0);
     write(reg::LVT_TIMER, LVT_MASKED);
     write(reg::LVT_LINT0, LVT_MASKED);
@@ -137,7 +159,79 @@ pub fn init(mmio: Option<u64>, spurious_vector: u8, error_vector: u8) -> Option<
     write(reg::ERROR_STATUS, 0);
     write(reg::ERROR_STATUS, 0);
     write(reg::SPURIOUS, SPURIOUS_ENABLE | u32::from(spurious_vector));
-    Some(if x2apic { Mode::X2Apic } else { Mode::XApic })
+}
+
+/// What an inter-processor interrupt delivers (SDM vol. 3A §11.6.1, the ICR's delivery mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipi {
+    /// An ordinary interrupt on this vector.
+    Fixed(u8),
+    /// A non-maskable interrupt (vector 2, whatever the CPU is doing).
+    Nmi,
+    /// INIT: the target resets and waits for a startup IPI.
+    Init,
+    /// Startup: the target starts in real mode at physical address `page * 4096`.
+    Startup(u8),
+}
+
+/// Where an IPI goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpiTarget {
+    /// The CPU with this APIC id (physical destination mode).
+    Apic(u32),
+    /// Every CPU but the sender (the "all excluding self" shorthand).
+    AllButSelf,
+}
+
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
+const ICR_LEVEL_ASSERT: u32 = 1 << 14;
+const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
+
+/// Sends an IPI from this CPU's local APIC. Returns once the APIC has accepted it (xAPIC:
+/// the delivery-status bit clears; x2APIC has none, SDM §11.12.9).
+pub fn send_ipi(target: IpiTarget, ipi: Ipi) {
+    let mut low = match ipi {
+        Ipi::Fixed(vector) => u32::from(vector),
+        Ipi::Nmi => 0b100 << 8,
+        Ipi::Init => 0b101 << 8,
+        Ipi::Startup(page) => 0b110 << 8 | u32::from(page),
+    } | ICR_LEVEL_ASSERT;
+    let destination = match target {
+        IpiTarget::Apic(id) => id,
+        IpiTarget::AllButSelf => {
+            low |= ICR_ALL_BUT_SELF;
+            0
+        }
+    };
+    // An interrupt handler on this CPU sending an IPI between the two xAPIC writes would
+    // change the destination under us.
+    super::super::interrupts::without_interrupts(|| match mode() {
+        X2APIC => {
+            // SAFETY: x2APIC mode is on, so the ICR MSR exists; writing it sends the IPI.
+            unsafe {
+                Msr::new(X2APIC_MSR_BASE + reg::ICR_LOW / 16)
+                    .write(u64::from(destination) << 32 | u64::from(low))
+            }
+        }
+        XAPIC => {
+            wait_for_delivery();
+            write(reg::ICR_HIGH, destination << 24);
+            write(reg::ICR_LOW, low);
+            wait_for_delivery();
+        }
+        _ => {}
+    });
+}
+
+fn wait_for_delivery() {
+    // Bounded: an APIC that never accepts must not hang the sender (1 << 20 reads are far
+    // more than the microseconds acceptance takes).
+    for _ in 0..1 << 20 {
+        if read(reg::ICR_LOW) & ICR_DELIVERY_PENDING == 0 {
+            return;
+        }
+        core::hint::spin_loop();
+    }
 }
 
 /// This CPU's APIC id (x2APIC: all 32 bits; xAPIC: bits 31:24).

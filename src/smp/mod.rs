@@ -1,0 +1,129 @@
+//! Symmetric multiprocessing: starting the other processors ([`start`]), asking them to run
+//! code ([`ipi`]), keeping their TLBs in step ([`tlb`]), and stopping them all when the kernel
+//! dies ([`halt_others`]). docs/smp.md describes the bring-up, the per-CPU data and the
+//! locking rules.
+//!
+//! CPU numbers are dense: 0 is the boot CPU, the application processors (APs) get 1, 2, ... in
+//! the order they are started; `arch::percpu` holds each one's block.
+
+pub mod ipi;
+mod start;
+pub mod tlb;
+
+pub use crate::arch::percpu::{CpuState, MAX_CPUS, cpu_id};
+pub use start::{StartOptions, start, start_with};
+
+use crate::arch::apic::local::{self, Ipi, IpiTarget};
+use crate::arch::percpu;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// CPU numbers handed out so far (the boot CPU included), whether or not they answered.
+static CPU_SLOTS: AtomicU32 = AtomicU32::new(1);
+/// Processors the MADT lists as usable (enabled or online-capable); 1 without a MADT.
+static LISTED: AtomicU32 = AtomicU32::new(1);
+/// Set once the kernel is dying: every NMI then halts its CPU.
+static HALTING: AtomicBool = AtomicBool::new(false);
+
+/// One CPU as the `cpus` command shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuInfo {
+    pub id: u32,
+    pub apic_id: u32,
+    pub state: CpuState,
+    pub ticks: u64,
+    pub tasks_polled: u64,
+}
+
+/// Every CPU that was given a number (started, or tried), in number order.
+pub fn cpus() -> impl Iterator<Item = CpuInfo> {
+    (0..CPU_SLOTS.load(Ordering::Acquire)).filter_map(|id| {
+        let cpu = percpu::cpu(id)?;
+        Some(CpuInfo {
+            id,
+            apic_id: cpu.apic_id(),
+            state: cpu.state(),
+            ticks: cpu.ticks.load(Ordering::Relaxed),
+            tasks_polled: cpu.tasks_polled.load(Ordering::Relaxed),
+        })
+    })
+}
+
+/// How many CPUs run kernel code.
+pub fn online_count() -> u32 {
+    cpus().filter(|c| c.state == CpuState::Online).count() as u32
+}
+
+/// How many processors the MADT lists as usable.
+pub fn listed_count() -> u32 {
+    LISTED.load(Ordering::Relaxed)
+}
+
+/// Whether CPU `id` runs kernel code (and so answers IPIs).
+pub fn is_online(id: u32) -> bool {
+    percpu::cpu(id).is_some_and(|c| c.state() == CpuState::Online)
+}
+
+/// Ends CPU `id`'s `hlt` (if it halts), so that it looks for work.
+pub fn wake(id: u32) {
+    if id != cpu_id()
+        && let Some(cpu) = percpu::cpu(id)
+        && cpu.state() == CpuState::Online
+    {
+        local::send_ipi(
+            IpiTarget::Apic(cpu.apic_id()),
+            Ipi::Fixed(crate::arch::irq_chip::WAKE_VECTOR),
+        );
+    }
+}
+
+/// Stops every other CPU with an NMI, so that a panic or fatal exception report is printed
+/// by its CPU alone, in one block. Returns after the others had a moment to stop (it cannot
+/// wait for ever: a CPU may be dead already). Safe to call more than once.
+pub fn halt_others() {
+    if HALTING.swap(true, Ordering::SeqCst) || online_count() <= 1 || !local::is_enabled() {
+        return;
+    }
+    local::send_ipi(IpiTarget::AllButSelf, Ipi::Nmi);
+    // An NMI is taken within a few instructions; give a busy CPU a millisecond or so.
+    let start = crate::arch::tsc::read();
+    let khz = crate::time::tsc::frequency_khz().unwrap_or(1_000_000);
+    while crate::arch::tsc::read().wrapping_sub(start) < khz && others_running() {
+        core::hint::spin_loop();
+    }
+}
+
+fn others_running() -> bool {
+    let me = cpu_id();
+    cpus().any(|c| c.id != me && c.state == CpuState::Online)
+}
+
+/// Whether [`halt_others`] has run: an NMI now means "stop".
+pub fn halting() -> bool {
+    HALTING.load(Ordering::SeqCst)
+}
+
+/// The NMI handler's part: when the kernel is dying, mark this CPU halted and stop it for
+/// good. Returns when the NMI means something else.
+pub fn nmi_halt_if_requested() {
+    if !halting() {
+        return;
+    }
+    if let Some(cpu) = percpu::cpu(cpu_id()) {
+        cpu.set_state(CpuState::Halted);
+    }
+    loop {
+        crate::arch::interrupts::disable();
+        crate::arch::cpu::halt();
+    }
+}
+
+/// An application processor's life once it is online: interrupts on, and halted until an
+/// interrupt (its timer, an IPI) arrives; the function-call IPI runs its work.
+fn ap_main() -> ! {
+    crate::arch::interrupts::enable();
+    loop {
+        crate::arch::interrupts::disable();
+        ipi::handle_call_function();
+        crate::arch::interrupts::enable_and_hlt();
+    }
+}

@@ -1,0 +1,83 @@
+//! Checks shared by the SMP test kernels.
+
+#![allow(dead_code)]
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::time::Duration;
+use kestrel::arch::apic::local;
+use kestrel::serial_println;
+use kestrel::smp::{self, CpuState, MAX_CPUS};
+use spin::Mutex;
+
+pub fn every_listed_cpu_is_online() {
+    let listed = smp::listed_count();
+    let online = smp::online_count();
+    serial_println!("({online} of {listed} online) ");
+    assert!(listed >= 2, "the test wants -smp 2 or more, the MADT lists {listed}");
+    assert_eq!(online, listed, "every CPU should have come online");
+}
+
+pub fn ids_are_distinct_and_match_the_apic() {
+    static SEEN: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(u32::MAX) }; MAX_CPUS];
+    let ran = smp::ipi::call_on_all(|| {
+        let id = smp::cpu_id() as usize;
+        SEEN[id].store(local::id(), Ordering::SeqCst);
+    });
+    assert_eq!(ran, smp::online_count());
+    let mut apic_ids = [u32::MAX; MAX_CPUS];
+    for cpu in smp::cpus().filter(|c| c.state == CpuState::Online) {
+        let seen = SEEN[cpu.id as usize].load(Ordering::SeqCst);
+        assert_eq!(
+            seen, cpu.apic_id,
+            "CPU {} ran the call with APIC id {seen}, expected {}",
+            cpu.id, cpu.apic_id
+        );
+        assert!(
+            !apic_ids.contains(&seen),
+            "APIC id {seen} appears twice"
+        );
+        apic_ids[cpu.id as usize] = seen;
+    }
+    // One call on each CPU alone, too.
+    for cpu in smp::cpus().filter(|c| c.state == CpuState::Online) {
+        let here = AtomicU32::new(u32::MAX);
+        assert!(smp::ipi::call_on(cpu.id, || here.store(smp::cpu_id(), Ordering::SeqCst)));
+        assert_eq!(here.load(Ordering::SeqCst), cpu.id);
+    }
+}
+
+pub fn every_cpu_ticks() {
+    let before: [u64; MAX_CPUS] = core::array::from_fn(|id| {
+        smp::cpus().find(|c| c.id == id as u32).map_or(0, |c| c.ticks)
+    });
+    kestrel::time::sleep(Duration::from_millis(50));
+    for cpu in smp::cpus().filter(|c| c.state == CpuState::Online) {
+        let ticked = cpu.ticks - before[cpu.id as usize];
+        assert!(ticked >= 10, "CPU {} ticked {ticked} times in 50 ms", cpu.id);
+    }
+}
+
+/// Increments per CPU, through each path.
+const INCREMENTS: u64 = 20_000;
+
+pub fn counters_add_up_across_cpus() {
+    static LOCKED: Mutex<u64> = Mutex::new(0);
+    static ATOMIC: AtomicU64 = AtomicU64::new(0);
+    static PLAIN_ATOMIC_ADDS: AtomicU64 = AtomicU64::new(0);
+    *LOCKED.lock() = 0;
+    ATOMIC.store(0, Ordering::SeqCst);
+    // Every CPU runs the loop at once (the call reaches the others by IPI while this one runs
+    // it too), so the lock and the cache line are contended.
+    let ran = smp::ipi::call_on_all(|| {
+        for _ in 0..INCREMENTS {
+            *LOCKED.lock() += 1;
+            ATOMIC.fetch_add(1, Ordering::Relaxed);
+        }
+        PLAIN_ATOMIC_ADDS.fetch_add(1, Ordering::SeqCst);
+    });
+    let expected = INCREMENTS * u64::from(ran);
+    serial_println!("({ran} CPUs x {INCREMENTS}) ");
+    assert!(ran >= 2);
+    assert_eq!(*LOCKED.lock(), expected, "increments under the lock were lost");
+    assert_eq!(ATOMIC.load(Ordering::SeqCst), expected, "atomic increments were lost");
+}
