@@ -24,11 +24,12 @@ BENCH_NOISY_ISO := $(BUILD)/kestrel-bench-tcg.iso
 INITRAMFS   := $(BUILD)/initramfs.cpio
 ROOTFS_EXTRA ?=
 
-# Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 CMDLINE="loglevel=debug"
+# Knobs (run and run-uefi): make run MEMORY=4G MACHINE=q35 SMP=4 CMDLINE="loglevel=debug"
 MEMORY  ?= 128M
 MACHINE ?= pc
+SMP     ?= 1
 CMDLINE ?=
-QEMU    := qemu-system-x86_64 -accel tcg -machine $(MACHINE) -m $(MEMORY) -cpu max -net none \
+QEMU    := qemu-system-x86_64 -accel tcg -machine $(MACHINE) -m $(MEMORY) -smp $(SMP) -cpu max -net none \
            -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # A window when a display exists; otherwise the serial console in this terminal (Ctrl-A X quits).
 ifneq ($(DISPLAY)$(WAYLAND_DISPLAY),)

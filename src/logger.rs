@@ -28,12 +28,17 @@ impl Log for ConsoleLogger {
         // A line logged while someone types (the shell's prompt) starts on a line of its own,
         // and the line's owner is told to draw it again below.
         let interrupting = !crate::console::at_line_start();
-        if interrupting {
-            crate::println!();
-        }
-        crate::print!("{} ", UptimeStamp(crate::time::uptime()));
-        crate::console::print_colored(color, format_args!("{:<5} ", record.level()));
-        crate::println!("{}", record.args());
+        // One piece, so that a line logged on another CPU cannot land inside it.
+        crate::console::print_with_colored(
+            format_args!(
+                "{}{} ",
+                if interrupting { "\n" } else { "" },
+                UptimeStamp(crate::time::uptime())
+            ),
+            color,
+            format_args!("{:<5} ", record.level()),
+            format_args!("{}\n", record.args()),
+        );
         if interrupting {
             crate::console::note_line_interrupted();
         }

@@ -7,19 +7,30 @@ use crate::power::{ExitCode, exit_emulator, halt_forever};
 use crate::testing::{self, PanicExpectation};
 use core::fmt;
 use core::panic::PanicInfo;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
-static PANICKING: AtomicBool = AtomicBool::new(false);
+/// The CPU that panicked first (its number + 1; 0 while none has).
+static PANICKING: AtomicU32 = AtomicU32::new(0);
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     crate::arch::interrupts::disable();
-    if PANICKING.swap(true, Ordering::SeqCst) {
-        // Formatting or drawing the first report panicked again: say so without formatting
-        // anything, and on serial only, in case drawing on the screen is what panics.
-        emergency_write_serial(format_args!("\nkestrel: panic while panicking\n"));
-        finish(ExitCode::Failed);
+    let me = crate::smp::cpu_id() + 1;
+    match PANICKING.compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => {}
+        Err(first) if first == me => {
+            // Formatting or drawing the first report panicked again: say so without
+            // formatting anything, and on serial only, in case drawing on the screen is what
+            // panics.
+            emergency_write_serial(format_args!("\nkestrel: panic while panicking\n"));
+            finish(ExitCode::Failed);
+        }
+        // Another CPU is reporting its panic and stops this one: one report, not two.
+        Err(_) => halt_forever(),
     }
+    // The other CPUs stop before anything is printed, so the report comes out in one block.
+    crate::smp::halt_others();
+    crate::console::flush_before_report();
     match testing::expectation() {
         PanicExpectation::Expected => {
             testing::report_expected_panic();
@@ -42,7 +53,8 @@ fn report(info: &PanicInfo) {
         .location()
         .map_or(("<unknown>", 0), |l| (l.file(), l.line()));
     emergency_write(format_args!(
-        "\nKERNEL PANIC at {file}:{line}:\n    {}\n",
+        "\nKERNEL PANIC at {file}:{line}:{}\n    {}\n",
+        OnCpu,
         info.message()
     ));
     // `handle_alloc_error` only knows the size; the heap knows why.
@@ -52,6 +64,22 @@ fn report(info: &PanicInfo) {
         emergency_write(format_args!("    ({failure})\n"));
     }
     crate::debug::print_current_backtrace();
+}
+
+/// ` on CPU n (the others are stopped)` when several CPUs run; nothing on one.
+struct OnCpu;
+
+impl fmt::Display for OnCpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if crate::smp::listed_count() > 1 && crate::smp::halting() {
+            write!(
+                f,
+                " on CPU {} (the others are stopped)",
+                crate::smp::cpu_id()
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Whether the panic is `handle_alloc_error`'s ("memory allocation of N bytes failed").

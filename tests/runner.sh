@@ -21,6 +21,8 @@
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
 #   REJECT       array of strings that must not appear on the serial console
+#   REJECT_AFTER array of pairs MARKER TEXT: TEXT must not appear after the first MARKER (a
+#                report that must come out in one block)
 #   EXPECT_IN_ORDER array of strings that must appear on the serial console in this order
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
@@ -56,6 +58,7 @@ KEYS=()
 EXPECT=()
 EXPECT_LINES=()
 REJECT=()
+REJECT_AFTER=()
 EXPECT_IN_ORDER=()
 EXPECT_EXIT=success
 DEBUG_EXIT=yes
@@ -183,8 +186,9 @@ boot() {
     for line in "${EXPECT_LINES[@]}"; do
         grep -qxF -- "$line" "$log.lines" || missing+=("$line (as a whole line)")
     done
-    local rest
+    local rest rest_all
     rest=$(tr -d '\r' < "$log")
+    rest_all=$rest
     for text in "${EXPECT_IN_ORDER[@]}"; do
         case $rest in
             *"$text"*) rest=${rest#*"$text"} ;;
@@ -197,6 +201,17 @@ boot() {
     local rejected=()
     for text in "${REJECT[@]}"; do
         grep -qF -- "$text" "$log" && rejected+=("$text")
+    done
+    local i after
+    for ((i = 0; i + 1 < ${#REJECT_AFTER[@]}; i += 2)); do
+        case $rest_all in
+            *"${REJECT_AFTER[i]}"*)
+                after=${rest_all#*"${REJECT_AFTER[i]}"}
+                case $after in
+                    *"${REJECT_AFTER[i + 1]}"*)
+                        rejected+=("${REJECT_AFTER[i + 1]} (after '${REJECT_AFTER[i]}')") ;;
+                esac ;;
+        esac
     done
     if [ ${#rejected[@]} -gt 0 ]; then
         printf "runner: $label: on the serial console but must not be: '%s'\n" "${rejected[@]}"

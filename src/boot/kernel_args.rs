@@ -259,12 +259,21 @@ mod tests {
         assert_eq!(KernelArgs::parse(b"").max_cpus, None);
         assert_eq!(KernelArgs::parse(b"maxcpus=2").max_cpus, Some(2));
         assert_eq!(KernelArgs::parse(b"maxcpus=3 maxcpus=1").max_cpus, Some(1));
-        for bad in [&b"maxcpus=0"[..], b"maxcpus=", b"maxcpus=-1", b"maxcpus=two"] {
+        for bad in [
+            &b"maxcpus=0"[..],
+            b"maxcpus=",
+            b"maxcpus=-1",
+            b"maxcpus=two",
+        ] {
             let args = KernelArgs::parse(bad);
             assert_eq!(args.max_cpus, None, "{bad:?}");
             assert_eq!(kinds(&args), [WarningKind::BadMaxCpus]);
         }
-        let text = KernelArgs::parse(b"maxcpus=x").warnings().next().unwrap().to_string();
+        let text = KernelArgs::parse(b"maxcpus=x")
+            .warnings()
+            .next()
+            .unwrap()
+            .to_string();
         assert_eq!(
             text,
             "maxcpus=x: not a number of CPUs (1 or more); starting every CPU"

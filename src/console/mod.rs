@@ -8,6 +8,7 @@
 
 pub mod ansi;
 pub mod cp437;
+pub mod line_claim;
 pub mod screen;
 pub mod serial_queue;
 pub mod text_grid;
@@ -124,10 +125,12 @@ pub unsafe fn rebase_framebuffer(virt: NonNull<u8>) {
 
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments) {
+    line_claim::claim();
     interrupts::without_interrupts(|| {
         // Writing to the screen cannot fail: its `write_str` always returns Ok.
         let _ = SCREEN.lock().write_fmt(args);
-        serial_queue::queue(&SERIAL, args);
+        let ended_line = serial_queue::queue(&SERIAL, args);
+        line_claim::finish(ended_line);
     });
     // The UART is slow: it gets the bytes with interrupts on between chunks.
     serial_queue::drain(&SERIAL);
@@ -231,12 +234,38 @@ pub fn show_status(text: &str, color: ColorCode) {
 
 #[doc(hidden)]
 pub fn _serial_print(args: fmt::Arguments) {
-    interrupts::without_interrupts(|| serial_queue::queue(&SERIAL, args));
+    line_claim::claim();
+    interrupts::without_interrupts(|| line_claim::finish(serial_queue::queue(&SERIAL, args)));
+    serial_queue::drain(&SERIAL);
+}
+
+/// Prints `before`, then `colored` in `color` on the screen (serial has no colours), then
+/// `after`, as one piece: another CPU's output cannot come in between (a log line).
+pub fn print_with_colored(
+    before: fmt::Arguments,
+    color: ColorCode,
+    colored: fmt::Arguments,
+    after: fmt::Arguments,
+) {
+    line_claim::claim();
+    interrupts::without_interrupts(|| {
+        let mut screen = SCREEN.lock();
+        let _ = screen.write_fmt(before);
+        let previous = screen.color();
+        screen.set_color(color);
+        let _ = screen.write_fmt(colored);
+        screen.set_color(previous);
+        let _ = screen.write_fmt(after);
+        drop(screen);
+        let ended_line = serial_queue::queue(&SERIAL, format_args!("{before}{colored}{after}"));
+        line_claim::finish(ended_line);
+    });
     serial_queue::drain(&SERIAL);
 }
 
 /// Prints in `color` on the screen (serial has no colours), restoring the previous colour.
 pub fn print_colored(color: ColorCode, args: fmt::Arguments) {
+    line_claim::claim();
     interrupts::without_interrupts(|| {
         let mut screen = SCREEN.lock();
         let previous = screen.color();
@@ -244,20 +273,22 @@ pub fn print_colored(color: ColorCode, args: fmt::Arguments) {
         let _ = screen.write_fmt(args);
         screen.set_color(previous);
         drop(screen);
-        serial_queue::queue(&SERIAL, args);
+        line_claim::finish(serial_queue::queue(&SERIAL, args));
     });
     serial_queue::drain(&SERIAL);
 }
 
 /// Writes to both consoles even if their locks are held, by code this CPU interrupted or that
-/// died holding them. Only for reports that must get out (panics, fatal exceptions): output may
-/// interleave with whatever the interrupted writer was doing.
+/// died holding them. Only for reports that must get out (panics, fatal exceptions), after
+/// `smp::halt_others` has stopped the other CPUs: output may interleave with whatever the
+/// interrupted writer was doing.
 pub fn emergency_write(args: fmt::Arguments) {
     interrupts::without_interrupts(|| {
         if SCREEN.is_locked() {
-            // SAFETY: interrupts are off and Kestrel runs on one CPU, so the holder cannot be
-            // running now; it was interrupted or is this very path. The screen stays consistent
-            // enough to read, which is all a dying kernel needs.
+            // SAFETY: interrupts are off and the other CPUs are halted (`smp::halt_others`), so
+            // the holder cannot be running now; it was interrupted, stopped, or is this very
+            // path. The screen stays consistent enough to read, which is all a dying kernel
+            // needs.
             unsafe { SCREEN.force_unlock() };
         }
         let mut screen = SCREEN.lock();
@@ -265,6 +296,17 @@ pub fn emergency_write(args: fmt::Arguments) {
         let _ = screen.write_fmt(args);
         drop(screen);
         emergency_write_serial(args);
+    });
+}
+
+/// Before a panic or fatal exception report, once the other CPUs are stopped: the whole lines
+/// they queued for serial go out first, so that the report follows them as one block.
+pub fn flush_before_report() {
+    interrupts::without_interrupts(|| {
+        let mut serial = com1_unlocked();
+        // SAFETY: the other CPUs are halted (`smp::halt_others`) and interrupts are off, so
+        // nothing else uses the queue.
+        unsafe { serial_queue::drain_forced(&mut serial) };
     });
 }
 

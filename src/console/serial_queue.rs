@@ -72,18 +72,22 @@ impl Default for ByteRing {
 pub static QUEUE: Mutex<ByteRing> = Mutex::new(ByteRing::new());
 
 /// Queues formatted output (LF becomes CR LF, as raw-mode terminals need), sending a chunk
-/// whenever the queue is full. Call with interrupts off.
-pub fn queue(port: &Mutex<SerialPort>, args: fmt::Arguments) {
+/// whenever the queue is full. Call with interrupts off. Returns whether the output ended a
+/// line (its last byte was a newline), or was empty.
+pub fn queue(port: &Mutex<SerialPort>, args: fmt::Arguments) -> bool {
     let mut writer = Writer {
         ring: QUEUE.lock(),
         port,
+        last: b'\n',
     };
     let _ = fmt::Write::write_fmt(&mut writer, args);
+    writer.last == b'\n'
 }
 
 struct Writer<'a> {
     ring: spin::MutexGuard<'a, ByteRing>,
     port: &'a Mutex<SerialPort>,
+    last: u8,
 }
 
 impl Writer<'_> {
@@ -97,6 +101,9 @@ impl Writer<'_> {
 
 impl fmt::Write for Writer<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(&last) = s.as_bytes().last() {
+            self.last = last;
+        }
         for byte in s.bytes() {
             if byte == b'\n' {
                 self.push(b'\r');
@@ -129,6 +136,22 @@ pub fn drain(port: &Mutex<SerialPort>) {
 
 pub fn is_locked() -> bool {
     QUEUE.is_locked()
+}
+
+/// Sends everything queued straight to `port`, taking neither lock: for a dying kernel whose
+/// other CPUs are stopped (one may have stopped holding a lock), so that their finished lines
+/// come out before the report, in order.
+///
+/// # Safety
+/// No other code may use the queue meanwhile: every other CPU is halted and interrupts are off.
+pub unsafe fn drain_forced(port: &mut SerialPort) {
+    if QUEUE.is_locked() {
+        // SAFETY: the holder is halted for good (the caller's contract); the ring's fields are
+        // updated one byte at a time, so at worst the byte being pushed is lost.
+        unsafe { QUEUE.force_unlock() };
+    }
+    let mut ring = QUEUE.lock();
+    while send_chunk(&mut ring, port) {}
 }
 
 #[cfg(test)]

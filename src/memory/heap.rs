@@ -23,11 +23,11 @@
 use super::buddy::{CachedBuddy, block_order};
 use super::layout::{HEAP_MAX_SIZE, HEAP_START};
 use super::paging::{MapError, PAGE_TABLES};
+use crate::sync::{CpuMutex, CpuMutexGuard};
 use core::alloc::{GlobalAlloc, Layout};
 use core::fmt;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering;
-use crate::sync::{CpuMutex, CpuMutexGuard};
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
@@ -359,7 +359,6 @@ pub fn last_failure() -> Option<AllocFailure> {
         .try_lock()
         .and_then(|state| state.last_failure)
 }
-
 
 /// While one of these lives, any heap use on this CPU panics in debug builds. Interrupt handlers hold one
 /// for their whole run.

@@ -323,12 +323,24 @@ mod tests {
             super::PhysRange::new(0x5000, 0x9f000),
             super::PhysRange::new(0x10_0000, 0x800_0000),
         ];
-        assert_eq!(super::lowest_run(&usable, 0x4000, 0x1000, 0x10_0000), Some(0x5000));
-        assert_eq!(super::lowest_run(&usable, 0x2000, 0x1000, 0x10_0000), Some(0x1000));
-        assert_eq!(super::lowest_run(&usable, 0x10_0000, 0x1000, 0x10_0000), None);
+        assert_eq!(
+            super::lowest_run(&usable, 0x4000, 0x1000, 0x10_0000),
+            Some(0x5000)
+        );
+        assert_eq!(
+            super::lowest_run(&usable, 0x2000, 0x1000, 0x10_0000),
+            Some(0x1000)
+        );
+        assert_eq!(
+            super::lowest_run(&usable, 0x10_0000, 0x1000, 0x10_0000),
+            None
+        );
         assert_eq!(super::lowest_run(&[], 0x1000, 0x1000, 0x10_0000), None);
         // Nothing below the floor, nothing that runs past the limit.
-        assert_eq!(super::lowest_run(&usable[2..], 0x1000, 0x1000, 0x10_0000), None);
+        assert_eq!(
+            super::lowest_run(&usable[2..], 0x1000, 0x1000, 0x10_0000),
+            None
+        );
     }
 
     use super::*;

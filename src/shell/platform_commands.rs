@@ -90,23 +90,37 @@ pub fn cpus() {
         println!("one processor (no MADT lists them)");
         return;
     };
-    let this = irq_chip::is_apic().then(crate::arch::apic::local::id);
-    println!("  uid  APIC id  state");
-    for cpu in madt.processors() {
-        let state = if Some(cpu.apic_id) == this {
-            "online (this CPU)"
-        } else if cpu.enabled {
-            "offline (enabled)"
-        } else if cpu.online_capable {
-            "offline (can be brought online)"
-        } else {
-            "disabled"
-        };
-        let kind = if cpu.x2apic { " x2APIC" } else { "" };
-        println!(
-            "  {:>3}  {:>7}  {state}{kind}",
-            cpu.processor_uid, cpu.apic_id
-        );
+    let me = crate::smp::cpu_id();
+    println!("  cpu  uid  APIC id  state                ticks  tasks polled");
+    for processor in madt.processors() {
+        let kind = if processor.x2apic { " x2APIC" } else { "" };
+        let started = crate::smp::cpus().find(|c| c.apic_id == processor.apic_id);
+        match started {
+            Some(cpu) => {
+                let state = if cpu.id == me {
+                    "online (this CPU)"
+                } else {
+                    cpu.state.name()
+                };
+                println!(
+                    "  {:>3}  {:>3}  {:>7}  {state:<17}  {:>8}  {:>12}{kind}",
+                    cpu.id, processor.processor_uid, processor.apic_id, cpu.ticks, cpu.tasks_polled
+                );
+            }
+            None => {
+                let state = if processor.enabled {
+                    "offline (enabled)"
+                } else if processor.online_capable {
+                    "offline (can be brought online)"
+                } else {
+                    "disabled"
+                };
+                println!(
+                    "    -  {:>3}  {:>7}  {state}{kind}",
+                    processor.processor_uid, processor.apic_id
+                );
+            }
+        }
     }
-    println!("1 online");
+    println!("{} online", crate::smp::online_count());
 }

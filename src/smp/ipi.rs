@@ -25,7 +25,8 @@ struct Call<'a> {
 
 static CALL_LOCK: AtomicBool = AtomicBool::new(false);
 /// Per CPU: the call it is asked to run (a `*const Call` with its lifetime erased), or null.
-static MAILBOX: [AtomicPtr<()>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+static MAILBOX: [AtomicPtr<()>; MAX_CPUS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 
 /// Runs `f` on CPU `target` and returns once it has (on this CPU: at once, directly).
 /// A CPU that is not online is skipped; returns whether `f` ran.

@@ -15,14 +15,15 @@ pub use start::{StartOptions, start, start_with};
 
 use crate::arch::apic::local::{self, Ipi, IpiTarget};
 use crate::arch::percpu;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// CPU numbers handed out so far (the boot CPU included), whether or not they answered.
 static CPU_SLOTS: AtomicU32 = AtomicU32::new(1);
 /// Processors the MADT lists as usable (enabled or online-capable); 1 without a MADT.
 static LISTED: AtomicU32 = AtomicU32::new(1);
-/// Set once the kernel is dying: every NMI then halts its CPU.
-static HALTING: AtomicBool = AtomicBool::new(false);
+/// The CPU (number + 1) that is reporting the kernel's death; 0 while alive. Every NMI on
+/// another CPU then halts it.
+static HALTER: AtomicU32 = AtomicU32::new(0);
 
 /// One CPU as the `cpus` command shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,14 +81,19 @@ pub fn wake(id: u32) {
 /// by its CPU alone, in one block. Returns after the others had a moment to stop (it cannot
 /// wait for ever: a CPU may be dead already). Safe to call more than once.
 pub fn halt_others() {
-    if HALTING.swap(true, Ordering::SeqCst) || online_count() <= 1 || !local::is_enabled() {
+    let me = cpu_id() + 1;
+    let first = HALTER
+        .compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok();
+    if !first || online_count() <= 1 || !local::is_enabled() {
         return;
     }
     local::send_ipi(IpiTarget::AllButSelf, Ipi::Nmi);
-    // An NMI is taken within a few instructions; give a busy CPU a millisecond or so.
+    // An NMI is taken within a few instructions, but an emulator may not run a virtual CPU
+    // for a while: wait up to 100 ms for every CPU to say it stopped.
     let start = crate::arch::tsc::read();
     let khz = crate::time::tsc::frequency_khz().unwrap_or(1_000_000);
-    while crate::arch::tsc::read().wrapping_sub(start) < khz && others_running() {
+    while crate::arch::tsc::read().wrapping_sub(start) < khz * 100 && others_running() {
         core::hint::spin_loop();
     }
 }
@@ -97,15 +103,22 @@ fn others_running() -> bool {
     cpus().any(|c| c.id != me && c.state == CpuState::Online)
 }
 
-/// Whether [`halt_others`] has run: an NMI now means "stop".
+/// Whether [`halt_others`] has run (on any CPU).
 pub fn halting() -> bool {
-    HALTING.load(Ordering::SeqCst)
+    HALTER.load(Ordering::SeqCst) != 0
 }
 
-/// The NMI handler's part: when the kernel is dying, mark this CPU halted and stop it for
-/// good. Returns when the NMI means something else.
+/// Whether another CPU than this one is reporting the kernel's death (so this one must stop
+/// without a report of its own).
+pub fn halted_by_other() -> bool {
+    let halter = HALTER.load(Ordering::SeqCst);
+    halter != 0 && halter != cpu_id() + 1
+}
+
+/// The NMI handler's part: when another CPU is reporting the kernel's death, mark this CPU
+/// halted and stop it for good. Returns when the NMI means something else.
 pub fn nmi_halt_if_requested() {
-    if !halting() {
+    if !halted_by_other() {
         return;
     }
     if let Some(cpu) = percpu::cpu(cpu_id()) {

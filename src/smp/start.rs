@@ -90,13 +90,16 @@ fn bring_up(options: StartOptions) -> u32 {
         // SAFETY: the recursive mapping shows the running P4, whose kernel half is every
         // P4's; the page-table lock is held while it is read.
         let p4 = unsafe {
-            &*(index::table_address(index::Level::P4, 0) as *const x86_64::structures::paging::PageTable)
+            &*(index::table_address(index::Level::P4, 0)
+                as *const x86_64::structures::paging::PageTable)
         };
         // SAFETY: `low` is the reserved low area, page-aligned below 1 MiB; the window maps all
         // of it, writable.
         unsafe { Trampoline::install(low, window.as_u64(), p4) }
     };
-    let kernel_p4 = crate::memory::address_space::kernel_p4().start_address().as_u64();
+    let kernel_p4 = crate::memory::address_space::kernel_p4()
+        .start_address()
+        .as_u64();
     let kernel_p4 = if kernel_p4 == 0 {
         crate::arch::ap_boot::current_root()
     } else {
@@ -142,7 +145,12 @@ fn bring_up(options: StartOptions) -> u32 {
 /// The four stacks of an AP, leaked: an AP runs for ever (and one that timed out might still
 /// start late, so its stacks are never reused either).
 fn new_stacks() -> Option<[Stack; 4]> {
-    let names = ["ap kernel stack", "ap double fault stack", "ap nmi stack", "ap machine check stack"];
+    let names = [
+        "ap kernel stack",
+        "ap double fault stack",
+        "ap nmi stack",
+        "ap machine check stack",
+    ];
     let mut out = [Stack {
         name: "",
         guard: VirtAddr::zero(),

@@ -46,7 +46,7 @@ impl Batch {
 
     /// Takes the pages out, leaving the batch empty.
     pub fn take(&mut self) -> Batch {
-        core::mem::replace(self, Batch::new())
+        core::mem::take(self)
     }
 
     fn flush_here(&self) {

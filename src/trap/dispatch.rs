@@ -151,6 +151,13 @@ fn nmi(frame: &InterruptFrame) {
 }
 
 fn fatal(report: &ExceptionReport) -> ! {
+    if crate::smp::halted_by_other() {
+        // Another CPU is already reporting a panic or fatal exception and stops this one.
+        halt_forever();
+    }
+    // The other CPUs stop before anything is printed, so the report comes out in one block.
+    crate::smp::halt_others();
+    console::flush_before_report();
     if testing::expectation() != PanicExpectation::NotTesting {
         console::emergency_write(format_args!("[failed]\n"));
     }

@@ -1,6 +1,6 @@
 //! Checks shared by the SMP test kernels.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each SMP test kernel uses some of the checks")]
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use core::time::Duration;
@@ -13,7 +13,10 @@ pub fn every_listed_cpu_is_online() {
     let listed = smp::listed_count();
     let online = smp::online_count();
     serial_println!("({online} of {listed} online) ");
-    assert!(listed >= 2, "the test wants -smp 2 or more, the MADT lists {listed}");
+    assert!(
+        listed >= 2,
+        "the test wants -smp 2 or more, the MADT lists {listed}"
+    );
     assert_eq!(online, listed, "every CPU should have come online");
 }
 
@@ -32,10 +35,7 @@ pub fn ids_are_distinct_and_match_the_apic() {
             "CPU {} ran the call with APIC id {seen}, expected {}",
             cpu.id, cpu.apic_id
         );
-        assert!(
-            !apic_ids.contains(&seen),
-            "APIC id {seen} appears twice"
-        );
+        assert!(!apic_ids.contains(&seen), "APIC id {seen} appears twice");
         apic_ids[cpu.id as usize] = seen;
     }
     // One call on each CPU alone, too.
@@ -48,12 +48,18 @@ pub fn ids_are_distinct_and_match_the_apic() {
 
 pub fn every_cpu_ticks() {
     let before: [u64; MAX_CPUS] = core::array::from_fn(|id| {
-        smp::cpus().find(|c| c.id == id as u32).map_or(0, |c| c.ticks)
+        smp::cpus()
+            .find(|c| c.id == id as u32)
+            .map_or(0, |c| c.ticks)
     });
     kestrel::time::sleep(Duration::from_millis(50));
     for cpu in smp::cpus().filter(|c| c.state == CpuState::Online) {
         let ticked = cpu.ticks - before[cpu.id as usize];
-        assert!(ticked >= 10, "CPU {} ticked {ticked} times in 50 ms", cpu.id);
+        assert!(
+            ticked >= 10,
+            "CPU {} ticked {ticked} times in 50 ms",
+            cpu.id
+        );
     }
 }
 
@@ -78,6 +84,14 @@ pub fn counters_add_up_across_cpus() {
     let expected = INCREMENTS * u64::from(ran);
     serial_println!("({ran} CPUs x {INCREMENTS}) ");
     assert!(ran >= 2);
-    assert_eq!(*LOCKED.lock(), expected, "increments under the lock were lost");
-    assert_eq!(ATOMIC.load(Ordering::SeqCst), expected, "atomic increments were lost");
+    assert_eq!(
+        *LOCKED.lock(),
+        expected,
+        "increments under the lock were lost"
+    );
+    assert_eq!(
+        ATOMIC.load(Ordering::SeqCst),
+        expected,
+        "atomic increments were lost"
+    );
 }

@@ -82,7 +82,10 @@ pub fn selectors() -> Selectors {
 fn new_tss(ring0_stack: VirtAddr, ist: [VirtAddr; 3]) -> TssCell {
     let mut tss = TaskStateSegment::new();
     tss.privilege_stack_table[0] = ring0_stack;
-    for (slot, top) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST].into_iter().zip(ist) {
+    for (slot, top) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST]
+        .into_iter()
+        .zip(ist)
+    {
         // The CPU loads RSP from this entry on each such event; the tops are page-aligned,
         // so they also meet the 16-byte alignment the handlers expect.
         tss.interrupt_stack_table[usize::from(slot - 1)] = top;
@@ -134,8 +137,11 @@ pub fn init() {
     let tss = BOOT_TSS.call_once(|| {
         // Until a thread runs in ring 3 its kernel stack top is not known; the boot stack is
         // a safe value.
-        let ist = [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST]
-            .map(|slot| ist_stack(slot).expect("every IST slot in use has a stack").top);
+        let ist = [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST].map(|slot| {
+            ist_stack(slot)
+                .expect("every IST slot in use has a stack")
+                .top
+        });
         new_tss(stacks::all()[0].top, ist)
     });
     let tables = BOOT_TABLES.call_once(|| new_tables(tss));
@@ -145,11 +151,10 @@ pub fn init() {
 /// Gives an application processor a GDT and TSS of its own, with its own kernel stack top and
 /// IST stacks (`ist`: double fault, NMI, machine check), and loads them. Needs the heap.
 pub fn init_ap(kernel_stack_top: VirtAddr, ist: [VirtAddr; 3]) {
-    let tss: &'static TssCell = alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tss(
-        kernel_stack_top,
-        ist,
-    )));
-    let tables: &'static CpuTables = alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tables(tss)));
+    let tss: &'static TssCell =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tss(kernel_stack_top, ist)));
+    let tables: &'static CpuTables =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(new_tables(tss)));
     load(tables, tss);
 }
 
