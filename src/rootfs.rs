@@ -5,7 +5,7 @@
 //! is mapped read-only through a window, since the identity map is gone after memory::init.
 //! The initramfs tree points into those bytes, so nothing is copied. A missing or malformed
 //! archive gets a logged error and an empty root; the kernel shell starts either way.
-//! A tmpfs is mounted on `/tmp`, the devices ([`Devfs`]) on `/dev`.
+//! A tmpfs is mounted on `/tmp`, the devices ([`Devfs`]) on `/dev`, the processes on `/proc`.
 
 use crate::boot::BootInfo;
 use crate::memory::map_boot_module;
@@ -62,6 +62,7 @@ pub fn mount(boot: &BootInfo) {
     let mut vfs = Vfs::new(Box::new(fs));
     mount_tmp(&mut vfs);
     mount_dev(&mut vfs);
+    mount_proc(&mut vfs);
     ROOT.call_once(|| vfs);
 }
 
@@ -89,6 +90,18 @@ fn mount_dev(vfs: &mut Vfs<'static>) {
             DEV.call_once(|| mount);
         }
         Err(err) => log::warn!("devfs: cannot mount on /dev: {err}"),
+    }
+}
+
+/// The process file system on `/proc` (a directory the initramfs provides).
+fn mount_proc(vfs: &mut Vfs<'static>) {
+    match vfs.resolve(vfs.root(), b"/proc", Follow::Yes) {
+        Ok(at) => {
+            if let Err(err) = vfs.mount(at, Box::new(crate::procfs::Procfs)) {
+                log::warn!("procfs: cannot mount on /proc: {err}");
+            }
+        }
+        Err(err) => log::warn!("procfs: no /proc to mount on ({err})"),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The Linux ABI's system-level parts, driven by static musl C programs from user/c/: the
-//! device files, getrandom, uname and sysinfo (c-devices). Their exit statuses are checked
+//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc). Their exit statuses are checked
 //! here, their output lines by tests/qemu/linux_abi.conf; memory must return to its starting
 //! figures afterwards.
 
@@ -24,6 +24,7 @@ fn main(boot: &'static BootInfo) -> ! {
     kestrel::run_tests!(
         random_source_gives_distinct_bytes,
         device_files_getrandom_uname_sysinfo,
+        proc_shows_processes,
     );
 }
 
@@ -72,4 +73,8 @@ fn device_files_getrandom_uname_sysinfo() {
     assert_eq!(run(&["/bin/c-devices"]), 0);
     let after = frames::stats().free;
     serial_println!("frames free: {before} before, {after} after c-devices");
+}
+
+fn proc_shows_processes() {
+    assert_eq!(run(&["/bin/c-proc", "arg1"]), 0);
 }

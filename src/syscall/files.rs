@@ -466,6 +466,24 @@ pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
     Ok(0)
 }
 
+/// `readlinkat(dirfd, path, buf, size)` (and `readlink`): the link's target, not NUL-ended,
+/// cut to `size`; `EINVAL` for a `size` of 0 or below, or a path that is not a link.
+pub fn readlinkat(dirfd: i64, path: u64, buf: u64, size: u64) -> SysResult {
+    let size = size as i32;
+    if size <= 0 {
+        return Err(EINVAL);
+    }
+    let at = resolve(dirfd, path, Follow::No)?;
+    let vfs = crate::rootfs::vfs();
+    if vfs.metadata(at).map_err(|e| e.errno())?.file_type != FileType::Symlink {
+        return Err(EINVAL);
+    }
+    let target = vfs.read_link(at).map_err(|e| e.errno())?;
+    let n = target.len().min(size as usize);
+    copy_to_user(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
 pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
     if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
         return fstat(dirfd as u64, buf);

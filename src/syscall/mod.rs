@@ -91,6 +91,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         99 => system::sysinfo(a0),
         169 => system::reboot(a0, a1, a2, a3),
         318 => system::getrandom(a0, a1, a2),
+        89 => files::readlinkat(files::AT_FDCWD, a0, a1, a2),
+        267 => files::readlinkat(a0 as i64, a1, a2, a3),
         _ => Err(unknown(number)),
     };
     frame.regs.rax = match result {
