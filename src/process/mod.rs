@@ -138,6 +138,16 @@ impl fmt::Display for SpawnError {
 
 /// Starts the program at `path` (resolved from `/`) with `argv`, as a child of `parent`.
 pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnError> {
+    spawn_with_env(path, argv, None, parent)
+}
+
+/// [`spawn`] with the environment `envp` (`None`: the default one).
+pub fn spawn_with_env(
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Option<Vec<Vec<u8>>>,
+    parent: Pid,
+) -> Result<Pid, SpawnError> {
     let (plan, file) = plan_program(path)?;
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let memory = UserMemory {
@@ -156,7 +166,7 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
         plan,
         file,
         argv,
-        envp: None,
+        envp,
     };
     let body = process.clone();
     start(process, Box::new(move || loader::start(body, program)))
