@@ -24,6 +24,8 @@ mod panic;
 pub mod platform;
 pub mod power;
 pub mod process;
+pub mod procfs;
+pub mod random;
 pub mod rootfs;
 pub mod sched;
 pub mod shell;

@@ -5,15 +5,18 @@
 //! is mapped read-only through a window, since the identity map is gone after memory::init.
 //! The initramfs tree points into those bytes, so nothing is copied. A missing or malformed
 //! archive gets a logged error and an empty root; the kernel shell starts either way.
+//! A tmpfs is mounted on `/tmp`, the devices ([`Devfs`]) on `/dev`, the processes on `/proc`.
 
 use crate::boot::BootInfo;
 use crate::memory::map_boot_module;
 use crate::memory::memory_map::PhysRange;
-use crate::vfs::{Follow, Initramfs, Tmpfs, Vfs};
+use crate::vfs::{Devfs, Device, Follow, Initramfs, Location, MountId, Tmpfs, Vfs};
 use alloc::boxed::Box;
 use spin::Once;
 
 static ROOT: Once<Vfs<'static>> = Once::new();
+/// The devfs on `/dev`, once mounted.
+static DEV: Once<MountId> = Once::new();
 
 /// The module's string in grub.cfg that marks the initramfs; without one marked, the first
 /// module that is not the symbol table is taken.
@@ -58,6 +61,8 @@ pub fn mount(boot: &BootInfo) {
     };
     let mut vfs = Vfs::new(Box::new(fs));
     mount_tmp(&mut vfs);
+    mount_dev(&mut vfs);
+    mount_proc(&mut vfs);
     ROOT.call_once(|| vfs);
 }
 
@@ -72,6 +77,40 @@ fn mount_tmp(vfs: &mut Vfs<'static>) {
         Ok(_) => log::info!("tmpfs: mounted at /tmp ({} KiB at most)", TMP_LIMIT / 1024),
         Err(err) => log::warn!("tmpfs: cannot mount on /tmp: {err}"),
     }
+}
+
+/// The character devices on `/dev` (a directory the initramfs provides).
+fn mount_dev(vfs: &mut Vfs<'static>) {
+    let dev = match vfs.resolve(vfs.root(), b"/dev", Follow::Yes) {
+        Ok(at) => at,
+        Err(err) => return log::warn!("devfs: no /dev to mount on ({err})"),
+    };
+    match vfs.mount(dev, Box::new(Devfs::new(crate::random::fill))) {
+        Ok(mount) => {
+            DEV.call_once(|| mount);
+        }
+        Err(err) => log::warn!("devfs: cannot mount on /dev: {err}"),
+    }
+}
+
+/// The process file system on `/proc` (a directory the initramfs provides).
+fn mount_proc(vfs: &mut Vfs<'static>) {
+    match vfs.resolve(vfs.root(), b"/proc", Follow::Yes) {
+        Ok(at) => {
+            if let Err(err) = vfs.mount(at, Box::new(crate::procfs::Procfs)) {
+                log::warn!("procfs: cannot mount on /proc: {err}");
+            }
+        }
+        Err(err) => log::warn!("procfs: no /proc to mount on ({err})"),
+    }
+}
+
+/// The devfs node of `device`: where opening any node with its numbers leads.
+pub fn device_node(device: Device) -> Option<Location> {
+    DEV.get().map(|&mount| Location {
+        mount,
+        ino: Devfs::inode(device),
+    })
 }
 
 const TMP_LIMIT: usize = 16 << 20;

@@ -14,12 +14,12 @@ bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 # c-*: static musl C programs of user/c/ (make user).
-programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec)
+programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-devices c-proc c-init c-reboot)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-# /tmp: the mount point of the kernel's tmpfs.
-mkdir -p "$stage/bin" "$stage/tmp"
+# /tmp, /dev, /proc: the mount points of the kernel's tmpfs, devfs and procfs.
+mkdir -p "$stage/bin" "$stage/tmp" "$stage/dev" "$stage/proc"
 for program in "${programs[@]}"; do
     if [ ! -f "$bin_dir/$program" ]; then
         echo "build-rootfs: $bin_dir/$program is missing (make user builds it)" >&2

@@ -1,4 +1,5 @@
-//! The kernel command line, parsed once at boot into [`KernelArgs`].
+//! The kernel command line, parsed once at boot into [`KernelArgs`]: `loglevel=`, `keyboard=`
+//! and `init=`.
 //!
 //! Words are separated by ASCII whitespace. A word that is not valid UTF-8, or an option with a
 //! value the kernel does not know, gets a warning and is otherwise ignored; every other word
@@ -27,6 +28,8 @@ pub struct KernelArgs {
     /// `maxcpus=N`: start at most N processors, the boot CPU included (default: all the MADT
     /// lists; `maxcpus=1` keeps the others parked).
     pub max_cpus: Option<u32>,
+    /// `init=PATH`: the program to start as PID 1 instead of the kernel shell.
+    init: Option<InitPath>,
     warnings: [Option<ArgWarning>; MAX_WARNINGS],
     /// Warnings beyond [`MAX_WARNINGS`].
     more_warnings: usize,
@@ -43,6 +46,18 @@ pub enum WarningKind {
     UnknownKeyboard,
     /// `maxcpus=` with something other than a whole number from 1 up.
     BadMaxCpus,
+    /// `init=` with no path, or one longer than [`INIT_PATH_MAX`] bytes.
+    BadInit,
+}
+
+/// The longest `init=` path taken.
+pub const INIT_PATH_MAX: usize = 255;
+
+/// The `init=` path, kept without a heap (the command line is parsed before there is one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InitPath {
+    bytes: [u8; INIT_PATH_MAX],
+    len: u8,
 }
 
 /// One ignored word, with (the start of) its text for the message.
@@ -95,6 +110,10 @@ impl fmt::Display for ArgWarning {
                 f,
                 "maxcpus={quote}{more}: not a number of CPUs (1 or more); starting every CPU"
             ),
+            WarningKind::BadInit => write!(
+                f,
+                "init={quote}{more}: empty or longer than {INIT_PATH_MAX} bytes; the kernel shell starts instead"
+            ),
         }
     }
 }
@@ -121,6 +140,7 @@ impl Default for KernelArgs {
             log_level: LevelFilter::Info,
             keyboard: Layout::Us,
             max_cpus: None,
+            init: None,
             warnings: [None; MAX_WARNINGS],
             more_warnings: 0,
         }
@@ -147,6 +167,18 @@ impl KernelArgs {
                         args.warn(WarningKind::UnknownLogLevel, value.as_bytes());
                     }
                 }
+            } else if let Some(value) = word.strip_prefix("init=") {
+                if value.is_empty() || value.len() > INIT_PATH_MAX {
+                    args.init = None;
+                    args.warn(WarningKind::BadInit, value.as_bytes());
+                } else {
+                    let mut bytes = [0; INIT_PATH_MAX];
+                    bytes[..value.len()].copy_from_slice(value.as_bytes());
+                    args.init = Some(InitPath {
+                        bytes,
+                        len: value.len() as u8,
+                    });
+                }
             } else if let Some(value) = word.strip_prefix("keyboard=") {
                 match Layout::from_name(value) {
                     Some(layout) => args.keyboard = layout,
@@ -166,6 +198,11 @@ impl KernelArgs {
             }
         }
         args
+    }
+
+    /// The `init=` program's path, if one was given.
+    pub fn init(&self) -> Option<&[u8]> {
+        self.init.as_ref().map(|i| &i.bytes[..usize::from(i.len)])
     }
 
     fn warn(&mut self, kind: WarningKind, text: &[u8]) {
@@ -293,6 +330,39 @@ mod tests {
         assert_eq!(args.keyboard, Layout::Us);
         assert_eq!(args.log_level, LevelFilter::Warn);
         assert_eq!(kinds(&args), [WarningKind::NotUtf8]);
+    }
+
+    #[test]
+    fn init_takes_a_path_and_refuses_empty_or_long_ones() {
+        assert_eq!(KernelArgs::parse(b"loglevel=warn").init(), None);
+        let args = KernelArgs::parse(b"init=/bin/sh keyboard=de");
+        assert_eq!(args.init(), Some(&b"/bin/sh"[..]));
+        assert_eq!(args.keyboard, Layout::De);
+        assert_eq!(
+            KernelArgs::parse(b"init=/bin/sh init=/sbin/init").init(),
+            Some(&b"/sbin/init"[..])
+        );
+        let empty = KernelArgs::parse(b"init=/bin/sh init=");
+        assert_eq!(empty.init(), None, "the last one wins, and it is bad");
+        assert_eq!(kinds(&empty), [WarningKind::BadInit]);
+        assert!(
+            empty
+                .warnings()
+                .next()
+                .unwrap()
+                .to_string()
+                .contains("the kernel shell starts")
+        );
+        let mut long = b"init=/".to_vec();
+        long.extend_from_slice(&[b'a'; INIT_PATH_MAX]);
+        let long = KernelArgs::parse(&long);
+        assert_eq!(long.init(), None);
+        assert_eq!(kinds(&long), [WarningKind::BadInit]);
+        let max = [b"init=/".as_slice(), &[b'b'; INIT_PATH_MAX - 1]].concat();
+        assert_eq!(
+            KernelArgs::parse(&max).init().map(<[u8]>::len),
+            Some(INIT_PATH_MAX)
+        );
     }
 
     #[test]

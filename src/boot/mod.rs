@@ -29,6 +29,11 @@ pub fn info() -> &'static BootInfo {
     BOOT_INFO.get().expect("boot::start has not run")
 }
 
+/// The boot information, or `None` before [`start`] has run.
+pub fn try_info() -> Option<&'static BootInfo> {
+    BOOT_INFO.get()
+}
+
 /// The boot loader's own structure, parsed again where `memory::init` mapped it: for test
 /// kernels that check what the boot loader passed. The kernel itself uses [`info`].
 pub fn mapped_multiboot() -> multiboot2::BootInformation<'static> {

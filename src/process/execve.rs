@@ -19,6 +19,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     let name = super::program_name(&path);
     sched::set_current_name(&name);
     *process.name.lock() = name;
+    process.set_command(&path, &argv);
     process.files.lock().close_marked();
     {
         let mut memory = process.memory.lock();

@@ -6,7 +6,7 @@ use super::layout::{PAGE_SIZE, STACK_TOP};
 use super::memory::{Vma, VmaKind};
 use super::user_stack::{self, ProgramInfo, StackSpec};
 use super::{Process, exit_current};
-use crate::arch::{tsc, user_mode};
+use crate::arch::user_mode;
 use crate::memory::address_space::{self, UserAccess};
 use crate::syscall::uaccess;
 use alloc::string::String;
@@ -100,19 +100,10 @@ pub(super) fn load(process: &Process, program: &Program) -> Result<(u64, u64), &
     Ok((plan.entry, stack.rsp))
 }
 
-/// AT_RANDOM's 16 bytes: the TSC mixed through SplitMix64. Not cryptographic; a seed for the C
-/// library's stack protector and pointer guard until a real entropy source exists.
+/// AT_RANDOM's 16 bytes (the C library's stack-protector and pointer-guard seeds), from the
+/// kernel's random source.
 fn random_bytes() -> [u8; 16] {
-    let mut state = tsc::read() ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
     let mut out = [0; 16];
-    out[..8].copy_from_slice(&next().to_le_bytes());
-    out[8..].copy_from_slice(&next().to_le_bytes());
+    crate::random::fill(&mut out);
     out
 }

@@ -51,6 +51,10 @@ pub struct Process {
     name: IrqMutex<String>,
     pub memory: IrqMutex<UserMemory>,
     pub files: IrqMutex<FileTable>,
+    /// The program's path as given to spawn or execve (`/proc/PID/exe`).
+    pub exe: IrqMutex<Vec<u8>>,
+    /// Its arguments, each ended by a NUL (`/proc/PID/cmdline`).
+    pub cmdline: IrqMutex<Vec<u8>>,
     /// Where relative paths start (chdir, getcwd).
     pub cwd: IrqMutex<WorkingDirectory>,
     /// A signal that ends the process at its next return to user mode (0: none).
@@ -73,6 +77,12 @@ pub struct WorkingDirectory {
 impl Process {
     pub fn name(&self) -> String {
         self.name.lock().clone()
+    }
+
+    /// Records the program's path and arguments for `/proc` (spawn and execve).
+    pub fn set_command(&self, path: &[u8], argv: &[Vec<u8>]) {
+        *self.exe.lock() = path.to_vec();
+        *self.cmdline.lock() = crate::procfs::format::cmdline(argv);
     }
 
     pub fn kill_pending(&self) -> bool {
@@ -128,6 +138,16 @@ impl fmt::Display for SpawnError {
 
 /// Starts the program at `path` (resolved from `/`) with `argv`, as a child of `parent`.
 pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnError> {
+    spawn_with_env(path, argv, None, parent)
+}
+
+/// [`spawn`] with the environment `envp` (`None`: the default one).
+pub fn spawn_with_env(
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Option<Vec<Vec<u8>>>,
+    parent: Pid,
+) -> Result<Pid, SpawnError> {
     let (plan, file) = plan_program(path)?;
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let memory = UserMemory {
@@ -140,12 +160,13 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
         memory,
         FileTable::with_console(),
     );
+    process.set_command(path, &argv);
     let program = loader::Program {
         path: path.to_vec(),
         plan,
         file,
         argv,
-        envp: None,
+        envp,
     };
     let body = process.clone();
     start(process, Box::new(move || loader::start(body, program)))
@@ -177,6 +198,8 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         name: IrqMutex::new(name),
         memory: IrqMutex::new(memory),
         files: IrqMutex::new(files),
+        exe: IrqMutex::new(Vec::new()),
+        cmdline: IrqMutex::new(Vec::new()),
         cwd: IrqMutex::new(WorkingDirectory {
             at: crate::rootfs::vfs().root(),
             path: alloc::vec![b'/'],
@@ -245,6 +268,8 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let files = parent.files.lock().clone();
     let child = create(parent.name(), parent.pid, memory, files);
     *child.cwd.lock() = parent.cwd.lock().clone();
+    *child.exe.lock() = parent.exe.lock().clone();
+    *child.cmdline.lock() = parent.cmdline.lock().clone();
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();

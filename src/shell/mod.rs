@@ -73,6 +73,10 @@ pub async fn run(spawner: Spawner, on_first_prompt: fn()) {
         log::error!("shell: another task already reads the keyboard");
         return;
     };
+    // `init=PATH`: that program has the console first.
+    if let Some(init) = crate::boot::try_info().and_then(|boot| boot.args.init()) {
+        programs::run_init(init).await;
+    }
     let mut editor = LineEditor::new(HISTORY_LINES);
     let mut views = Views::new();
     // Test runners wait for "kestrel: ready for input" before they type.

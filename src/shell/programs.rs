@@ -38,6 +38,13 @@ pub async fn run(line: &str) {
         println!("[{pid}]");
         return;
     }
+    if let Some(reaped) = foreground(pid).await {
+        report(reaped, false);
+    }
+}
+
+/// Gives the console to `pid` until it exits (Ctrl-C kills it); returns how it ended.
+async fn foreground(pid: process::Pid) -> Option<Reaped> {
     tty::set_foreground(Some(pid));
     let reaped = loop {
         while let Some(key) = input::read_key() {
@@ -63,9 +70,41 @@ pub async fn run(line: &str) {
         runtime::sleep(time::tick_period() * POLL_TICKS).await;
     };
     tty::set_foreground(None);
-    if let Some(reaped) = reaped {
-        report(reaped, false);
-    }
+    reaped
+}
+
+/// The environment of the `init=` program.
+const INIT_ENVIRONMENT: [&[u8]; 3] = [b"HOME=/", b"PATH=/bin:/usr/bin", b"TERM=linux"];
+
+/// `init=PATH`: runs the program as the first process (PID 1 when nothing ran before it) on
+/// the console, with `argv[0]` = PATH, until it ends; then says how it ended. The kernel shell
+/// takes over afterwards, as it does when the program cannot start.
+pub async fn run_init(path: &[u8]) {
+    let shown = alloc::string::String::from_utf8_lossy(path).into_owned();
+    let envp = INIT_ENVIRONMENT.iter().map(|v| v.to_vec()).collect();
+    let pid =
+        match process::spawn_with_env(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID) {
+            Ok(pid) => pid,
+            Err(err) => {
+                log::error!("init: cannot start {shown}: {err}");
+                println!("init: {shown}: {err}; starting the kernel shell");
+                return;
+            }
+        };
+    log::info!("init: started {shown} as PID {pid}");
+    // Test runners wait for this line before they type (the kernel shell prints it too).
+    println!("kestrel: ready for input (init {shown} runs as PID {pid} on the console)");
+    let Some(reaped) = foreground(pid).await else {
+        return;
+    };
+    let signal = reaped.status & 0x7f;
+    let how = if signal != 0 {
+        alloc::format!("was killed by {}", signal_name(signal))
+    } else {
+        alloc::format!("exited with status {}", (reaped.status >> 8) & 0xff)
+    };
+    log::warn!("init: PID {pid} ({shown}) {how}");
+    println!("init: PID {pid} ({shown}) {how}; starting the kernel shell");
 }
 
 fn report(reaped: Reaped, background: bool) {

@@ -7,6 +7,7 @@ pub const EPERM: Errno = 1;
 pub const ENOENT: Errno = 2;
 pub const ESRCH: Errno = 3;
 pub const EINTR: Errno = 4;
+pub const ENXIO: Errno = 6;
 pub const E2BIG: Errno = 7;
 pub const ENOEXEC: Errno = 8;
 pub const EBADF: Errno = 9;

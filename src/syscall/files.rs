@@ -258,7 +258,18 @@ pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
         Err(ENOENT) if flags & O_CREAT != 0 => create_node(dirfd, path, FileType::Regular, mode)?,
         Err(err) => return Err(err),
     };
-    let meta = vfs.metadata(at).map_err(|e| e.errno())?;
+    let mut meta = vfs.metadata(at).map_err(|e| e.errno())?;
+    let mut at = at;
+    if meta.file_type == FileType::CharDevice {
+        // A device node anywhere (devfs, or one the initramfs carries) leads to the device
+        // with its numbers.
+        let device = crate::vfs::Device::from_rdev(meta.rdev).ok_or(ENXIO)?;
+        if device.is_terminal() {
+            return open_console(&process, flags);
+        }
+        at = crate::rootfs::device_node(device).ok_or(ENXIO)?;
+        meta = vfs.metadata(at).map_err(|e| e.errno())?;
+    }
     if flags & O_DIRECTORY != 0 && !meta.is_dir() {
         return Err(ENOTDIR);
     }
@@ -293,6 +304,14 @@ pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
             Err(EMFILE)
         }
     }
+}
+
+/// `/dev/console` and `/dev/tty`: another descriptor on the console.
+fn open_console(process: &crate::process::Process, flags: u64) -> SysResult {
+    let mut files = process.files.lock();
+    let fd = files.open(File::Console).ok_or(EMFILE)?;
+    files.set_close_on_exec(fd, flags & O_CLOEXEC != 0);
+    Ok(fd)
 }
 
 /// Creates the last component of a user path (which must not exist) in its parent directory.
@@ -445,6 +464,24 @@ pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
     let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
     copy_to_user(buf, &stat_bytes(&meta))?;
     Ok(0)
+}
+
+/// `readlinkat(dirfd, path, buf, size)` (and `readlink`): the link's target, not NUL-ended,
+/// cut to `size`; `EINVAL` for a `size` of 0 or below, or a path that is not a link.
+pub fn readlinkat(dirfd: i64, path: u64, buf: u64, size: u64) -> SysResult {
+    let size = size as i32;
+    if size <= 0 {
+        return Err(EINVAL);
+    }
+    let at = resolve(dirfd, path, Follow::No)?;
+    let vfs = crate::rootfs::vfs();
+    if vfs.metadata(at).map_err(|e| e.errno())?.file_type != FileType::Symlink {
+        return Err(EINVAL);
+    }
+    let target = vfs.read_link(at).map_err(|e| e.errno())?;
+    let n = target.len().min(size as usize);
+    copy_to_user(buf, &target[..n])?;
+    Ok(n as u64)
 }
 
 pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {

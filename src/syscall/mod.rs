@@ -15,6 +15,7 @@ mod files;
 mod memory;
 mod process;
 mod signals;
+mod system;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -86,6 +87,12 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         262 => files::newfstatat(a0 as i64, a1, a2, a3),
         293 => files::pipe2(a0, a1),
         439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
+        63 => system::uname(a0),
+        99 => system::sysinfo(a0),
+        169 => system::reboot(a0, a1, a2, a3),
+        318 => system::getrandom(a0, a1, a2),
+        89 => files::readlinkat(files::AT_FDCWD, a0, a1, a2),
+        267 => files::readlinkat(a0 as i64, a1, a2, a3),
         _ => Err(unknown(number)),
     };
     frame.regs.rax = match result {

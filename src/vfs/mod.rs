@@ -2,6 +2,7 @@
 //!
 //! - [`cpio`] reads `newc` archives (the initramfs format) without copying;
 //! - [`initramfs`] builds a read-only tree over such archives;
+//! - [`devfs`] holds the character devices of `/dev` (null, zero, random, the console);
 //! - [`tmpfs`] is a writable file system in RAM with a size limit, for `/tmp`;
 //! - [`node`] is what every file system implements ([`FileSystem`]);
 //! - [`namespace`] holds the mount table and resolves paths across it ([`Vfs`]);
@@ -12,6 +13,7 @@
 //! file systems (a tmpfs on `/tmp`) on its directories.
 
 pub mod cpio;
+pub mod devfs;
 mod error;
 pub mod initramfs;
 pub mod namespace;
@@ -21,6 +23,7 @@ pub mod path;
 mod tests;
 pub mod tmpfs;
 
+pub use devfs::{Devfs, Device};
 pub use error::FsError;
 pub use initramfs::{BuildError, Initramfs};
 pub use namespace::{Follow, Location, MAX_SYMLINKS, MountId, Vfs};

@@ -28,6 +28,7 @@ pub mod pit_counter;
 pub mod pm_timer;
 pub mod port_io;
 pub mod power;
+pub mod rng;
 pub mod stacks;
 pub mod syscall;
 pub mod tsc;

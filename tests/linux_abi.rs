@@ -1,0 +1,80 @@
+//! The Linux ABI's system-level parts, driven by static musl C programs from user/c/: the
+//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc). Their exit statuses are checked
+//! here, their output lines by tests/qemu/linux_abi.conf; memory must return to its starting
+//! figures afterwards.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use kestrel::boot::BootInfo;
+use kestrel::memory::frames;
+use kestrel::process::{self, KERNEL_PID};
+use kestrel::{devices, random, rootfs, sched, serial_println};
+
+kestrel::entry_point!(main);
+
+fn main(boot: &'static BootInfo) -> ! {
+    kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
+    devices::start(boot);
+    sched::init();
+    rootfs::mount(boot);
+    kestrel::run_tests!(
+        random_source_gives_distinct_bytes,
+        device_files_getrandom_uname_sysinfo,
+        proc_shows_processes,
+    );
+}
+
+/// Runs a program to its end; returns its wait status.
+fn run(words: &[&str]) -> i32 {
+    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+    serial_println!();
+    let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID)
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
+    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
+        process::wait(KERNEL_PID, i64::from(pid), false)
+    })
+    .expect("wait for the child");
+    assert_eq!(reaped.pid, pid);
+    reaped.status
+}
+
+fn random_source_gives_distinct_bytes() {
+    serial_println!(
+        "random: rdrand={} rdseed={} source: {}",
+        kestrel::arch::rng::has_rdrand(),
+        kestrel::arch::rng::has_rdseed(),
+        random::source().name()
+    );
+    let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+    random::fill(&mut a);
+    random::fill(&mut b);
+    assert_ne!(a, b);
+    assert!(a.iter().any(|&x| x != 0));
+    // The path of CPUs without RDRAND: two generators seeded from TSC jitter differ.
+    let (mut g1, mut g2) = (random::fallback_generator(), random::fallback_generator());
+    g1.fill(&mut a);
+    g2.fill(&mut b);
+    assert_ne!(a, b, "two fallback seeds gave the same stream");
+    if kestrel::arch::rng::has_rdrand() {
+        assert!(kestrel::arch::rng::rdrand64().is_some());
+    }
+    if kestrel::arch::rng::has_rdseed() {
+        assert!(kestrel::arch::rng::rdseed64().is_some());
+    }
+}
+
+fn device_files_getrandom_uname_sysinfo() {
+    let before = frames::stats().free;
+    assert_eq!(run(&["/bin/c-devices"]), 0);
+    assert_eq!(run(&["/bin/c-devices"]), 0);
+    let after = frames::stats().free;
+    serial_println!("frames free: {before} before, {after} after c-devices");
+}
+
+fn proc_shows_processes() {
+    assert_eq!(run(&["/bin/c-proc", "arg1"]), 0);
+}

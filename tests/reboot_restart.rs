@@ -1,0 +1,7 @@
+//! reboot(2) from a user program typed into the shell (tests/qemu/reboot_restart.conf).
+
+#![no_std]
+#![no_main]
+
+#[path = "support/user_shell_kernel.rs"]
+mod user_shell_kernel;
