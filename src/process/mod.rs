@@ -221,6 +221,15 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
 /// `fork(2)`: a child sharing the running process's memory copy-on-write, with its open files
 /// and FS base, that returns 0 from the same system call. Returns the child's pid.
 pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnError> {
+    fork_with(frame, None)
+}
+
+/// [`fork`], and with `child_tid` (clone's `CLONE_CHILD_SETTID`) the child first stores its
+/// thread id (its pid: one thread per process) there, in its own memory.
+pub fn fork_with(
+    frame: &crate::arch::syscall::SyscallFrame,
+    child_tid: Option<u64>,
+) -> Result<Pid, SpawnError> {
     let parent = sched::current_process().expect("fork from a process");
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let mut pages: Vec<(u64, address_space::SharedPage)> = Vec::new();
@@ -263,6 +272,11 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
                     }
                     exit_current(fault::SIGKILL);
                 }
+            }
+            if let Some(addr) = child_tid {
+                let pid = sched::current_process().map_or(0, |p| p.pid);
+                // A bad address is the program's loss, as on Linux: the child runs on.
+                let _ = crate::syscall::uaccess::write_i32(addr, pid as i32);
             }
             crate::arch::user_mode::set_fs_base(fs_base);
             fpu.restore();
@@ -365,6 +379,11 @@ pub fn kill(pid: Pid, signal: i32) -> bool {
         .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
     sched::wake(process.tid.load(Ordering::SeqCst));
     true
+}
+
+/// Renames `process` (`prctl(PR_SET_NAME)`); the caller renames its thread.
+pub fn rename(process: &Process, name: String) {
+    *process.name.lock() = name;
 }
 
 /// A snapshot of every process (zombies included).

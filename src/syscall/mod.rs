@@ -15,6 +15,7 @@ mod files;
 mod memory;
 mod process;
 mod signals;
+mod stopgaps;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -34,60 +35,70 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     let frame_ref = &frame_copy;
     let number = frame.number();
     let [a0, a1, a2, a3, a4, a5] = frame.args();
-    let _ = (a4, a5);
     let result = match number {
-        0 => files::read(a0, a1, a2),
-        1 => files::write(a0, a1, a2),
+        0 => files::read(fd(a0), a1, a2),
+        1 => files::write(fd(a0), a1, a2),
         2 => files::openat(files::AT_FDCWD, a0, a1, a2),
-        3 => files::close(a0),
+        3 => files::close(fd(a0)),
         4 => files::stat(files::AT_FDCWD, a0, a1, true),
-        5 => files::fstat(a0, a1),
+        5 => files::fstat(fd(a0), a1),
         6 => files::stat(files::AT_FDCWD, a0, a1, false),
-        8 => files::lseek(a0, a1 as i64, a2),
+        8 => files::lseek(fd(a0), a1 as i64, int(a2) as u64),
         9 => memory::mmap(a0, a1, a2, a3, a4),
+        10 => stopgaps::mprotect(a0, a1, a2),
         11 => memory::munmap(a0, a1),
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
-        16 => files::ioctl(a0, a1, a2),
-        17 => files::pread64(a0, a1, a2, a3),
-        19 => files::readv(a0, a1, a2),
-        20 => files::writev(a0, a1, a2),
+        16 => files::ioctl(fd(a0), a1 as u32 as u64, a2),
+        17 => files::pread64(fd(a0), a1, a2, a3),
+        19 => files::readv(fd(a0), a1, a2),
+        20 => files::writev(fd(a0), a1, a2),
         21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
-        32 => descriptors::dup(a0),
-        33 => descriptors::dup2(a0, a1),
+        32 => descriptors::dup(fd(a0)),
+        33 => descriptors::dup2(fd(a0), fd(a1)),
         35 => process::nanosleep(a0, a1),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
         39 => process::getpid(),
-        72 => descriptors::fcntl(a0, a1, a2),
+        72 => descriptors::fcntl(fd(a0), a1 as u32 as u64, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
+        56 => process::clone(frame_ref, a0, a1, a2, a3),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
-        61 => process::wait4(a0 as i64, a1, a2, a3),
-        62 => process::kill(a0 as i64, a1),
+        61 => process::wait4(int(a0), a1, a2 as u32 as u64, a3),
+        62 => process::kill(int(a0), int(a1) as u64),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
         110 => process::getppid(),
+        96 => process::gettimeofday(a0, a1),
+        157 => process::prctl(int(a0) as u64, a1),
         158 => process::arch_prctl(a0, a1),
+        201 => process::time(a0),
         186 => process::getpid(),
-        217 => files::getdents64(a0, a1, a2),
+        217 => files::getdents64(fd(a0), a1, a2),
         218 => process::getpid(),
         228 => process::clock_gettime(a0, a1),
-        257 => files::openat(a0 as i64, a1, a2, a3),
-        258 => files::mkdirat(a0 as i64, a1, a2),
-        263 => files::unlinkat(a0 as i64, a1, a2),
-        269 => descriptors::faccessat(a0 as i64, a1, a2, 0),
-        292 => descriptors::dup3(a0, a1, a2),
-        262 => files::newfstatat(a0 as i64, a1, a2, a3),
+        257 => files::openat(int(a0), a1, a2 as u32 as u64, a3),
+        258 => files::mkdirat(int(a0), a1, a2),
+        263 => files::unlinkat(int(a0), a1, a2),
+        269 => descriptors::faccessat(int(a0), a1, a2, 0),
+        292 => descriptors::dup3(fd(a0), fd(a1), a2),
+        262 => files::newfstatat(int(a0), a1, a2, a3),
         293 => files::pipe2(a0, a1),
-        439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
+        439 => descriptors::faccessat(int(a0), a1, a2, a3),
         _ => Err(unknown(number)),
     };
+    // `loglevel=trace` traces every call, as strace would (the way to see what a program
+    // expects of the kernel).
+    log::trace!(
+        "pid {} syscall {number}({a0:#x}, {a1:#x}, {a2:#x}, {a3:#x}) = {result:?}",
+        sched::current_process().map_or(0, |p| p.pid)
+    );
     frame.regs.rax = match result {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
@@ -106,6 +117,17 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         );
         crate::process::exit_current(crate::process::fault::SIGSEGV);
     }
+}
+
+/// An `int` argument (a pid, a `dirfd`, a signal): C passes 32 bits and the upper half of the
+/// register is undefined, so `-1` may arrive as `0xffff_ffff`.
+fn int(arg: u64) -> i64 {
+    i64::from(arg as i32)
+}
+
+/// An `unsigned int fd` argument (Linux ignores the upper half of the register).
+fn fd(arg: u64) -> u64 {
+    u64::from(arg as u32)
 }
 
 fn unknown(number: u64) -> Errno {
