@@ -53,6 +53,8 @@ pub struct Process {
     pub files: IrqMutex<FileTable>,
     /// Where relative paths start (chdir, getcwd).
     pub cwd: IrqMutex<WorkingDirectory>,
+    /// The file-mode creation mask (`umask(2)`): 0o022 at first, inherited by `fork`.
+    pub umask: AtomicU32,
     /// A signal that ends the process at its next return to user mode (0: none).
     kill: AtomicI32,
     /// The wait status once it exited (-1 while it runs).
@@ -181,6 +183,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
             at: crate::rootfs::vfs().root(),
             path: alloc::vec![b'/'],
         }),
+        umask: AtomicU32::new(0o022),
         kill: AtomicI32::new(0),
         status: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
@@ -254,6 +257,9 @@ pub fn fork_with(
     let files = parent.files.lock().clone();
     let child = create(parent.name(), parent.pid, memory, files);
     *child.cwd.lock() = parent.cwd.lock().clone();
+    child
+        .umask
+        .store(parent.umask.load(Ordering::Relaxed), Ordering::Relaxed);
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();

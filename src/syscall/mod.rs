@@ -12,7 +12,9 @@
 mod descriptors;
 pub mod errno;
 mod files;
+mod identity;
 mod memory;
+mod paths;
 mod process;
 mod signals;
 mod stopgaps;
@@ -34,7 +36,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     let frame_copy = *frame;
     let frame_ref = &frame_copy;
     let number = frame.number();
-    let [a0, a1, a2, a3, a4, a5] = frame.args();
+    let [a0, a1, a2, a3, a4, _a5] = frame.args();
     let result = match number {
         0 => files::read(fd(a0), a1, a2),
         1 => files::write(fd(a0), a1, a2),
@@ -73,7 +75,40 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         60 | 231 => process::exit(a0),
         61 => process::wait4(int(a0), a1, a2 as u32 as u64, a3),
         62 => process::kill(int(a0), int(a1) as u64),
+        74 | 75 => files::check_fd(fd(a0)), // fsync, fdatasync: RAM has nothing to flush
+        76 => paths::truncate(a0, a1),
+        77 => paths::ftruncate(fd(a0), a1),
+        82 => paths::rename(a0, a1),
+        86 => paths::link(a0, a1),
+        88 => paths::symlink(a0, a1),
+        89 => paths::readlink(a0, a1, a2),
+        90 => paths::chmod(a0, a1),
+        91 => paths::fchmod(fd(a0), a1),
+        92 => paths::fchownat(files::AT_FDCWD, a0, a1, a2, 0),
+        93 => paths::fchown(fd(a0), a1, a2),
+        94 => paths::fchownat(files::AT_FDCWD, a0, a1, a2, 0x100),
+        95 => paths::umask(a0),
+        97 => identity::getrlimit(a0 as u32 as u64, a1),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
+        105 | 106 => identity::set_ids(&[a0]),
+        113 | 114 => identity::set_ids(&[a0, a1]),
+        115 => identity::getgroups(a0),
+        116 => identity::setgroups(a0, a1),
+        117 | 119 => identity::set_ids(&[a0, a1, a2]),
+        118 | 120 => identity::getres(a0, a1, a2),
+        122 | 123 => Ok(0), // setfsuid, setfsgid: the old id, always 0
+        160 => identity::setrlimit(a0 as u32 as u64, a1),
+        162 => Ok(0), // sync
+        230 => process::clock_nanosleep(int(a0) as u64, a1 as u32 as u64, a2, a3),
+        260 => paths::fchownat(int(a0), a1, a2, a3, a4 as u32 as u64),
+        264 => paths::renameat2(int(a0), a1, int(a2), a3, 0),
+        265 => paths::linkat(int(a0), a1, int(a2), a3, a4 as u32 as u64),
+        266 => paths::symlinkat(a0, int(a1), a2),
+        267 => paths::readlinkat(int(a0), a1, a2, a3),
+        268 => paths::fchmodat(int(a0), a1, a2),
+        280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
+        302 => identity::prlimit64(a0, a1 as u32 as u64, a2, a3),
+        316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
         96 => process::gettimeofday(a0, a1),
         157 => process::prctl(int(a0) as u64, a1),

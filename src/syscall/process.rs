@@ -110,6 +110,30 @@ pub fn nanosleep(request: u64, remaining: u64) -> SysResult {
     Ok(0)
 }
 
+/// `clock_nanosleep(clock, flags, request, remain)`: as nanosleep, or with `TIMER_ABSTIME`
+/// until the clock reads `request` (every clock counts from boot, so they agree).
+pub fn clock_nanosleep(clock: u64, flags: u64, request: u64, remaining: u64) -> SysResult {
+    const TIMER_ABSTIME: u64 = 1;
+    // CLOCK_REALTIME, MONOTONIC, BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM; the CPU-time
+    // clocks cannot be slept on (Linux: EINVAL for the thread's, ENOTSUP for others).
+    if !matches!(clock, 0 | 1 | 7 | 8 | 9) || flags & !TIMER_ABSTIME != 0 {
+        return Err(EINVAL);
+    }
+    if flags & TIMER_ABSTIME == 0 {
+        return nanosleep(request, remaining);
+    }
+    let until = read_timespec(request)?;
+    let now = time::uptime().as_nanos() as u64;
+    let period = time::tick_period().as_nanos() as u64;
+    if until > now {
+        sched::sleep_ticks((until - now).div_ceil(period));
+    }
+    if current()?.kill_pending() {
+        return Err(EINTR);
+    }
+    Ok(0)
+}
+
 pub fn clock_gettime(clock: u64, tp: u64) -> SysResult {
     // CLOCK_REALTIME, MONOTONIC, PROCESS/THREAD_CPUTIME, MONOTONIC_RAW, *_COARSE, BOOTTIME.
     if clock > 7 {
