@@ -392,6 +392,23 @@ pub fn rename(process: &Process, name: String) {
     *process.name.lock() = name;
 }
 
+/// Whether `pid` is `ancestor` or descends from it (its parent's parent ..., while they live).
+pub fn is_descendant(pid: Pid, ancestor: Pid) -> bool {
+    let table = PROCESSES.lock();
+    let mut at = pid;
+    // Parents have smaller pids than their children, so the walk ends; the bound is a guard.
+    for _ in 0..table.len() + 1 {
+        if at == ancestor {
+            return true;
+        }
+        match table.get(&at) {
+            Some(process) if process.parent != at => at = process.parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// A snapshot of every process (zombies included).
 pub fn list() -> Vec<Arc<Process>> {
     PROCESSES.lock().values().cloned().collect()

@@ -548,6 +548,7 @@ pub fn ioctl(fd: u64, request: u64, arg: u64) -> SysResult {
             copy_to_user(arg, &winsize)?;
             Ok(0)
         }
+        (File::Console, request) => super::stopgaps::console_ioctl(request, arg),
         _ => Err(ENOTTY),
     }
 }
