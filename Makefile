@@ -57,8 +57,10 @@ user: deps
 		musl-gcc -static -O2 -Wall -Wextra -Werror -o $(USER_BIN)/c-$$program user/c/$$program.c; \
 	done
 
-# Rebuilt every time: ROOTFS_EXTRA's contents are not tracked by make.
+# Rebuilt every time: ROOTFS_EXTRA's contents are not tracked by make. Debian's static
+# busybox goes in as /bin/busybox with its applet links (tools/build-rootfs.sh).
 initramfs: user
+	@tools/install-deps.sh busybox
 	@mkdir -p $(BUILD)
 	tools/build-rootfs.sh $(INITRAMFS) $(USER_BIN) $(ROOTFS_EXTRA)
 

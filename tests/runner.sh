@@ -13,6 +13,8 @@
 #   KEYS         array of input steps, run once the kernel prints "kestrel: ready for input":
 #                  a QEMU `sendkey` argument (`a`, `shift-b`, `ret`) types that key;
 #                  `wait=TEXT` waits until TEXT appears on the serial console;
+#                  `after=TEXT` waits until TEXT appears in what the serial console printed
+#                  since the last input step (so an earlier prompt does not count);
 #                  `delay=SECONDS` sets the pause between the following keys (default 0.02);
 #                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port;
 #                  `paced=TEXT` sends it at the pace of a 115200-baud line (11520 bytes/s), as
@@ -98,10 +100,14 @@ monitor="$work/monitor.sock"
 serial_in="$work/serial.in"
 qemu_done="$work/qemu.done"
 
-# Waits (up to 20 s) until TEXT appears on the serial console; fails once QEMU has exited.
+# Waits (up to 20 s) until TEXT appears on the serial console (from byte FROM on, default
+# the start); fails once QEMU has exited.
 wait_for_output() {
+    local from=${2:-0}
     for _ in $(seq 1 400); do
-        grep -qF -- "$1" "$log" 2>/dev/null && return 0
+        # grep -c reads all its input: with -q, tail could die of SIGPIPE and pipefail
+        # would count the match as a miss.
+        [ "$(tail -c +$((from + 1)) "$log" 2>/dev/null | grep -cF -- "$1")" -gt 0 ] && return 0
         [ -e "$qemu_done" ] && return 1
         sleep 0.05
     done
@@ -111,10 +117,15 @@ wait_for_output() {
 
 type_keys() {
     wait_for_output "kestrel: ready for input" || return
-    local delay=0.02
+    local delay=0.02 mark=0
     for step in "${KEYS[@]}"; do
         case $step in
+            wait=*|after=*|delay=*|pause=*) ;;
+            *) mark=$(stat -c %s "$log") ;;
+        esac
+        case $step in
             wait=*) wait_for_output "${step#wait=}" || break ;;
+            after=*) wait_for_output "${step#after=}" "$mark" || break ;;
             delay=*) delay=${step#delay=} ;;
             serial=*) printf '%b' "${step#serial=}" > "$serial_in" ;;
             paced=*) printf '%b' "${step#paced=}" | python3 "$root/tests/pace.py" "$serial_in" ;;

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds the initramfs GRUB loads as a Multiboot2 module: the user programs of user/ under
-# /bin, the files of rootfs/ (such as /etc/motd), then each EXTRA directory laid over the root
-# as it is (how `make iso ROOTFS_EXTRA=DIR` adds a program without changing the repository).
+# /bin, Debian's static busybox as /bin/busybox with a symbolic link /bin/NAME -> busybox for
+# each applet it lists (`busybox --list`; a user program of the same name keeps its place), the
+# files of rootfs/ (such as /etc/motd), then each EXTRA directory laid over the root as it is
+# (how `make iso ROOTFS_EXTRA=DIR` adds a program without changing the repository).
 # Usage: tools/build-rootfs.sh OUTPUT.cpio USER_BIN_DIR [EXTRA_DIR...]
+# BUSYBOX=PATH takes another static busybox binary (default /bin/busybox, from Debian's
+# busybox-static, which tools/install-deps.sh busybox installs); BUSYBOX=none leaves it out.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -27,5 +31,24 @@ for program in "${programs[@]}"; do
     fi
     strip --strip-debug -o "$stage/bin/$program" "$bin_dir/$program"
 done
+busybox=${BUSYBOX:-/bin/busybox}
+if [ "$busybox" != none ]; then
+    # Kestrel loads static programs only: a dynamic busybox (Debian's `busybox` package)
+    # would be refused at every exec.
+    if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q INTERP; then
+        echo "build-rootfs: $busybox is missing or not static (tools/install-deps.sh busybox" \
+             "installs Debian's busybox-static; BUSYBOX=none leaves it out)" >&2
+        exit 1
+    fi
+    cp "$busybox" "$stage/bin/busybox"
+    links=0
+    for applet in $("$busybox" --list); do
+        case $applet in */*|busybox) continue ;; esac
+        [ -e "$stage/bin/$applet" ] && continue   # a user program of that name stays
+        ln -s busybox "$stage/bin/$applet"
+        links=$((links + 1))
+    done
+    echo "build-rootfs: /bin/busybox ($(du -k "$busybox" | cut -f1) KiB) and $links applet links"
+fi
 cp -a "$here/rootfs"/. "$stage"/
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} "$here/tools/mkinitramfs.sh" "$output" "$stage" "$@"

@@ -5,6 +5,7 @@
 #   bochs    also Bochs with its BIOS images (make test boots the ISO in it, headless)
 #   bochs-x  also Bochs' X11 window (make bochs on a desktop)
 #   musl     also musl-gcc (make user builds the C programs of user/c/ with it)
+#   busybox  also Debian's static busybox (make initramfs puts it in /bin with its applets)
 set -euo pipefail
 
 packages=()
@@ -34,6 +35,11 @@ for extra in "$@"; do
             ;;
         musl)
             want "command -v musl-gcc" musl-tools
+            ;;
+        busybox)
+            # busybox-static, not busybox: the dynamic one cannot run on Kestrel. Installing
+            # it replaces the dynamic package, which provides the same /bin/busybox.
+            want "dpkg-query -W -f='\${Status}' busybox-static | grep -q 'ok installed'" busybox-static
             ;;
         *) echo "install-deps: unknown extra '$extra'" >&2; exit 2 ;;
     esac

@@ -57,6 +57,8 @@ pub struct Process {
     pub cmdline: IrqMutex<Vec<u8>>,
     /// Where relative paths start (chdir, getcwd).
     pub cwd: IrqMutex<WorkingDirectory>,
+    /// The file-mode creation mask (`umask(2)`): 0o022 at first, inherited by `fork`.
+    pub umask: AtomicU32,
     /// A signal that ends the process at its next return to user mode (0: none).
     kill: AtomicI32,
     /// The wait status once it exited (-1 while it runs).
@@ -204,6 +206,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
             at: crate::rootfs::vfs().root(),
             path: alloc::vec![b'/'],
         }),
+        umask: AtomicU32::new(0o022),
         kill: AtomicI32::new(0),
         status: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
@@ -244,6 +247,15 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
 /// `fork(2)`: a child sharing the running process's memory copy-on-write, with its open files
 /// and FS base, that returns 0 from the same system call. Returns the child's pid.
 pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnError> {
+    fork_with(frame, None)
+}
+
+/// [`fork`], and with `child_tid` (clone's `CLONE_CHILD_SETTID`) the child first stores its
+/// thread id (its pid: one thread per process) there, in its own memory.
+pub fn fork_with(
+    frame: &crate::arch::syscall::SyscallFrame,
+    child_tid: Option<u64>,
+) -> Result<Pid, SpawnError> {
     let parent = sched::current_process().expect("fork from a process");
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let mut pages: Vec<(u64, address_space::SharedPage)> = Vec::new();
@@ -270,6 +282,9 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     *child.cwd.lock() = parent.cwd.lock().clone();
     *child.exe.lock() = parent.exe.lock().clone();
     *child.cmdline.lock() = parent.cmdline.lock().clone();
+    child
+        .umask
+        .store(parent.umask.load(Ordering::Relaxed), Ordering::Relaxed);
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
@@ -288,6 +303,11 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
                     }
                     exit_current(fault::SIGKILL);
                 }
+            }
+            if let Some(addr) = child_tid {
+                let pid = sched::current_process().map_or(0, |p| p.pid);
+                // A bad address is the program's loss, as on Linux: the child runs on.
+                let _ = crate::syscall::uaccess::write_i32(addr, pid as i32);
             }
             crate::arch::user_mode::set_fs_base(fs_base);
             fpu.restore();
@@ -390,6 +410,28 @@ pub fn kill(pid: Pid, signal: i32) -> bool {
         .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
     sched::wake(process.tid.load(Ordering::SeqCst));
     true
+}
+
+/// Renames `process` (`prctl(PR_SET_NAME)`); the caller renames its thread.
+pub fn rename(process: &Process, name: String) {
+    *process.name.lock() = name;
+}
+
+/// Whether `pid` is `ancestor` or descends from it (its parent's parent ..., while they live).
+pub fn is_descendant(pid: Pid, ancestor: Pid) -> bool {
+    let table = PROCESSES.lock();
+    let mut at = pid;
+    // Parents have smaller pids than their children, so the walk ends; the bound is a guard.
+    for _ in 0..table.len() + 1 {
+        if at == ancestor {
+            return true;
+        }
+        match table.get(&at) {
+            Some(process) if process.parent != at => at = process.parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A snapshot of every process (zombies included).

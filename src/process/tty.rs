@@ -79,13 +79,17 @@ pub fn feed(ch: char) {
 }
 
 /// Reads up to `max` bytes of completed input for process `pid`, blocking until there are
-/// some (interrupts must be off). A process that is not in the foreground reads end of file.
+/// some (interrupts must be off). A process that is neither the foreground one nor one of its
+/// descendants (what a shell runs) reads end of file.
 /// `None`: the process was killed while it waited.
 pub fn read(pid: u32, max: usize) -> Option<Vec<u8>> {
     loop {
         {
             let mut tty = TTY.lock();
-            if tty.foreground != Some(pid) {
+            if !tty
+                .foreground
+                .is_some_and(|fg| super::is_descendant(pid, fg))
+            {
                 return Some(Vec::new());
             }
             if !tty.ready.is_empty() {

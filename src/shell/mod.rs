@@ -10,6 +10,7 @@ pub mod line_view;
 pub mod platform_commands;
 pub mod programs;
 pub mod status;
+pub mod words;
 
 use crate::console::{self, ScreenOnly, SerialOnly};
 use crate::input::{self, Key, stream::KeyStream};

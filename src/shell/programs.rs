@@ -15,22 +15,17 @@ const POLL_TICKS: u32 = 2;
 
 /// `PATH ARGS [&]`: starts the program; waits for it unless `&` ends the line.
 pub async fn run(line: &str) {
-    let line = line.trim();
-    let (line, background) = match line.strip_suffix('&') {
-        Some(rest) => (rest.trim_end(), true),
-        None => (line, false),
+    let (argv, background) = match super::words::split(line) {
+        Ok(split) => (split.words, split.background),
+        Err(err) => return println!("{err}"),
     };
-    let argv: Vec<Vec<u8>> = line
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
     let Some(path) = argv.first().cloned() else {
         return;
     };
     let pid = match process::spawn(&path, argv, KERNEL_PID) {
         Ok(pid) => pid,
         Err(err) => {
-            println!("{}: {err}", line.split_whitespace().next().unwrap_or(""));
+            println!("{}: {err}", alloc::string::String::from_utf8_lossy(&path));
             return;
         }
     };

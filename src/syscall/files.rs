@@ -24,11 +24,11 @@ pub const PATH_MAX: u64 = 4096;
 const CHUNK: usize = 64 * 1024;
 const IOV_MAX: u64 = 1024;
 
-fn current() -> Result<alloc::sync::Arc<crate::process::Process>, Errno> {
+pub(super) fn current() -> Result<alloc::sync::Arc<crate::process::Process>, Errno> {
     sched::current_process().ok_or(EPERM)
 }
 
-fn file(fd: u64) -> Result<File, Errno> {
+pub(super) fn file(fd: u64) -> Result<File, Errno> {
     current()?.files.lock().get(fd).cloned().ok_or(EBADF)
 }
 
@@ -320,9 +320,10 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
     let vfs = crate::rootfs::vfs();
     let base = directory_base(dirfd, &path)?;
     let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    let umask = u64::from(current()?.umask.load(core::sync::atomic::Ordering::Relaxed));
     let ino = vfs
         .fs(dir)
-        .create(dir.ino, name, kind, (mode & 0o7777) as u16)
+        .create(dir.ino, name, kind, (mode & 0o7777 & !umask) as u16)
         .map_err(|e| e.errno())?;
     Ok(Location {
         mount: dir.mount,
@@ -330,7 +331,7 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
     })
 }
 
-fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
+pub(super) fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
     let vfs = crate::rootfs::vfs();
     if path.first() == Some(&b'/') {
         return Ok(vfs.root());
@@ -408,11 +409,14 @@ pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
     Ok(new as u64)
 }
 
-/// `struct stat` for x86_64 (144 bytes; `arch/x86/include/uapi/asm/stat.h`).
-fn stat_bytes(meta: &Metadata) -> [u8; 144] {
+/// `struct stat` for x86_64 (144 bytes; `arch/x86/include/uapi/asm/stat.h`) of the node at
+/// `at`. `st_dev` tells the mounts apart (`find -xdev`, `cp` checking for a copy onto
+/// itself): device (0, mount index + 1), as Linux numbers its anonymous devices.
+fn stat_bytes(at: Location, meta: &Metadata) -> [u8; 144] {
     let mut out = [0; 144];
     let mut put =
         |offset: usize, bytes: &[u8]| out[offset..offset + bytes.len()].copy_from_slice(bytes);
+    put(0, &(at.mount as u64 + 1).to_le_bytes());
     put(8, &meta.ino.to_le_bytes());
     put(16, &u64::from(meta.nlink).to_le_bytes());
     put(24, &meta.mode().to_le_bytes());
@@ -446,13 +450,19 @@ fn console_stat() -> [u8; 144] {
     out
 }
 
+/// `fsync`/`fdatasync`: only the descriptor is checked; everything lives in RAM already.
+pub fn check_fd(fd: u64) -> SysResult {
+    file(fd).map(|_| 0)
+}
+
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
     let bytes = match file(fd)? {
         File::Console => console_stat(),
         File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
-        File::Node { at, .. } => {
-            stat_bytes(&crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?)
-        }
+        File::Node { at, .. } => stat_bytes(
+            at,
+            &crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?,
+        ),
     };
     copy_to_user(buf, &bytes)?;
     Ok(0)
@@ -462,26 +472,8 @@ pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
     let follow = if follow { Follow::Yes } else { Follow::No };
     let at = resolve(dirfd, path, follow)?;
     let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
-    copy_to_user(buf, &stat_bytes(&meta))?;
+    copy_to_user(buf, &stat_bytes(at, &meta))?;
     Ok(0)
-}
-
-/// `readlinkat(dirfd, path, buf, size)` (and `readlink`): the link's target, not NUL-ended,
-/// cut to `size`; `EINVAL` for a `size` of 0 or below, or a path that is not a link.
-pub fn readlinkat(dirfd: i64, path: u64, buf: u64, size: u64) -> SysResult {
-    let size = size as i32;
-    if size <= 0 {
-        return Err(EINVAL);
-    }
-    let at = resolve(dirfd, path, Follow::No)?;
-    let vfs = crate::rootfs::vfs();
-    if vfs.metadata(at).map_err(|e| e.errno())?.file_type != FileType::Symlink {
-        return Err(EINVAL);
-    }
-    let target = vfs.read_link(at).map_err(|e| e.errno())?;
-    let n = target.len().min(size as usize);
-    copy_to_user(buf, &target[..n])?;
-    Ok(n as u64)
 }
 
 pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
@@ -575,6 +567,7 @@ pub fn ioctl(fd: u64, request: u64, arg: u64) -> SysResult {
             copy_to_user(arg, &winsize)?;
             Ok(0)
         }
+        (File::Console, request) => super::stopgaps::console_ioctl(request, arg),
         _ => Err(ENOTTY),
     }
 }

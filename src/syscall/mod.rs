@@ -12,9 +12,12 @@
 mod descriptors;
 pub mod errno;
 mod files;
+mod identity;
 mod memory;
+mod paths;
 mod process;
 mod signals;
+mod stopgaps;
 mod system;
 pub mod uaccess;
 
@@ -34,67 +37,108 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     let frame_copy = *frame;
     let frame_ref = &frame_copy;
     let number = frame.number();
-    let [a0, a1, a2, a3, a4, a5] = frame.args();
-    let _ = (a4, a5);
+    let [a0, a1, a2, a3, a4, _a5] = frame.args();
     let result = match number {
-        0 => files::read(a0, a1, a2),
-        1 => files::write(a0, a1, a2),
+        0 => files::read(fd(a0), a1, a2),
+        1 => files::write(fd(a0), a1, a2),
         2 => files::openat(files::AT_FDCWD, a0, a1, a2),
-        3 => files::close(a0),
+        3 => files::close(fd(a0)),
         4 => files::stat(files::AT_FDCWD, a0, a1, true),
-        5 => files::fstat(a0, a1),
+        5 => files::fstat(fd(a0), a1),
         6 => files::stat(files::AT_FDCWD, a0, a1, false),
-        8 => files::lseek(a0, a1 as i64, a2),
+        8 => files::lseek(fd(a0), a1 as i64, int(a2) as u64),
         9 => memory::mmap(a0, a1, a2, a3, a4),
+        10 => stopgaps::mprotect(a0, a1, a2),
         11 => memory::munmap(a0, a1),
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
-        16 => files::ioctl(a0, a1, a2),
-        17 => files::pread64(a0, a1, a2, a3),
-        19 => files::readv(a0, a1, a2),
-        20 => files::writev(a0, a1, a2),
+        16 => files::ioctl(fd(a0), a1 as u32 as u64, a2),
+        17 => files::pread64(fd(a0), a1, a2, a3),
+        19 => files::readv(fd(a0), a1, a2),
+        20 => files::writev(fd(a0), a1, a2),
         21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
-        32 => descriptors::dup(a0),
-        33 => descriptors::dup2(a0, a1),
+        32 => descriptors::dup(fd(a0)),
+        33 => descriptors::dup2(fd(a0), fd(a1)),
         35 => process::nanosleep(a0, a1),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
         39 => process::getpid(),
-        72 => descriptors::fcntl(a0, a1, a2),
+        72 => descriptors::fcntl(fd(a0), a1 as u32 as u64, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
+        56 => process::clone(frame_ref, a0, a1, a2, a3),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
-        61 => process::wait4(a0 as i64, a1, a2, a3),
-        62 => process::kill(a0 as i64, a1),
+        61 => process::wait4(int(a0), a1, a2 as u32 as u64, a3),
+        62 => process::kill(int(a0), int(a1) as u64),
+        74 | 75 => files::check_fd(fd(a0)), // fsync, fdatasync: RAM has nothing to flush
+        76 => paths::truncate(a0, a1),
+        77 => paths::ftruncate(fd(a0), a1),
+        82 => paths::rename(a0, a1),
+        86 => paths::link(a0, a1),
+        88 => paths::symlink(a0, a1),
+        89 => paths::readlink(a0, a1, a2),
+        90 => paths::chmod(a0, a1),
+        91 => paths::fchmod(fd(a0), a1),
+        92 => paths::fchownat(files::AT_FDCWD, a0, a1, a2, 0),
+        93 => paths::fchown(fd(a0), a1, a2),
+        94 => paths::fchownat(files::AT_FDCWD, a0, a1, a2, 0x100),
+        95 => paths::umask(a0),
+        97 => identity::getrlimit(a0 as u32 as u64, a1),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
+        105 | 106 => identity::set_ids(&[a0]),
+        113 | 114 => identity::set_ids(&[a0, a1]),
+        115 => identity::getgroups(a0),
+        116 => identity::setgroups(a0, a1),
+        117 | 119 => identity::set_ids(&[a0, a1, a2]),
+        118 | 120 => identity::getres(a0, a1, a2),
+        122 | 123 => Ok(0), // setfsuid, setfsgid: the old id, always 0
+        160 => identity::setrlimit(a0 as u32 as u64, a1),
+        162 => Ok(0), // sync
+        230 => process::clock_nanosleep(int(a0) as u64, a1 as u32 as u64, a2, a3),
+        260 => paths::fchownat(int(a0), a1, a2, a3, a4 as u32 as u64),
+        264 => paths::renameat2(int(a0), a1, int(a2), a3, 0),
+        265 => paths::linkat(int(a0), a1, int(a2), a3, a4 as u32 as u64),
+        266 => paths::symlinkat(a0, int(a1), a2),
+        267 => paths::readlinkat(int(a0), a1, a2, a3),
+        268 => paths::fchmodat(int(a0), a1, a2),
+        280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
+        302 => identity::prlimit64(a0, a1 as u32 as u64, a2, a3),
+        316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
+        96 => process::gettimeofday(a0, a1),
+        157 => process::prctl(int(a0) as u64, a1),
         158 => process::arch_prctl(a0, a1),
+        201 => process::time(a0),
         186 => process::getpid(),
-        217 => files::getdents64(a0, a1, a2),
+        217 => files::getdents64(fd(a0), a1, a2),
         218 => process::getpid(),
         228 => process::clock_gettime(a0, a1),
-        257 => files::openat(a0 as i64, a1, a2, a3),
-        258 => files::mkdirat(a0 as i64, a1, a2),
-        263 => files::unlinkat(a0 as i64, a1, a2),
-        269 => descriptors::faccessat(a0 as i64, a1, a2, 0),
-        292 => descriptors::dup3(a0, a1, a2),
-        262 => files::newfstatat(a0 as i64, a1, a2, a3),
+        257 => files::openat(int(a0), a1, a2 as u32 as u64, a3),
+        258 => files::mkdirat(int(a0), a1, a2),
+        263 => files::unlinkat(int(a0), a1, a2),
+        269 => descriptors::faccessat(int(a0), a1, a2, 0),
+        292 => descriptors::dup3(fd(a0), fd(a1), a2),
+        262 => files::newfstatat(int(a0), a1, a2, a3),
         293 => files::pipe2(a0, a1),
-        439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
         63 => system::uname(a0),
         99 => system::sysinfo(a0),
         169 => system::reboot(a0, a1, a2, a3),
         318 => system::getrandom(a0, a1, a2),
-        89 => files::readlinkat(files::AT_FDCWD, a0, a1, a2),
-        267 => files::readlinkat(a0 as i64, a1, a2, a3),
+        439 => descriptors::faccessat(int(a0), a1, a2, a3),
         _ => Err(unknown(number)),
     };
+    // `loglevel=trace` traces every call, as strace would (the way to see what a program
+    // expects of the kernel).
+    log::trace!(
+        "pid {} syscall {number}({a0:#x}, {a1:#x}, {a2:#x}, {a3:#x}) = {result:?}",
+        sched::current_process().map_or(0, |p| p.pid)
+    );
     frame.regs.rax = match result {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
@@ -113,6 +157,17 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         );
         crate::process::exit_current(crate::process::fault::SIGSEGV);
     }
+}
+
+/// An `int` argument (a pid, a `dirfd`, a signal): C passes 32 bits and the upper half of the
+/// register is undefined, so `-1` may arrive as `0xffff_ffff`.
+fn int(arg: u64) -> i64 {
+    i64::from(arg as i32)
+}
+
+/// An `unsigned int fd` argument (Linux ignores the upper half of the register).
+fn fd(arg: u64) -> u64 {
+    u64::from(arg as u32)
 }
 
 fn unknown(number: u64) -> Errno {

@@ -332,6 +332,41 @@ impl<'a> Vfs<'a> {
         self.fs(dir).rmdir(dir.ino, name)
     }
 
+    /// `rename(2)`: `old_path` (from `old_cwd`) takes the name `new_path` (from `new_cwd`),
+    /// within one file system (`EXDEV` across mounts); neither may be a mount point or `/`
+    /// (`EBUSY`). The file system checks the kinds of the two nodes.
+    pub fn rename(
+        &self,
+        old_cwd: Location,
+        old_path: &[u8],
+        new_cwd: Location,
+        new_path: &[u8],
+    ) -> Result<(), FsError> {
+        let (old_dir, old_name) = self.resolve_parent(old_cwd, old_path)?;
+        let (new_dir, new_name) = self.resolve_parent(new_cwd, new_path)?;
+        let old = Location {
+            mount: old_dir.mount,
+            ino: self.fs(old_dir).lookup(old_dir.ino, old_name)?,
+        };
+        if old_dir.mount != new_dir.mount {
+            return Err(FsError::CrossDevice);
+        }
+        if self.mounted_on(old).is_some() {
+            return Err(FsError::Busy);
+        }
+        if let Ok(ino) = self.fs(new_dir).lookup(new_dir.ino, new_name) {
+            let target = Location {
+                mount: new_dir.mount,
+                ino,
+            };
+            if self.mounted_on(target).is_some() {
+                return Err(FsError::Busy);
+            }
+        }
+        self.fs(old_dir)
+            .rename(old_dir.ino, old_name, new_dir.ino, new_name)
+    }
+
     /// Reads from a regular file.
     pub fn read(&self, at: Location, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
         self.fs(at).read(at.ino, offset, buf)

@@ -95,6 +95,18 @@ impl Metadata {
     }
 }
 
+/// What `chmod`, `chown` and `utimensat` change ([`FileSystem::set_attributes`]); `None`
+/// leaves that attribute as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attributes {
+    /// Permission bits (`0o7777`).
+    pub permissions: Option<u16>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// Modification time, seconds since the epoch.
+    pub mtime: Option<u64>,
+}
+
 /// One directory entry handed to a [`FileSystem::read_dir`] callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirEntry<'n> {
@@ -177,6 +189,24 @@ pub trait FileSystem: Send + Sync {
 
     /// Removes the empty directory `name` from `dir`.
     fn rmdir(&self, _dir: InodeId, _name: &[u8]) -> Result<(), FsError> {
+        Err(FsError::ReadOnly)
+    }
+
+    /// `rename(2)` within this file system: the entry `old_name` of `old_dir` becomes
+    /// `new_name` of `new_dir`, replacing what was there (a non-directory by a non-directory,
+    /// an empty directory by a directory) in one step.
+    fn rename(
+        &self,
+        _old_dir: InodeId,
+        _old_name: &[u8],
+        _new_dir: InodeId,
+        _new_name: &[u8],
+    ) -> Result<(), FsError> {
+        Err(FsError::ReadOnly)
+    }
+
+    /// Changes the attributes `changes` names (`chmod`, `chown`, `utimensat`).
+    fn set_attributes(&self, _ino: InodeId, _changes: &Attributes) -> Result<(), FsError> {
         Err(FsError::ReadOnly)
     }
 

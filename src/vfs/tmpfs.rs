@@ -7,15 +7,16 @@
 //! instead of exhausting the kernel heap. When everything is removed the count returns to
 //! where it started ([`Tmpfs::used_bytes`]).
 //!
-//! Not yet: rename, time stamps (all 0), permission checks, sparse files (a write past the end
-//! fills the gap with zeros it counts).
+//! Time stamps are 0 until `utimensat` sets them (nothing here knows the time); there are no
+//! permission checks and no sparse files (a write past the end fills the gap with zeros it
+//! counts).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use spin::Mutex;
 
 use super::FsError;
-use super::node::{DirEntry, FileSystem, FileType, InodeId, Metadata, check_new_name};
+use super::node::{Attributes, DirEntry, FileSystem, FileType, InodeId, Metadata, check_new_name};
 use super::path::PATH_MAX;
 
 /// What a node costs beyond its data, for the size limit: the table slot and map entry.
@@ -431,6 +432,94 @@ impl FileSystem for Tmpfs {
         })?;
         inner.node_mut(ino)?.meta.nlink = 0;
         inner.collect(ino);
+        Ok(())
+    }
+
+    fn rename(
+        &self,
+        old_dir: InodeId,
+        old_name: &[u8],
+        new_dir: InodeId,
+        new_name: &[u8],
+    ) -> Result<(), FsError> {
+        let mut inner = self.inner.lock();
+        if [old_name, new_name]
+            .iter()
+            .any(|n| *n == b"." || *n == b"..")
+        {
+            return Err(FsError::InvalidArgument);
+        }
+        let ino = *inner
+            .entries(old_dir)?
+            .get(old_name)
+            .ok_or(FsError::NotFound)?;
+        let moving_dir = inner.node(ino)?.meta.is_dir();
+        let replaced = inner.entries(new_dir)?.get(new_name).copied();
+        if replaced == Some(ino) {
+            return Ok(()); // Two names of one file: Linux does nothing.
+        }
+        if let Some(target) = replaced {
+            match (&inner.node(target)?.content, moving_dir) {
+                (Content::Directory { entries, .. }, true) if !entries.is_empty() => {
+                    return Err(FsError::NotEmpty);
+                }
+                (Content::Directory { .. }, false) => return Err(FsError::IsADirectory),
+                (Content::Directory { .. }, true) => {}
+                (_, true) => return Err(FsError::NotADirectory),
+                (_, false) => {}
+            }
+        } else {
+            check_new_name(new_name)?;
+        }
+        if moving_dir {
+            // A directory cannot move into itself or below itself (`EINVAL`).
+            let mut at = new_dir;
+            loop {
+                if at == ino {
+                    return Err(FsError::InvalidArgument);
+                }
+                match &inner.node(at)?.content {
+                    Content::Directory { parent, .. } if *parent != at => at = *parent,
+                    _ => break,
+                }
+            }
+        }
+        if replaced.is_none() {
+            inner.charge(new_name.len())?;
+        }
+        inner.entries_mut(old_dir)?.remove(old_name);
+        inner.refund(old_name.len());
+        inner.entries_mut(new_dir)?.insert(new_name.to_vec(), ino);
+        if let Content::Directory { parent, .. } = &mut inner.node_mut(ino)?.content {
+            *parent = new_dir;
+        }
+        if let Some(target) = replaced {
+            let node = inner.node_mut(target)?;
+            node.meta.nlink = if node.meta.is_dir() {
+                0
+            } else {
+                node.meta.nlink - 1
+            };
+            inner.collect(target);
+        }
+        Ok(())
+    }
+
+    fn set_attributes(&self, ino: InodeId, changes: &Attributes) -> Result<(), FsError> {
+        let mut inner = self.inner.lock();
+        let meta = &mut inner.node_mut(ino)?.meta;
+        if let Some(permissions) = changes.permissions {
+            meta.permissions = permissions & 0o7777;
+        }
+        if let Some(uid) = changes.uid {
+            meta.uid = uid;
+        }
+        if let Some(gid) = changes.gid {
+            meta.gid = gid;
+        }
+        if let Some(mtime) = changes.mtime {
+            meta.mtime = mtime;
+        }
         Ok(())
     }
 

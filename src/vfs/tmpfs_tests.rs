@@ -285,4 +285,142 @@ fn namespace_calls_over_tmpfs() {
     v.rmdir(root, b"/tmp/d").unwrap();
     assert_eq!(v.rmdir(root, b"/tmp"), Err(FsError::Busy), "a mount point");
     assert_eq!(v.rmdir(root, b"/tmp/."), Err(FsError::InvalidArgument));
+
+    // rename: within the tmpfs, not across mounts, never a mount point.
+    v.create_file(root, b"/tmp/x", 0o644).unwrap();
+    let tmp_root = v.resolve(root, b"/tmp", Follow::Yes).unwrap();
+    v.rename(root, b"/tmp/x", tmp_root, b"y").unwrap();
+    assert!(v.resolve(root, b"/tmp/y", Follow::Yes).is_ok());
+    assert_eq!(
+        v.rename(root, b"/tmp/y", root, b"/etc/y"),
+        Err(FsError::CrossDevice)
+    );
+    assert_eq!(
+        v.rename(root, b"/etc/motd", root, b"/etc/m"),
+        Err(FsError::ReadOnly)
+    );
+    assert_eq!(v.rename(root, b"/tmp", root, b"/tmp2"), Err(FsError::Busy));
+    assert_eq!(
+        v.rename(root, b"/tmp/nope", root, b"/tmp/z"),
+        Err(FsError::NotFound)
+    );
+}
+
+#[test]
+fn rename_moves_and_replaces_as_linux_does() {
+    let fs = Tmpfs::new(MIB);
+    let start = (fs.used_bytes(), fs.node_count());
+    let a = fs.create(ROOT, b"a", FileType::Regular, 0o644).unwrap();
+    fs.write(a, 0, b"A").unwrap();
+    let d = fs.create(ROOT, b"d", FileType::Directory, 0o755).unwrap();
+    // A plain move into another directory, under a new name.
+    fs.rename(ROOT, b"a", d, b"b").unwrap();
+    assert_eq!(fs.lookup(ROOT, b"a"), Err(FsError::NotFound));
+    assert_eq!(fs.lookup(d, b"b"), Ok(a));
+    // Replacing a file: the old one goes (its data is refunded).
+    let c = fs.create(ROOT, b"c", FileType::Regular, 0o644).unwrap();
+    fs.write(c, 0, &vec![1u8; 500]).unwrap();
+    fs.rename(d, b"b", ROOT, b"c").unwrap();
+    assert_eq!(fs.lookup(ROOT, b"c"), Ok(a));
+    assert_eq!(read_all(&fs, a), b"A");
+    assert_eq!(fs.metadata(c), Err(FsError::Stale));
+    // Two names of one file: nothing happens.
+    fs.link(ROOT, b"c2", a).unwrap();
+    fs.rename(ROOT, b"c", ROOT, b"c2").unwrap();
+    assert_eq!(fs.lookup(ROOT, b"c"), Ok(a));
+    fs.unlink(ROOT, b"c2").unwrap();
+    // File over directory, directory over file, directory over a non-empty directory.
+    assert_eq!(
+        fs.rename(ROOT, b"c", ROOT, b"d"),
+        Err(FsError::IsADirectory)
+    );
+    let e = fs.create(ROOT, b"e", FileType::Directory, 0o755).unwrap();
+    assert_eq!(
+        fs.rename(ROOT, b"e", ROOT, b"c"),
+        Err(FsError::NotADirectory)
+    );
+    fs.create(d, b"inside", FileType::Regular, 0o644).unwrap();
+    assert_eq!(fs.rename(ROOT, b"e", ROOT, b"d"), Err(FsError::NotEmpty));
+    // A directory into itself or below itself.
+    assert_eq!(
+        fs.rename(ROOT, b"d", d, b"x"),
+        Err(FsError::InvalidArgument)
+    );
+    let sub = fs.create(d, b"sub", FileType::Directory, 0o755).unwrap();
+    assert_eq!(
+        fs.rename(ROOT, b"d", sub, b"x"),
+        Err(FsError::InvalidArgument)
+    );
+    // A directory moved: `..` follows; an empty directory replaced.
+    fs.rename(d, b"sub", e, b"sub").unwrap();
+    assert_eq!(fs.lookup(sub, b".."), Ok(e));
+    let empty = fs
+        .create(ROOT, b"empty", FileType::Directory, 0o755)
+        .unwrap();
+    fs.rename(ROOT, b"e", ROOT, b"empty").unwrap();
+    assert_eq!(fs.lookup(ROOT, b"empty"), Ok(e));
+    assert_eq!(fs.metadata(empty), Err(FsError::Stale));
+    // Missing and bad names.
+    assert_eq!(fs.rename(ROOT, b"nope", ROOT, b"x"), Err(FsError::NotFound));
+    assert_eq!(
+        fs.rename(ROOT, b"c", ROOT, b".."),
+        Err(FsError::InvalidArgument)
+    );
+    assert_eq!(
+        fs.rename(ROOT, b"c", ROOT, b"a/b"),
+        Err(FsError::InvalidArgument)
+    );
+    // Everything removed: the usage is back where it started.
+    fs.rmdir(e, b"sub").unwrap();
+    fs.rmdir(ROOT, b"empty").unwrap();
+    fs.unlink(d, b"inside").unwrap();
+    fs.rmdir(ROOT, b"d").unwrap();
+    fs.unlink(ROOT, b"c").unwrap();
+    assert_eq!((fs.used_bytes(), fs.node_count()), start);
+}
+
+#[test]
+fn rename_past_the_limit_is_enospc_and_changes_nothing() {
+    let fs = Tmpfs::new(NODE_COST * 2 + 1);
+    fs.create(ROOT, b"a", FileType::Regular, 0o644).unwrap();
+    assert_eq!(
+        fs.rename(ROOT, b"a", ROOT, b"a-much-longer-name"),
+        Err(FsError::NoSpace)
+    );
+    assert!(fs.lookup(ROOT, b"a").is_ok());
+}
+
+#[test]
+fn attributes_change_what_is_named() {
+    let fs = Tmpfs::new(MIB);
+    let f = fs.create(ROOT, b"f", FileType::Regular, 0o644).unwrap();
+    fs.set_attributes(
+        f,
+        &Attributes {
+            permissions: Some(0o4755),
+            mtime: Some(1_700_000_000),
+            ..Attributes::default()
+        },
+    )
+    .unwrap();
+    let meta = fs.metadata(f).unwrap();
+    assert_eq!(
+        (meta.mode(), meta.uid, meta.mtime),
+        (0o104_755, 0, 1_700_000_000)
+    );
+    fs.set_attributes(
+        f,
+        &Attributes {
+            uid: Some(1000),
+            gid: Some(100),
+            ..Attributes::default()
+        },
+    )
+    .unwrap();
+    let meta = fs.metadata(f).unwrap();
+    assert_eq!((meta.permissions, meta.uid, meta.gid), (0o4755, 1000, 100));
+    assert_eq!(
+        fs.set_attributes(99, &Attributes::default()),
+        Err(FsError::Stale)
+    );
 }
