@@ -9,12 +9,16 @@
 //! `sysret` could not return to (non-canonical: it would fault in ring 0 on Intel CPUs) ends it
 //! too.
 
+mod clock;
 mod descriptors;
 pub mod errno;
 mod files;
+mod limits;
 mod memory;
+mod poll;
 mod process;
 mod signals;
+mod threads;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -34,7 +38,6 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     let frame_ref = &frame_copy;
     let number = frame.number();
     let [a0, a1, a2, a3, a4, a5] = frame.args();
-    let _ = (a4, a5);
     let result = match number {
         0 => files::read(a0, a1, a2),
         1 => files::write(a0, a1, a2),
@@ -44,7 +47,9 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         5 => files::fstat(a0, a1),
         6 => files::stat(files::AT_FDCWD, a0, a1, false),
         8 => files::lseek(a0, a1 as i64, a2),
-        9 => memory::mmap(a0, a1, a2, a3, a4),
+        7 => poll::poll(a0, a1, a2),
+        9 => memory::mmap(a0, a1, a2, a3, a4, a5),
+        10 => memory::mprotect(a0, a1, a2),
         11 => memory::munmap(a0, a1),
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
@@ -56,9 +61,12 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
+        25 => memory::mremap(a0, a1, a2, a3, a4),
+        28 => memory::madvise(a0, a1, a2),
         32 => descriptors::dup(a0),
         33 => descriptors::dup2(a0, a1),
-        35 => process::nanosleep(a0, a1),
+        35 => clock::nanosleep(a0, a1),
+        56 => threads::clone(frame_ref, a0, a1, a2, a3, a4),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
@@ -68,23 +76,35 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         80 => descriptors::chdir(a0),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
-        60 | 231 => process::exit(a0),
+        60 => threads::exit(a0),
+        231 => process::exit(a0),
         61 => process::wait4(a0 as i64, a1, a2, a3),
         62 => process::kill(a0 as i64, a1),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
+        97 => limits::getrlimit(a0, a1),
         110 => process::getppid(),
+        131 => threads::sigaltstack(a0, a1),
+        157 => threads::prctl(a0, a1),
+        160 => limits::setrlimit(a0, a1),
         158 => process::arch_prctl(a0, a1),
-        186 => process::getpid(),
+        186 => threads::gettid(),
+        202 => threads::futex(a0, a1, a2, a3, a4, a5),
+        203 => threads::sched_setaffinity(a0, a1, a2),
+        204 => threads::sched_getaffinity(a0, a1, a2),
         217 => files::getdents64(a0, a1, a2),
-        218 => process::getpid(),
-        228 => process::clock_gettime(a0, a1),
+        218 => threads::set_tid_address(a0),
+        228 => clock::clock_gettime(a0, a1),
+        229 => clock::clock_getres(a0, a1),
+        230 => clock::clock_nanosleep(a0, a1, a2, a3),
         257 => files::openat(a0 as i64, a1, a2, a3),
         258 => files::mkdirat(a0 as i64, a1, a2),
         263 => files::unlinkat(a0 as i64, a1, a2),
         269 => descriptors::faccessat(a0 as i64, a1, a2, 0),
+        271 => poll::ppoll(a0, a1, a2, a3, a4),
         292 => descriptors::dup3(a0, a1, a2),
         262 => files::newfstatat(a0 as i64, a1, a2, a3),
         293 => files::pipe2(a0, a1),
+        302 => limits::prlimit64(a0, a1, a2, a3),
         439 => descriptors::faccessat(a0 as i64, a1, a2, a3),
         _ => Err(unknown(number)),
     };

@@ -1,4 +1,4 @@
-//! Process and time calls: identity, exit, wait, kill, yield, sleep, clocks, TLS.
+//! Process calls: identity, exit_group, fork, execve, wait, kill, yield, TLS.
 
 use super::SysResult;
 use super::errno::*;
@@ -7,7 +7,6 @@ use crate::arch::user_mode;
 use crate::process::layout::USER_END;
 use crate::process::{self as proc, WaitError};
 use crate::sched;
-use crate::time;
 
 fn current() -> Result<alloc::sync::Arc<proc::Process>, Errno> {
     sched::current_process().ok_or(EPERM)
@@ -77,48 +76,6 @@ pub fn sched_yield() -> SysResult {
     Ok(0)
 }
 
-fn read_timespec(addr: u64) -> Result<u64, Errno> {
-    let mut raw = [0u8; 16];
-    uaccess::copy_from_user(&mut raw, addr)?;
-    let secs = i64::from_le_bytes(raw[..8].try_into().expect("8 bytes"));
-    let nanos = i64::from_le_bytes(raw[8..].try_into().expect("8 bytes"));
-    if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
-        return Err(EINVAL);
-    }
-    Ok((secs as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nanos as u64))
-}
-
-fn write_timespec(addr: u64, nanos: u64) -> Result<(), Errno> {
-    let mut raw = [0u8; 16];
-    raw[..8].copy_from_slice(&(nanos / 1_000_000_000).to_le_bytes());
-    raw[8..].copy_from_slice(&(nanos % 1_000_000_000).to_le_bytes());
-    uaccess::copy_to_user(addr, &raw)
-}
-
-pub fn nanosleep(request: u64, remaining: u64) -> SysResult {
-    let nanos = read_timespec(request)?;
-    if remaining != 0 {
-        uaccess::check_writable(remaining, 16)?;
-    }
-    let period = time::tick_period().as_nanos() as u64;
-    sched::sleep_ticks(nanos.div_ceil(period));
-    if current()?.kill_pending() {
-        return Err(EINTR);
-    }
-    Ok(0)
-}
-
-pub fn clock_gettime(clock: u64, tp: u64) -> SysResult {
-    // CLOCK_REALTIME, MONOTONIC, PROCESS/THREAD_CPUTIME, MONOTONIC_RAW, *_COARSE, BOOTTIME.
-    if clock > 7 {
-        return Err(EINVAL);
-    }
-    write_timespec(tp, time::uptime().as_nanos() as u64)?;
-    Ok(0)
-}
-
 const ARCH_SET_FS: u64 = 0x1002;
 const ARCH_GET_FS: u64 = 0x1003;
 
@@ -140,7 +97,9 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
 }
 
 pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> SysResult {
-    proc::fork(frame).map(u64::from).map_err(|err| err.errno())
+    proc::fork(frame, proc::ForkOptions::default())
+        .map(u64::from)
+        .map_err(|err| err.errno())
 }
 
 /// The most arguments plus environment strings `execve` takes, and their total size.

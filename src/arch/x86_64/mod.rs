@@ -27,6 +27,7 @@ pub mod pit_counter;
 pub mod pm_timer;
 pub mod port_io;
 pub mod power;
+pub mod rtc;
 pub mod stacks;
 pub mod syscall;
 pub mod tsc;
