@@ -1,8 +1,9 @@
 //! An unmodified Rust std program (user/std-demo, built for x86_64-unknown-linux-musl) runs on
 //! Kestrel: arguments and environment, std::fs on the initramfs and /tmp, std::time, threads
 //! (clone with CLONE_THREAD, futexes, an Arc<Mutex> counter, mpsc channels, a panicking
-//! thread), and a clean panic in main (exit status 101). The exit statuses, the frame count
-//! and the futex table are checked here; the program's lines by tests/qemu/std.conf.
+//! thread), and a clean panic in main (exit status 101); user/c/vm.c checks the memory and
+//! thread calls beneath, errno by errno. The exit statuses, the frame count and the futex
+//! table are checked here; the programs' lines by tests/qemu/std.conf.
 
 #![no_std]
 #![no_main]
@@ -25,6 +26,7 @@ fn main(boot: &'static BootInfo) -> ! {
     kestrel::run_tests!(
         std_demo_runs_every_part,
         std_demo_panics_with_status_101,
+        c_vm_checks_memory_and_thread_semantics,
         std_demo_returns_every_frame,
     );
 }
@@ -58,6 +60,12 @@ fn std_demo_panics_with_status_101() {
     assert_eq!(run(&["/bin/std-demo", "panic"]), 101 << 8);
 }
 
+fn c_vm_checks_memory_and_thread_semantics() {
+    // The exit status is the number of failed checks.
+    assert_eq!(run(&["/bin/c-vm"]), 0);
+    assert_eq!(process::futex::waiter_count(), 0, "futex waiters left behind");
+}
+
 fn std_demo_returns_every_frame() {
     // A first run warms the kernel heap (thread stacks, tables), which keeps its frames.
     assert_eq!(run(&["/bin/std-demo", "threads"]), 0);
@@ -65,7 +73,8 @@ fn std_demo_returns_every_frame() {
     for mode in ["all", "threads", "panic"] {
         run(&["/bin/std-demo", mode]);
     }
+    run(&["/bin/c-vm"]);
     let after = frames::stats().free;
-    serial_println!("frames free: {before} before, {after} after std-demo");
+    serial_println!("frames free: {before} before, {after} after std-demo and c-vm");
     assert_eq!(before, after);
 }
