@@ -49,13 +49,19 @@ kernel: deps
 
 # The user programs build in a workspace of their own (user/Cargo.toml), with their own flags.
 # The C programs of user/c/ are static musl binaries, unchanged Linux programs: /bin/c-NAME.
+# user/std-demo is a Rust program on std for Linux (static musl, static-PIE): /bin/std-demo.
 C_PROGRAMS := $(patsubst user/c/%.c,%,$(wildcard user/c/*.c))
+STD_TARGET := x86_64-unknown-linux-musl
+STD_RUSTFLAGS := -C target-feature=+crt-static
+STD_BIN    := user/std-demo/target/$(STD_TARGET)/release
 user: deps
 	@tools/install-deps.sh musl
 	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo build --release --target $(TARGET)
 	for program in $(C_PROGRAMS); do \
 		musl-gcc -static -O2 -Wall -Wextra -Werror -o $(USER_BIN)/c-$$program user/c/$$program.c; \
 	done
+	cd user/std-demo && RUSTFLAGS="$(STD_RUSTFLAGS)" cargo build --release --target $(STD_TARGET)
+	cp $(STD_BIN)/std-demo $(USER_BIN)/std-demo
 
 # Rebuilt every time: ROOTFS_EXTRA's contents are not tracked by make. Debian's static
 # busybox goes in as /bin/busybox with its applet links (tools/build-rootfs.sh).
@@ -142,20 +148,24 @@ boot-checks: iso
 clippy:
 	cargo clippy --all-targets -- -D warnings
 	cd user && RUSTFLAGS="$(USER_RUSTFLAGS)" cargo clippy --release --target $(TARGET) -- -D warnings
+	cd user/std-demo && RUSTFLAGS="$(STD_RUSTFLAGS)" cargo clippy --release --target $(STD_TARGET) -- -D warnings
 	cargo clippy --lib --profile test --target $(HOST_TARGET) -- -D warnings
 	cargo clippy -p heap-designs --all-targets --target $(HOST_TARGET) -- -D warnings
 
 fmt:
 	cargo fmt
 	cd user && cargo fmt
+	cd user/std-demo && cargo fmt
 
 fmt-check:
 	cargo fmt --check
 	cd user && cargo fmt --check
+	cd user/std-demo && cargo fmt --check
 
 lint: fmt-check clippy
 
 clean:
 	cargo clean
 	cd user && cargo clean
+	cd user/std-demo && cargo clean
 	rm -rf $(BUILD) iso/boot

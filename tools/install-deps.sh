@@ -4,11 +4,13 @@
 # Usage: tools/install-deps.sh [bochs] [bochs-x]
 #   bochs    also Bochs with its BIOS images (make test boots the ISO in it, headless)
 #   bochs-x  also Bochs' X11 window (make bochs on a desktop)
-#   musl     also musl-gcc (make user builds the C programs of user/c/ with it)
+#   musl     also musl-gcc (make user builds the C programs of user/c/ with it) and the Rust
+#            target x86_64-unknown-linux-musl (for user/std-demo, a Rust std program)
 #   busybox  also Debian's static busybox (make initramfs puts it in /bin with its applets)
 set -euo pipefail
 
 packages=()
+rust_targets=(x86_64-unknown-none)
 want() {   # want TEST PACKAGE: queue PACKAGE when TEST fails
     if ! eval "$1" >/dev/null 2>&1; then packages+=("$2"); fi
 }
@@ -35,6 +37,7 @@ for extra in "$@"; do
             ;;
         musl)
             want "command -v musl-gcc" musl-tools
+            rust_targets+=(x86_64-unknown-linux-musl)
             ;;
         busybox)
             # busybox-static, not busybox: the dynamic one cannot run on Kestrel. Installing
@@ -54,9 +57,11 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 # rust-toolchain.toml pins the toolchain; make sure the pieces we use are present.
-if ! rustup target list --installed | grep -qx x86_64-unknown-none; then
-    rustup target add x86_64-unknown-none
-fi
+for target in "${rust_targets[@]}"; do
+    if ! rustup target list --installed | grep -qx "$target"; then
+        rustup target add "$target"
+    fi
+done
 for component in rustfmt clippy; do
     if ! rustup component list --installed | grep -q "^$component"; then
         rustup component add "$component"

@@ -7,8 +7,10 @@
 //! the recursive mapping ([`super::paging`]) always shows the *current* space's tables. A new
 //! space's P4 is written through a scratch window ([`SCRATCH`]) before it is ever loaded.
 //!
-//! The user half (entries 0–255) belongs to the process alone: nothing is shared or copied on
-//! write (yet), so [`AddressSpace::teardown`] frees every frame and table it finds there.
+//! The user half (entries 0–255) belongs to the process (all its threads run on the same P4).
+//! Frames may be shared with other processes since a `fork` (copy-on-write, or writable in a
+//! `MAP_SHARED` area), counted in [`SHARES`]; [`AddressSpace::teardown`] frees every table and
+//! gives up every frame it finds there.
 
 use super::frames;
 use super::layout::{KERNEL_STACK_SLOT_SIZE, KERNEL_STACKS_START};
@@ -186,31 +188,55 @@ fn free(addr: PhysAddr) {
         .expect("a user page or table frame was allocated");
 }
 
-/// What a user page allows.
+/// What a user page allows (`PROT_READ`, `PROT_WRITE`, `PROT_EXEC`). x86 cannot map a page
+/// writable or executable but not readable, so only "no access at all" (`PROT_NONE`) differs
+/// from readable: such a page stays present but not user-accessible, which keeps its contents
+/// for a later `mprotect` while every user access faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserAccess {
+    pub read: bool,
     pub write: bool,
     pub execute: bool,
 }
 
-/// Maps a fresh zero-filled frame at user page `addr` of the current space.
-pub fn map_zeroed_user_page(addr: u64, access: UserAccess) -> Result<(), MapError> {
-    let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
-    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
-    if access.write {
+impl UserAccess {
+    /// `PROT_NONE`.
+    pub const NONE: UserAccess = UserAccess {
+        read: false,
+        write: false,
+        execute: false,
+    };
+
+    /// Whether user mode may touch the page at all.
+    pub const fn any(&self) -> bool {
+        self.read || self.write || self.execute
+    }
+}
+
+/// The leaf-entry flags for a private page with `access` (`WRITABLE` unless copy-on-write).
+fn leaf_flags(access: UserAccess, copy_on_write: bool) -> Flags {
+    let mut flags = Flags::PRESENT;
+    if access.any() {
+        flags |= Flags::USER_ACCESSIBLE;
+    }
+    if copy_on_write {
+        flags |= COPY_ON_WRITE;
+    } else if access.write {
         flags |= Flags::WRITABLE;
     }
     if !access.execute {
         flags |= Flags::NO_EXECUTE;
     }
-    let page = Page::containing_address(VirtAddr::new(addr));
+    flags
+}
+
+/// Maps a fresh zero-filled frame at user page `addr` of the current space.
+pub fn map_zeroed_user_page(addr: u64, access: UserAccess) -> Result<(), MapError> {
+    let frame = frames::allocate().ok_or(MapError::OutOfFrames)?;
+    let flags = leaf_flags(access, false);
+    let page: Page = Page::containing_address(VirtAddr::new(addr));
     let mut tables = PAGE_TABLES.lock();
-    if let Err(err) = tables.map_to(
-        page,
-        frame,
-        effective_flags(flags),
-        &mut frames::GlobalFrames,
-    ) {
+    if let Err(err) = map_user(&mut tables, addr, frame, flags) {
         drop(tables);
         let _ = frames::deallocate(frame);
         return Err(err);
@@ -223,13 +249,64 @@ pub fn map_zeroed_user_page(addr: u64, access: UserAccess) -> Result<(), MapErro
     Ok(())
 }
 
-/// Unmaps user page `addr` of the current space and frees its frame, if it is mapped.
-pub fn unmap_user_page(addr: u64) {
+/// Unmaps user page `addr` of the current space and gives up its frame, if it is mapped (a
+/// `PROT_NONE` page included); returns whether it was.
+pub fn unmap_user_page(addr: u64) -> bool {
     let page = Page::containing_address(VirtAddr::new(addr));
     let unmapped = PAGE_TABLES.lock().unmap(page);
-    if let Ok(frame) = unmapped {
-        release_user_frame(frame.start_address());
+    match unmapped {
+        Ok(frame) => {
+            release_user_frame(frame.start_address());
+            true
+        }
+        Err(_) => false,
     }
+}
+
+/// Whether user page `addr` of the current space has a frame (even a `PROT_NONE` one).
+pub fn user_page_present(addr: u64) -> bool {
+    let tables = PAGE_TABLES.lock();
+    // SAFETY: the lock is held while the entry is used.
+    unsafe { user_entry(&tables, page_floor(addr)) }.is_some()
+}
+
+/// `mprotect` on one page of the current space: gives a mapped page the flags of `access`,
+/// keeping a copy-on-write page read-only (its first write still copies). Nothing happens to
+/// a page that is not mapped (it is demand-paged with the area's new access).
+pub fn protect_user_page(addr: u64, access: UserAccess) {
+    let tables = PAGE_TABLES.lock();
+    // SAFETY: the lock is held while the entry is used.
+    let Some(entry) = (unsafe { user_entry(&tables, page_floor(addr)) }) else {
+        return;
+    };
+    let old = entry.flags();
+    let kept = old & (Flags::ACCESSED | Flags::DIRTY);
+    let flags = leaf_flags(access, old.contains(COPY_ON_WRITE)) | kept;
+    if flags != old {
+        entry.set_flags(effective_flags(flags));
+        cpu::flush_tlb_page(VirtAddr::new(page_floor(addr)));
+    }
+}
+
+/// `mremap`: moves the frame mapped at user page `from` of the current space to the free page
+/// `to`, flags and all. `Ok(false)` when nothing is mapped at `from`.
+pub fn move_user_page(from: u64, to: u64) -> Result<bool, MapError> {
+    let mut tables = PAGE_TABLES.lock();
+    // SAFETY: the lock is held while the entry is used.
+    let Some(entry) = (unsafe { user_entry(&tables, page_floor(from)) }) else {
+        return Ok(false);
+    };
+    let (frame, flags) = (
+        PhysFrame::containing_address(entry.addr()),
+        entry.flags() & !(Flags::ACCESSED | Flags::DIRTY),
+    );
+    map_user(&mut tables, to, frame, flags)?;
+    // SAFETY: as above; the old entry is still mapped (map_to made only the new one).
+    if let Some(old) = unsafe { user_entry(&tables, page_floor(from)) } {
+        old.set_unused();
+    }
+    cpu::flush_tlb_page(VirtAddr::new(page_floor(from)));
+    Ok(true)
 }
 
 /// How user page `addr` of the current space is mapped: `None` when it is not, or not for
@@ -240,6 +317,7 @@ pub fn user_page(addr: u64) -> Option<UserAccess> {
         .flags
         .contains(Flags::PRESENT | Flags::USER_ACCESSIBLE)
         .then_some(UserAccess {
+            read: true,
             write: translation.flags.contains(Flags::WRITABLE),
             execute: !translation.flags.contains(Flags::NO_EXECUTE),
         })
@@ -293,22 +371,25 @@ unsafe fn user_entry<'a>(
 }
 
 /// For `fork`: shares user page `addr` of the current (parent) space with a child. A writable
-/// page becomes read-only copy-on-write in the parent. Returns the frame and how the child
-/// maps it, or `None` when the page is not mapped.
-pub fn share_user_page(addr: u64) -> Option<SharedPage> {
+/// page of a private area becomes read-only copy-on-write in the parent; a page of a
+/// `MAP_SHARED` area (`shared_area`) stays writable in both. Returns the frame and how the
+/// child maps it, or `None` when the page is not mapped.
+pub fn share_user_page(addr: u64, shared_area: bool) -> Option<SharedPage> {
     let shared = {
         let tables = PAGE_TABLES.lock();
         // SAFETY: the lock is held while the entry is used.
         let entry = unsafe { user_entry(&tables, addr) }?;
         let flags = entry.flags();
-        let copy_on_write = flags.intersects(Flags::WRITABLE | COPY_ON_WRITE);
-        if flags.contains(Flags::WRITABLE) {
+        let copy_on_write = !shared_area && flags.intersects(Flags::WRITABLE | COPY_ON_WRITE);
+        if copy_on_write && flags.contains(Flags::WRITABLE) {
             entry.set_flags((flags - Flags::WRITABLE) | COPY_ON_WRITE);
             cpu::flush_tlb_page(VirtAddr::new(addr));
         }
         SharedPage {
             frame: PhysFrame::containing_address(entry.addr()),
             copy_on_write,
+            writable: shared_area && flags.contains(Flags::WRITABLE),
+            user: flags.contains(Flags::USER_ACCESSIBLE),
             execute: !flags.contains(Flags::NO_EXECUTE),
         }
     };
@@ -326,25 +407,54 @@ pub struct SharedPage {
     pub frame: PhysFrame,
     /// Writable for the parent: copy-on-write for both.
     pub copy_on_write: bool,
+    /// A `MAP_SHARED` page both write.
+    pub writable: bool,
+    /// Not `PROT_NONE`.
+    pub user: bool,
     pub execute: bool,
 }
 
 /// Maps a page [`share_user_page`] returned at `addr` of the current (child) space.
 pub fn map_shared_page(addr: u64, page: SharedPage) -> Result<(), MapError> {
-    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    let mut flags = Flags::PRESENT;
+    if page.user {
+        flags |= Flags::USER_ACCESSIBLE;
+    }
     if page.copy_on_write {
         flags |= COPY_ON_WRITE;
+    }
+    if page.writable {
+        flags |= Flags::WRITABLE;
     }
     if !page.execute {
         flags |= Flags::NO_EXECUTE;
     }
-    let target = Page::containing_address(VirtAddr::new(addr));
-    PAGE_TABLES.lock().map_to(
-        target,
-        page.frame,
-        effective_flags(flags),
+    map_user(&mut PAGE_TABLES.lock(), addr, page.frame, flags)
+}
+
+/// Maps user page `addr` of the current space to `frame` with leaf flags `flags`. The tables
+/// above are always made user-accessible, even for a `PROT_NONE` leaf, so that a later
+/// `mprotect` only has to change the leaf.
+fn map_user(
+    tables: &mut super::paging::PageTables,
+    addr: u64,
+    frame: PhysFrame,
+    flags: Flags,
+) -> Result<(), MapError> {
+    let page = Page::containing_address(VirtAddr::new(addr));
+    tables.map_to(
+        page,
+        frame,
+        effective_flags(flags | Flags::USER_ACCESSIBLE),
         &mut frames::GlobalFrames,
-    )
+    )?;
+    if !flags.contains(Flags::USER_ACCESSIBLE) {
+        // SAFETY: the lock is held (the caller's guard); the page was just mapped.
+        if let Some(entry) = unsafe { user_entry(tables, addr) } {
+            entry.set_flags(entry.flags() - Flags::USER_ACCESSIBLE);
+        }
+    }
+    Ok(())
 }
 
 /// A write to copy-on-write page `addr` of the current space: the page gets a private copy

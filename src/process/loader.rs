@@ -47,6 +47,7 @@ fn exit_current_with_code(code: i32) -> ! {
 
 fn access(p: Permissions) -> UserAccess {
     UserAccess {
+        read: true,
         write: p.write,
         execute: p.execute,
     }
@@ -68,6 +69,7 @@ pub(super) fn load(process: &Process, program: &Program) -> Result<(u64, u64), &
                 end: mapping.end,
                 access,
                 kind: VmaKind::Image,
+                shared: false,
             });
         }
         user_mode::with_read_only_writable(|| {

@@ -1,34 +1,25 @@
-//! A process's user memory: its address space and the areas (VMAs) that say what may be
-//! mapped where. Program images are mapped when the program loads; everything anonymous
-//! (stack, `brk` heap, `mmap`) is mapped one zero-filled page at a time, on the first touch:
-//! the page-fault handler (or a system call's user copy) calls [`UserMemory::fault_in`].
+//! A process's user memory: its address space and the areas ([`VmaList`]) that say what may be
+//! mapped where, shared by all its threads. Program images are mapped when the program loads;
+//! private anonymous memory (stack, `brk` heap, `mmap`) is mapped one zero-filled page at a
+//! time, on the first touch: the page-fault handler (or a system call's user copy) calls
+//! [`UserMemory::fault_in`]. `MAP_SHARED` anonymous areas are filled when they are made, so
+//! that a later `fork` finds every frame to share.
+//!
+//! The methods follow Linux's `mmap`, `munmap`, `mprotect`, `mremap`, `madvise` and `brk`;
+//! the syscall layer (`syscall::memory`) checks the arguments and maps [`MapFailure`] to errno.
 
 use super::layout::{PAGE_SIZE, STACK_TOP, USER_END, USER_MIN, page_floor};
+pub use super::vma::{Vma, VmaKind, VmaList};
 use crate::memory::address_space::{self, AddressSpace, UserAccess};
-use alloc::vec::Vec;
 
 /// The stack may grow to 8 MiB, Linux's default `RLIMIT_STACK`.
 pub const STACK_SIZE: u64 = 8 << 20;
-/// `mmap` hands out addresses upwards from here (far below the stack, far above programs).
+/// `mmap` looks for free ranges upwards from here (far below the stack, far above programs).
 pub const MMAP_BASE: u64 = 0x0000_2000_0000_0000;
 /// The `brk` heap may grow this far above the image end.
 pub const BRK_MAX: u64 = 1 << 30;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VmaKind {
-    /// The program's segments: mapped at load time.
-    Image,
-    /// Zero-filled on first touch.
-    Anonymous,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vma {
-    pub start: u64,
-    pub end: u64,
-    pub access: UserAccess,
-    pub kind: VmaKind,
-}
+/// Where `mmap` without a usable hint stops looking: a page below the stack area.
+const MMAP_END: u64 = STACK_TOP - STACK_SIZE - PAGE_SIZE;
 
 /// Why an access cannot be satisfied: the program gets `SIGSEGV` or `EFAULT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,60 +32,78 @@ pub enum BadAccess {
     OutOfMemory,
 }
 
-/// The areas left when `[start, end)` is cut out of every anonymous one (pure: host-tested).
-/// Image areas stay whole: `munmap` of program pages is refused silently, as their frames
-/// belong to the image.
-pub fn cut(vmas: Vec<Vma>, start: u64, end: u64) -> Vec<Vma> {
-    let mut kept = Vec::with_capacity(vmas.len() + 1);
-    for vma in vmas {
-        if vma.kind != VmaKind::Anonymous || vma.end <= start || end <= vma.start {
-            kept.push(vma);
-            continue;
-        }
-        if vma.start < start {
-            kept.push(Vma { end: start, ..vma });
-        }
-        if end < vma.end {
-            kept.push(Vma { start: end, ..vma });
-        }
-    }
-    kept
+/// Why an area call failed; `syscall::memory` turns it into Linux's errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapFailure {
+    /// `ENOMEM`: no room, a hole in the range, or no frames.
+    NoMemory,
+    /// `EEXIST`: `MAP_FIXED_NOREPLACE` over a mapping.
+    Exists,
+    /// `EFAULT`: `mremap` of a range that is not one mapping.
+    Fault,
+    /// `EINVAL`.
+    Invalid,
+}
+
+/// How `mmap` places an area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Anywhere; the address is a hint, taken when that range is free.
+    Hint(u64),
+    /// `MAP_FIXED`: exactly here, replacing what was mapped.
+    Fixed(u64),
+    /// `MAP_FIXED_NOREPLACE`: exactly here, or `EEXIST`.
+    FixedNoReplace(u64),
 }
 
 #[derive(Debug, Default)]
 pub struct UserMemory {
     pub space: Option<AddressSpace>,
-    pub vmas: Vec<Vma>,
+    pub vmas: VmaList,
     pub brk_start: u64,
     pub brk: u64,
-    pub mmap_next: u64,
     /// Pages mapped so far (for `ps`).
     pub resident_pages: u64,
 }
 
 const RW: UserAccess = UserAccess {
+    read: true,
     write: true,
     execute: false,
 };
 
 impl UserMemory {
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas.iter().find(|v| (v.start..v.end).contains(&addr))
+        self.vmas.find(addr)
     }
 
     /// Maps the page holding `addr` if an area allows the access; `Ok` when it is mapped
     /// (already, or now). The current space must be this process's.
     pub fn fault_in(&mut self, addr: u64, write: bool, execute: bool) -> Result<(), BadAccess> {
         let vma = *self.find(addr).ok_or(BadAccess::Unmapped)?;
-        if (write && !vma.access.write) || (execute && !vma.access.execute) {
+        if !vma.access.any() || (write && !vma.access.write) || (execute && !vma.access.execute) {
             return Err(BadAccess::Permission);
         }
         let page = page_floor(addr);
-        if address_space::user_page(page).is_some() {
+        if address_space::user_page_present(page) {
             return Ok(());
         }
         if vma.kind != VmaKind::Anonymous {
             return Err(BadAccess::Unmapped);
+        }
+        address_space::map_zeroed_user_page(page, vma.access)
+            .map_err(|_| BadAccess::OutOfMemory)?;
+        self.resident_pages += 1;
+        Ok(())
+    }
+
+    /// Maps the page of the area holding `addr` whatever the area allows: for the kernel to
+    /// fill (a file mapping's copy).
+    pub fn fault_in_any(&mut self, addr: u64) -> Result<(), BadAccess> {
+        let vma = *self.find(addr).ok_or(BadAccess::Unmapped)?;
+        let page = page_floor(addr);
+        if address_space::user_page_present(page) {
+            return Ok(());
         }
         address_space::map_zeroed_user_page(page, vma.access)
             .map_err(|_| BadAccess::OutOfMemory)?;
@@ -116,9 +125,11 @@ impl UserMemory {
         }
     }
 
-    /// Records an area (the caller checked it overlaps none).
+    /// Records an area of the program image (the loader checked it overlaps none).
     pub fn add(&mut self, vma: Vma) {
-        self.vmas.push(vma);
+        if self.vmas.insert(vma).is_err() {
+            log::warn!("overlapping program areas at {:#x}", vma.start);
+        }
     }
 
     /// The stack area below [`STACK_TOP`] and an empty `brk` heap at `image_end`.
@@ -128,131 +139,228 @@ impl UserMemory {
             end: STACK_TOP,
             access: RW,
             kind: VmaKind::Anonymous,
+            shared: false,
         });
         self.brk_start = image_end;
         self.brk = image_end;
-        self.mmap_next = MMAP_BASE;
     }
 
     /// `brk(2)`: moves the break to `requested` when it stays within [`BRK_MAX`] of the start
-    /// and clear of other areas; returns the break, moved or not (Linux's semantics).
+    /// and clear of other areas; returns the break, moved or not (Linux's semantics). Only the
+    /// pages between the old and the new end change: an area the program mapped over the heap
+    /// with `MAP_FIXED` (musl's guard page) stays as it is.
     pub fn set_brk(&mut self, requested: u64) -> u64 {
         if requested < self.brk_start || requested > self.brk_start + BRK_MAX {
             return self.brk;
         }
         let old_end = self.brk.next_multiple_of(PAGE_SIZE);
         let new_end = requested.next_multiple_of(PAGE_SIZE);
-        if new_end > old_end && self.overlaps(old_end, new_end) {
-            return self.brk;
-        }
-        if new_end < old_end {
-            self.unmap_pages(new_end, old_end);
-        }
-        self.vmas
-            .retain(|v| !(v.start == self.brk_start && v.kind == VmaKind::Anonymous));
-        if new_end > self.brk_start {
-            self.vmas.push(Vma {
-                start: self.brk_start,
+        if new_end > old_end {
+            let grown = Vma {
+                start: old_end,
                 end: new_end,
                 access: RW,
                 kind: VmaKind::Anonymous,
-            });
+                shared: false,
+            };
+            if self.vmas.insert(grown).is_err() {
+                return self.brk;
+            }
+        } else if new_end < old_end {
+            self.unmap(new_end, old_end);
         }
         self.brk = requested;
         self.brk
     }
 
-    fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.vmas.iter().any(|v| v.start < end && start < v.end)
-    }
-
-    /// Anonymous `mmap`: a fresh range of `len` bytes (page-rounded), or `None` when the
-    /// address space is full.
-    pub fn map_anonymous(&mut self, len: u64, access: UserAccess) -> Option<u64> {
-        let len = len.checked_next_multiple_of(PAGE_SIZE)?;
-        let start = self.mmap_next;
-        let end = start.checked_add(len)?;
-        if end > STACK_TOP - STACK_SIZE - PAGE_SIZE {
-            return None;
-        }
-        self.mmap_next = end + PAGE_SIZE;
-        self.add(Vma {
+    /// `mmap` of anonymous memory: `len` bytes (page-rounded, non-zero) placed by `placement`.
+    pub fn map(
+        &mut self,
+        placement: Placement,
+        len: u64,
+        access: UserAccess,
+        shared: bool,
+    ) -> Result<u64, MapFailure> {
+        let len = len
+            .checked_next_multiple_of(PAGE_SIZE)
+            .filter(|&l| l > 0 && l <= USER_END)
+            .ok_or(MapFailure::NoMemory)?;
+        let fits =
+            |start: u64| start >= USER_MIN && start.checked_add(len).is_some_and(|e| e <= USER_END);
+        let start = match placement {
+            Placement::Fixed(addr) | Placement::FixedNoReplace(addr) => {
+                if !addr.is_multiple_of(PAGE_SIZE) {
+                    return Err(MapFailure::Invalid);
+                }
+                if !fits(addr) {
+                    return Err(MapFailure::NoMemory);
+                }
+                if self.vmas.overlaps(addr, addr + len) {
+                    if matches!(placement, Placement::FixedNoReplace(_)) {
+                        return Err(MapFailure::Exists);
+                    }
+                    self.unmap(addr, addr + len);
+                }
+                addr
+            }
+            Placement::Hint(hint) => {
+                let hint = page_floor(hint);
+                if hint != 0 && fits(hint) && !self.vmas.overlaps(hint, hint + len) {
+                    hint
+                } else {
+                    self.vmas
+                        .find_free(len, MMAP_BASE, MMAP_END)
+                        .ok_or(MapFailure::NoMemory)?
+                }
+            }
+        };
+        let vma = Vma {
             start,
-            end,
+            end: start + len,
             access,
             kind: VmaKind::Anonymous,
-        });
-        Some(start)
+            shared,
+        };
+        self.vmas.insert(vma).map_err(|_| MapFailure::NoMemory)?;
+        if shared && self.populate(start, start + len, access).is_err() {
+            self.unmap(start, start + len);
+            return Err(MapFailure::NoMemory);
+        }
+        Ok(start)
     }
 
-    /// `munmap`: drops `[start, end)` from every anonymous area (splitting them) and frees
-    /// the pages mapped there.
+    /// Maps every page of `[start, end)` now (a `MAP_SHARED` area: a fork must find them).
+    fn populate(&mut self, start: u64, end: u64, access: UserAccess) -> Result<(), ()> {
+        for page in (start..end).step_by(PAGE_SIZE as usize) {
+            if !address_space::user_page_present(page) {
+                address_space::map_zeroed_user_page(page, access).map_err(|_| ())?;
+                self.resident_pages += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// `munmap`: drops `[start, end)` from every area (splitting them) and gives up the pages
+    /// mapped there. Unmapping nothing is not an error.
     pub fn unmap(&mut self, start: u64, end: u64) {
-        self.vmas = cut(core::mem::take(&mut self.vmas), start, end);
-        self.unmap_pages(start, end);
+        for piece in self.vmas.remove(start, end) {
+            self.unmap_pages(piece.start, piece.end);
+        }
+    }
+
+    /// `mprotect`: `ENOMEM` when part of the range is not mapped (and nothing changes).
+    pub fn protect(&mut self, start: u64, end: u64, access: UserAccess) -> Result<(), MapFailure> {
+        self.vmas
+            .protect(start, end, access)
+            .map_err(|_| MapFailure::NoMemory)?;
+        for page in (start..end).step_by(PAGE_SIZE as usize) {
+            address_space::protect_user_page(page, access);
+        }
+        Ok(())
+    }
+
+    /// `madvise(MADV_DONTNEED)`: private anonymous pages of the range are dropped, so the next
+    /// touch reads zeros. Shared areas keep their pages (Linux keeps their contents too), and
+    /// so do image pages (Linux would read them again from the file). `ENOMEM` for a hole.
+    pub fn discard(&mut self, start: u64, end: u64) -> Result<(), MapFailure> {
+        if !self.vmas.covers(start, end) {
+            return Err(MapFailure::NoMemory);
+        }
+        let private: alloc::vec::Vec<(u64, u64)> = self
+            .vmas
+            .iter()
+            .filter(|v| v.kind == VmaKind::Anonymous && !v.shared)
+            .filter(|v| v.start < end && start < v.end)
+            .map(|v| (v.start.max(start), v.end.min(end)))
+            .collect();
+        for (from, to) in private {
+            self.unmap_pages(from, to);
+        }
+        Ok(())
+    }
+
+    /// `mremap`: resizes the mapping at `old` (`old_len` bytes, all in one area) to `new_len`,
+    /// in place when it shrinks or the pages after it are free, else moved when `may_move`
+    /// (to `fixed` when given), its frames carried over. Returns the new address.
+    pub fn remap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        may_move: bool,
+        fixed: Option<u64>,
+    ) -> Result<u64, MapFailure> {
+        let old_end = old.checked_add(old_len).ok_or(MapFailure::Fault)?;
+        let vma = *self.find(old).ok_or(MapFailure::Fault)?;
+        if old_end > vma.end || old_len == 0 {
+            return Err(MapFailure::Fault);
+        }
+        let tail = |start: u64, end: u64| Vma { start, end, ..vma };
+        if fixed.is_none() {
+            if new_len <= old_len {
+                self.unmap(old + new_len, old_end);
+                return Ok(old);
+            }
+            let new_end = old.checked_add(new_len).filter(|&e| e <= USER_END);
+            if let Some(new_end) = new_end
+                && !self.vmas.overlaps(old_end, new_end)
+            {
+                self.vmas
+                    .insert(tail(old_end, new_end))
+                    .map_err(|_| MapFailure::NoMemory)?;
+                if vma.shared {
+                    self.populate(old_end, new_end, vma.access)
+                        .map_err(|()| MapFailure::NoMemory)?;
+                }
+                return Ok(old);
+            }
+            if !may_move {
+                return Err(MapFailure::NoMemory);
+            }
+        }
+        let target = match fixed {
+            Some(addr) => {
+                let end = addr.checked_add(new_len).filter(|&e| e <= USER_END);
+                if !addr.is_multiple_of(PAGE_SIZE) || addr < USER_MIN || end.is_none() {
+                    return Err(MapFailure::Invalid);
+                }
+                if addr < old_end && old < addr + new_len {
+                    return Err(MapFailure::Invalid);
+                }
+                self.unmap(addr, addr + new_len);
+                addr
+            }
+            None => self
+                .vmas
+                .find_free(new_len, MMAP_BASE, MMAP_END)
+                .ok_or(MapFailure::NoMemory)?,
+        };
+        let kept = old_len.min(new_len);
+        self.vmas
+            .insert(tail(target, target + new_len))
+            .map_err(|_| MapFailure::NoMemory)?;
+        for offset in (0..kept).step_by(PAGE_SIZE as usize) {
+            if address_space::move_user_page(old + offset, target + offset).is_err() {
+                return Err(MapFailure::NoMemory);
+            }
+        }
+        // The moved pages are gone from the old range; what is left there is dropped.
+        self.vmas.remove(old, old + kept);
+        self.unmap(old + kept, old_end);
+        if vma.shared {
+            self.populate(target + kept, target + new_len, vma.access)
+                .map_err(|()| MapFailure::NoMemory)?;
+        }
+        Ok(target)
     }
 
     fn unmap_pages(&mut self, start: u64, end: u64) {
         let start = start.max(USER_MIN);
         let end = end.min(USER_END);
         for page in (start..end).step_by(PAGE_SIZE as usize) {
-            if address_space::user_page(page).is_some() {
-                address_space::unmap_user_page(page);
+            if address_space::unmap_user_page(page) {
                 self.resident_pages = self.resident_pages.saturating_sub(1);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn anon(start: u64, end: u64) -> Vma {
-        Vma {
-            start,
-            end,
-            access: RW,
-            kind: VmaKind::Anonymous,
-        }
-    }
-
-    #[test]
-    fn cutting_splits_trims_and_removes_areas() {
-        let areas = alloc::vec![anon(0x1000, 0x5000), anon(0x8000, 0x9000)];
-        // The middle of the first: two pieces; the second untouched.
-        assert_eq!(
-            cut(areas.clone(), 0x2000, 0x3000),
-            [
-                anon(0x1000, 0x2000),
-                anon(0x3000, 0x5000),
-                anon(0x8000, 0x9000)
-            ]
-        );
-        // Over the end of one and the whole of the next.
-        assert_eq!(cut(areas.clone(), 0x4000, 0x10000), [anon(0x1000, 0x4000)]);
-        // Nothing there: nothing changes.
-        assert_eq!(cut(areas.clone(), 0x6000, 0x7000), areas);
-    }
-
-    #[test]
-    fn image_areas_are_never_cut() {
-        let image = Vma {
-            kind: VmaKind::Image,
-            ..anon(0x40_0000, 0x40_3000)
-        };
-        assert_eq!(cut(alloc::vec![image], 0, USER_END), [image]);
-    }
-
-    #[test]
-    fn lookups_find_the_covering_area() {
-        let memory = UserMemory {
-            vmas: alloc::vec![anon(0x1000, 0x3000)],
-            ..UserMemory::default()
-        };
-        assert!(memory.find(0x1000).is_some());
-        assert!(memory.find(0x2fff).is_some());
-        assert!(memory.find(0x3000).is_none());
-        assert!(memory.find(0).is_none());
     }
 }

@@ -17,13 +17,16 @@ pub mod exec;
 pub mod execve;
 pub mod fault;
 pub mod files;
+pub mod futex;
 pub mod layout;
 pub mod loader;
 pub mod memory;
 pub mod pipe;
+pub mod thread;
 pub mod tty;
 pub mod user_stack;
 pub mod usercopy;
+pub mod vma;
 
 use crate::memory::address_space::{self, AddressSpace};
 use crate::sched::irq_mutex::IrqMutex;
@@ -63,8 +66,16 @@ pub struct Process {
     kill: AtomicI32,
     /// The wait status once it exited (-1 while it runs).
     status: AtomicI32,
-    /// Its thread.
+    /// The wait status `exit_group` (or a fatal signal) gave while threads were still
+    /// leaving (-1: none): every thread ends at its next return towards user mode.
+    group_exit: AtomicI32,
+    /// Its first thread (the scheduler's id).
     pub tid: AtomicU32,
+    /// Its threads ([`thread`]), each registered by itself when it first runs.
+    pub threads: IrqMutex<Vec<thread::UserThread>>,
+    /// Threads started and not yet gone (counted before they first run): the last one to
+    /// leave frees the address space.
+    live_threads: AtomicU32,
     pub start_tick: u64,
 }
 
@@ -87,13 +98,28 @@ impl Process {
         *self.cmdline.lock() = crate::procfs::format::cmdline(argv);
     }
 
+    /// A kill is pending or the process is exiting: its threads should leave.
     pub fn kill_pending(&self) -> bool {
-        self.kill.load(Ordering::SeqCst) != 0
+        self.kill.load(Ordering::SeqCst) != 0 || self.group_exit.load(Ordering::SeqCst) >= 0
     }
 
-    /// The wait status for the pending kill (terminated by that signal).
+    /// The wait status the process ends with: the group exit's, else the pending kill's
+    /// (terminated by that signal).
     pub fn kill_status(&self) -> i32 {
-        self.kill.load(Ordering::SeqCst) & 0x7f
+        let group = self.group_exit.load(Ordering::SeqCst);
+        if group >= 0 {
+            group
+        } else {
+            self.kill.load(Ordering::SeqCst) & 0x7f
+        }
+    }
+
+    /// Makes every thread of the process ready, so that each sees a kill or exit.
+    fn wake_threads(&self) {
+        sched::wake(self.tid.load(Ordering::SeqCst));
+        for thread in self.threads.lock().iter() {
+            sched::wake(thread.sched_tid);
+        }
     }
 
     pub fn exit_status(&self) -> Option<i32> {
@@ -209,7 +235,10 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         umask: AtomicU32::new(0o022),
         kill: AtomicI32::new(0),
         status: AtomicI32::new(-1),
+        group_exit: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
+        threads: IrqMutex::new(Vec::new()),
+        live_threads: AtomicU32::new(1),
         start_tick: crate::time::ticks(),
     });
     PROCESSES.lock().insert(pid, process.clone());
@@ -226,6 +255,14 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
         .as_ref()
         .map(AddressSpace::root)
         .expect("a new process has a space");
+    // The first thread registers itself (its id is the pid) before anything else runs there.
+    let first = process.clone();
+    let body = Box::new(move || {
+        let me = thread::UserThread::new(first.pid, sched::current());
+        first.threads.lock().push(me);
+        drop(first);
+        body()
+    });
     match sched::spawn(&process.name(), root, Some(process.clone()), body) {
         Ok(tid) => {
             process.tid.store(tid, Ordering::SeqCst);
@@ -244,26 +281,34 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
     }
 }
 
-/// `fork(2)`: a child sharing the running process's memory copy-on-write, with its open files
-/// and FS base, that returns 0 from the same system call. Returns the child's pid.
-pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnError> {
-    fork_with(frame, None)
+/// What `clone` without `CLONE_VM` asks of a forked child beyond `fork`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ForkOptions {
+    /// The user stack pointer the child starts with (0: the parent's).
+    pub stack: u64,
+    /// `CLONE_SETTLS`: the child's FS base.
+    pub tls: Option<u64>,
+    /// `CLONE_CHILD_SETTID`: the child's word that gets its pid.
+    pub set_child_tid: u64,
+    /// `CLONE_CHILD_CLEARTID`: the child's word zeroed and woken when it exits.
+    pub clear_child_tid: u64,
 }
 
-/// [`fork`], and with `child_tid` (clone's `CLONE_CHILD_SETTID`) the child first stores its
-/// thread id (its pid: one thread per process) there, in its own memory.
-pub fn fork_with(
+/// `fork(2)`: a child sharing the running process's memory copy-on-write (`MAP_SHARED` areas
+/// writable), with its open files and FS base, that returns 0 from the same system call.
+/// Only the calling thread is copied, as on Linux. Returns the child's pid.
+pub fn fork(
     frame: &crate::arch::syscall::SyscallFrame,
-    child_tid: Option<u64>,
+    options: ForkOptions,
 ) -> Result<Pid, SpawnError> {
     let parent = sched::current_process().expect("fork from a process");
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let mut pages: Vec<(u64, address_space::SharedPage)> = Vec::new();
     let memory = {
         let memory = parent.memory.lock();
-        for vma in &memory.vmas {
+        for vma in memory.vmas.iter() {
             for page in (vma.start..vma.end).step_by(layout::PAGE_SIZE as usize) {
-                if let Some(shared) = address_space::share_user_page(page) {
+                if let Some(shared) = address_space::share_user_page(page, vma.shared) {
                     pages.push((page, shared));
                 }
             }
@@ -273,7 +318,6 @@ pub fn fork_with(
             vmas: memory.vmas.clone(),
             brk_start: memory.brk_start,
             brk: memory.brk,
-            mmap_next: memory.mmap_next,
             resident_pages: pages.len() as u64,
         }
     };
@@ -287,7 +331,11 @@ pub fn fork_with(
         .store(parent.umask.load(Ordering::Relaxed), Ordering::Relaxed);
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
-    let fs_base = crate::arch::user_mode::fs_base();
+    if options.stack != 0 {
+        child_frame.user_rsp = options.stack;
+    }
+    let fs_base = options.tls.unwrap_or_else(crate::arch::user_mode::fs_base);
+    let child_pid = child.pid;
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
     start(
@@ -304,10 +352,12 @@ pub fn fork_with(
                     exit_current(fault::SIGKILL);
                 }
             }
-            if let Some(addr) = child_tid {
-                let pid = sched::current_process().map_or(0, |p| p.pid);
-                // A bad address is the program's loss, as on Linux: the child runs on.
-                let _ = crate::syscall::uaccess::write_i32(addr, pid as i32);
+            if options.set_child_tid != 0 {
+                let pid = child_pid.to_le_bytes();
+                let _ = crate::syscall::uaccess::copy_to_user(options.set_child_tid, &pid);
+            }
+            if options.clear_child_tid != 0 {
+                thread::with_current(|t| t.clear_child_tid = options.clear_child_tid);
             }
             crate::arch::user_mode::set_fs_base(fs_base);
             fpu.restore();
@@ -320,11 +370,32 @@ pub fn fork_with(
     )
 }
 
-/// Ends the running process with wait status `status`: frees its memory and files, leaves a
-/// zombie for [`wait`], wakes waiters. Interrupts must be off or are turned off.
+/// Ends the running process with wait status `status` (`exit_group`, a fatal fault, a kill):
+/// every other thread is woken to leave as well; the last thread to go frees its memory and
+/// files, leaves a zombie for [`wait`], wakes waiters. Interrupts must be off or are turned
+/// off. When the process is exiting already, the first status stays.
 pub fn exit_current(status: i32) -> ! {
     crate::arch::interrupts::disable();
     let process = sched::current_process().expect("exit_current in a process thread");
+    let _ = process
+        .group_exit
+        .compare_exchange(-1, status, Ordering::SeqCst, Ordering::SeqCst);
+    process.wake_threads();
+    let status = process.kill_status();
+    leave(process, status)
+}
+
+/// The running thread leaves `process`; `status` is the process's wait status should it be
+/// the last thread (a group exit's status wins).
+fn leave(process: Arc<Process>, status: i32) -> ! {
+    if process.live_threads.fetch_sub(1, Ordering::SeqCst) > 1 {
+        thread::leave_shared(&process);
+        drop(process);
+        sched::exit_thread();
+    }
+    let group = process.group_exit.load(Ordering::SeqCst);
+    let status = if group >= 0 { group } else { status };
+    process.threads.lock().clear();
     process.files.lock().close_all();
     let space = process.memory.lock().space.take();
     if let Some(space) = space {
@@ -408,7 +479,7 @@ pub fn kill(pid: Pid, signal: i32) -> bool {
     let _ = process
         .kill
         .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
-    sched::wake(process.tid.load(Ordering::SeqCst));
+    process.wake_threads();
     true
 }
 

@@ -71,6 +71,24 @@ impl Pipe {
         sched::wake_all(Wait::Pipe);
     }
 
+    /// For poll(2): whether a read would not block (bytes, or no writer left: end of file),
+    /// whether a write would not block (room, or no reader: `EPIPE`), and whether the other
+    /// end is gone (`POLLHUP` for a reader, `POLLERR` for a writer).
+    pub fn poll(&self, write_end: bool) -> (bool, bool) {
+        let state = self.state.lock();
+        if write_end {
+            (
+                state.bytes.len() < CAPACITY || state.readers == 0,
+                state.readers == 0,
+            )
+        } else {
+            (
+                !state.bytes.is_empty() || state.writers == 0,
+                state.writers == 0,
+            )
+        }
+    }
+
     pub fn read(&self, max: usize) -> Result<Vec<u8>, PipeError> {
         loop {
             {

@@ -78,6 +78,13 @@ pub fn feed(ch: char) {
     sched::wake_all(Wait::Console);
 }
 
+/// For poll(2): whether a read by process `pid` would not block (input is ready, or end of
+/// file, which a process outside the foreground always reads).
+pub fn readable(pid: u32) -> bool {
+    let tty = TTY.lock();
+    tty.foreground != Some(pid) || !tty.ready.is_empty() || tty.eof
+}
+
 /// Reads up to `max` bytes of completed input for process `pid`, blocking until there are
 /// some (interrupts must be off). A process that is neither the foreground one nor one of its
 /// descendants (what a shell runs) reads end of file.

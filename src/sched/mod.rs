@@ -55,6 +55,8 @@ pub enum Wait {
     Console,
     /// For a pipe to be read or written.
     Pipe,
+    /// On a futex without a deadline (`process::futex`; a timed wait sleeps instead).
+    Futex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,7 @@ impl State {
             State::Blocked(Wait::Child) => "wait-child",
             State::Blocked(Wait::Console) => "wait-input",
             State::Blocked(Wait::Pipe) => "wait-pipe",
+            State::Blocked(Wait::Futex) => "wait-futex",
             State::Dead => "dead",
         }
     }

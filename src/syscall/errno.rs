@@ -30,3 +30,5 @@ pub const EPIPE: Errno = 32;
 pub const ERANGE: Errno = 34;
 pub const ENAMETOOLONG: Errno = 36;
 pub const ENOSYS: Errno = 38;
+pub const EOPNOTSUPP: Errno = 95;
+pub const ETIMEDOUT: Errno = 110;

@@ -3,7 +3,7 @@
 
 use super::SysResult;
 use super::errno::*;
-use super::uaccess::{copy_from_user, copy_to_user};
+use super::uaccess::copy_to_user;
 
 /// `getresuid(ruid, euid, suid)` and `getresgid`: all three are 0.
 pub fn getres(real: u64, effective: u64, saved: u64) -> SysResult {
@@ -38,70 +38,4 @@ pub fn set_ids(ids: &[u64]) -> SysResult {
 
 pub fn setgroups(size: u64, _list: u64) -> SysResult {
     if size == 0 { Ok(0) } else { Err(EPERM) }
-}
-
-const RLIM_INFINITY: u64 = u64::MAX;
-const RLIMIT_CORE: u64 = 4;
-const RLIMIT_STACK: u64 = 3;
-const RLIMIT_NOFILE: u64 = 7;
-const RLIMIT_NLIMITS: u64 = 16;
-
-/// The (soft, hard) limit of `resource` as Kestrel enforces it.
-fn limit(resource: u64) -> (u64, u64) {
-    match resource {
-        RLIMIT_STACK => (crate::process::memory::STACK_SIZE, RLIM_INFINITY),
-        RLIMIT_NOFILE => {
-            let files = crate::process::files::MAX_FILES as u64;
-            (files, files)
-        }
-        RLIMIT_CORE => (0, RLIM_INFINITY),
-        _ => (RLIM_INFINITY, RLIM_INFINITY),
-    }
-}
-
-/// `prlimit64(pid, resource, new, old)`: the old limit is what Kestrel enforces; a new one is
-/// checked (soft at most hard, `EINVAL`; raising NOFILE above [`MAX_FILES`], `EPERM`) and
-/// then not recorded (known gap: lowering a limit does not take effect). `pid` 0 is the
-/// caller; any other process has the same limits, and a missing one is `ESRCH`.
-///
-/// [`MAX_FILES`]: crate::process::files::MAX_FILES
-pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
-    let pid = pid as i32;
-    if pid < 0 {
-        return Err(EINVAL);
-    }
-    if pid != 0 && crate::process::get(pid as u32).is_none() {
-        return Err(ESRCH);
-    }
-    if resource >= RLIMIT_NLIMITS {
-        return Err(EINVAL);
-    }
-    if new != 0 {
-        let mut raw = [0u8; 16];
-        copy_from_user(&mut raw, new)?;
-        let soft = u64::from_le_bytes(raw[..8].try_into().expect("8 bytes"));
-        let hard = u64::from_le_bytes(raw[8..].try_into().expect("8 bytes"));
-        if soft > hard {
-            return Err(EINVAL);
-        }
-        if resource == RLIMIT_NOFILE && hard > limit(RLIMIT_NOFILE).1 {
-            return Err(EPERM);
-        }
-    }
-    if old != 0 {
-        let (soft, hard) = limit(resource);
-        let mut raw = [0u8; 16];
-        raw[..8].copy_from_slice(&soft.to_le_bytes());
-        raw[8..].copy_from_slice(&hard.to_le_bytes());
-        copy_to_user(old, &raw)?;
-    }
-    Ok(0)
-}
-
-pub fn getrlimit(resource: u64, old: u64) -> SysResult {
-    prlimit64(0, resource, 0, old)
-}
-
-pub fn setrlimit(resource: u64, new: u64) -> SysResult {
-    prlimit64(0, resource, new, 0)
 }

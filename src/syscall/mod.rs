@@ -9,16 +9,20 @@
 //! `sysret` could not return to (non-canonical: it would fault in ring 0 on Intel CPUs) ends it
 //! too.
 
+mod clock;
 mod descriptors;
 pub mod errno;
 mod files;
 mod identity;
+mod limits;
 mod memory;
 mod paths;
+mod poll;
 mod process;
 mod signals;
 mod stopgaps;
 mod system;
+mod threads;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -37,7 +41,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
     let frame_copy = *frame;
     let frame_ref = &frame_copy;
     let number = frame.number();
-    let [a0, a1, a2, a3, a4, _a5] = frame.args();
+    let [a0, a1, a2, a3, a4, a5] = frame.args();
     let result = match number {
         0 => files::read(fd(a0), a1, a2),
         1 => files::write(fd(a0), a1, a2),
@@ -46,9 +50,10 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         4 => files::stat(files::AT_FDCWD, a0, a1, true),
         5 => files::fstat(fd(a0), a1),
         6 => files::stat(files::AT_FDCWD, a0, a1, false),
+        7 => poll::poll(a0, a1, a2),
         8 => files::lseek(fd(a0), a1 as i64, int(a2) as u64),
-        9 => memory::mmap(a0, a1, a2, a3, a4),
-        10 => stopgaps::mprotect(a0, a1, a2),
+        9 => memory::mmap(a0, a1, a2, a3, a4, a5),
+        10 => memory::mprotect(a0, a1, a2),
         11 => memory::munmap(a0, a1),
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
@@ -60,9 +65,12 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
+        25 => memory::mremap(a0, a1, a2, a3, a4),
+        28 => memory::madvise(a0, a1, a2),
         32 => descriptors::dup(fd(a0)),
         33 => descriptors::dup2(fd(a0), fd(a1)),
-        35 => process::nanosleep(a0, a1),
+        35 => clock::nanosleep(a0, a1),
+        56 => threads::clone(frame_ref, a0, a1, a2, a3, a4),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
@@ -70,10 +78,10 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         72 => descriptors::fcntl(fd(a0), a1 as u32 as u64, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
-        56 => process::clone(frame_ref, a0, a1, a2, a3),
         57 | 58 => process::fork(frame_ref),
         59 => process::execve(a0, a1, a2),
-        60 | 231 => process::exit(a0),
+        60 => threads::exit(a0),
+        231 => process::exit(a0),
         61 => process::wait4(int(a0), a1, a2 as u32 as u64, a3),
         62 => process::kill(int(a0), int(a1) as u64),
         74 | 75 => files::check_fd(fd(a0)), // fsync, fdatasync: RAM has nothing to flush
@@ -89,7 +97,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         93 => paths::fchown(fd(a0), a1, a2),
         94 => paths::fchownat(files::AT_FDCWD, a0, a1, a2, 0x100),
         95 => paths::umask(a0),
-        97 => identity::getrlimit(a0 as u32 as u64, a1),
+        97 => limits::getrlimit(a0 as u32 as u64, a1),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
         105 | 106 => identity::set_ids(&[a0]),
         113 | 114 => identity::set_ids(&[a0, a1]),
@@ -98,9 +106,9 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         117 | 119 => identity::set_ids(&[a0, a1, a2]),
         118 | 120 => identity::getres(a0, a1, a2),
         122 | 123 => Ok(0), // setfsuid, setfsgid: the old id, always 0
-        160 => identity::setrlimit(a0 as u32 as u64, a1),
+        160 => limits::setrlimit(a0 as u32 as u64, a1),
         162 => Ok(0), // sync
-        230 => process::clock_nanosleep(int(a0) as u64, a1 as u32 as u64, a2, a3),
+        230 => clock::clock_nanosleep(int(a0) as u64, a1 as u32 as u64, a2, a3),
         260 => paths::fchownat(int(a0), a1, a2, a3, a4 as u32 as u64),
         264 => paths::renameat2(int(a0), a1, int(a2), a3, 0),
         265 => paths::linkat(int(a0), a1, int(a2), a3, a4 as u32 as u64),
@@ -108,17 +116,22 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         267 => paths::readlinkat(int(a0), a1, a2, a3),
         268 => paths::fchmodat(int(a0), a1, a2),
         280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
-        302 => identity::prlimit64(a0, a1 as u32 as u64, a2, a3),
+        302 => limits::prlimit64(a0, a1 as u32 as u64, a2, a3),
         316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
-        96 => process::gettimeofday(a0, a1),
+        96 => clock::gettimeofday(a0, a1),
         157 => process::prctl(int(a0) as u64, a1),
         158 => process::arch_prctl(a0, a1),
-        201 => process::time(a0),
-        186 => process::getpid(),
+        131 => threads::sigaltstack(a0, a1),
+        202 => threads::futex(a0, a1, a2, a3, a4, a5),
+        203 => threads::sched_setaffinity(a0, a1, a2),
+        204 => threads::sched_getaffinity(a0, a1, a2),
+        201 => clock::time(a0),
+        186 => threads::gettid(),
         217 => files::getdents64(fd(a0), a1, a2),
-        218 => process::getpid(),
-        228 => process::clock_gettime(a0, a1),
+        218 => threads::set_tid_address(a0),
+        228 => clock::clock_gettime(a0, a1),
+        229 => clock::clock_getres(a0, a1),
         257 => files::openat(int(a0), a1, a2 as u32 as u64, a3),
         258 => files::mkdirat(int(a0), a1, a2),
         263 => files::unlinkat(int(a0), a1, a2),
@@ -126,6 +139,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         292 => descriptors::dup3(fd(a0), fd(a1), a2),
         262 => files::newfstatat(int(a0), a1, a2, a3),
         293 => files::pipe2(a0, a1),
+        271 => poll::ppoll(a0, a1, a2, a3, a4),
         63 => system::uname(a0),
         99 => system::sysinfo(a0),
         169 => system::reboot(a0, a1, a2, a3),

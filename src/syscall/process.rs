@@ -1,4 +1,4 @@
-//! Process and time calls: identity, exit, wait, kill, yield, sleep, clocks, TLS.
+//! Process calls: identity, exit_group, fork, execve, wait, kill, yield, TLS.
 
 use super::SysResult;
 use super::errno::*;
@@ -7,7 +7,6 @@ use crate::arch::user_mode;
 use crate::process::layout::USER_END;
 use crate::process::{self as proc, WaitError};
 use crate::sched;
-use crate::time;
 
 fn current() -> Result<alloc::sync::Arc<proc::Process>, Errno> {
     sched::current_process().ok_or(EPERM)
@@ -77,97 +76,6 @@ pub fn sched_yield() -> SysResult {
     Ok(0)
 }
 
-fn read_timespec(addr: u64) -> Result<u64, Errno> {
-    let mut raw = [0u8; 16];
-    uaccess::copy_from_user(&mut raw, addr)?;
-    let secs = i64::from_le_bytes(raw[..8].try_into().expect("8 bytes"));
-    let nanos = i64::from_le_bytes(raw[8..].try_into().expect("8 bytes"));
-    if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
-        return Err(EINVAL);
-    }
-    Ok((secs as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nanos as u64))
-}
-
-fn write_timespec(addr: u64, nanos: u64) -> Result<(), Errno> {
-    let mut raw = [0u8; 16];
-    raw[..8].copy_from_slice(&(nanos / 1_000_000_000).to_le_bytes());
-    raw[8..].copy_from_slice(&(nanos % 1_000_000_000).to_le_bytes());
-    uaccess::copy_to_user(addr, &raw)
-}
-
-pub fn nanosleep(request: u64, remaining: u64) -> SysResult {
-    let nanos = read_timespec(request)?;
-    if remaining != 0 {
-        uaccess::check_writable(remaining, 16)?;
-    }
-    let period = time::tick_period().as_nanos() as u64;
-    sched::sleep_ticks(nanos.div_ceil(period));
-    if current()?.kill_pending() {
-        return Err(EINTR);
-    }
-    Ok(0)
-}
-
-/// `clock_nanosleep(clock, flags, request, remain)`: as nanosleep, or with `TIMER_ABSTIME`
-/// until the clock reads `request` (every clock counts from boot, so they agree).
-pub fn clock_nanosleep(clock: u64, flags: u64, request: u64, remaining: u64) -> SysResult {
-    const TIMER_ABSTIME: u64 = 1;
-    // CLOCK_REALTIME, MONOTONIC, BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM; the CPU-time
-    // clocks cannot be slept on (Linux: EINVAL for the thread's, ENOTSUP for others).
-    if !matches!(clock, 0 | 1 | 7 | 8 | 9) || flags & !TIMER_ABSTIME != 0 {
-        return Err(EINVAL);
-    }
-    if flags & TIMER_ABSTIME == 0 {
-        return nanosleep(request, remaining);
-    }
-    let until = read_timespec(request)?;
-    let now = time::uptime().as_nanos() as u64;
-    let period = time::tick_period().as_nanos() as u64;
-    if until > now {
-        sched::sleep_ticks((until - now).div_ceil(period));
-    }
-    if current()?.kill_pending() {
-        return Err(EINTR);
-    }
-    Ok(0)
-}
-
-pub fn clock_gettime(clock: u64, tp: u64) -> SysResult {
-    // CLOCK_REALTIME, MONOTONIC, PROCESS/THREAD_CPUTIME, MONOTONIC_RAW, *_COARSE, BOOTTIME.
-    if clock > 7 {
-        return Err(EINVAL);
-    }
-    write_timespec(tp, time::uptime().as_nanos() as u64)?;
-    Ok(0)
-}
-
-/// `time(tloc)`: seconds on CLOCK_REALTIME (which counts from boot: there is no wall clock
-/// yet), also stored at `tloc` when it is not NULL.
-pub fn time(tloc: u64) -> SysResult {
-    let secs = time::uptime().as_secs();
-    if tloc != 0 {
-        uaccess::write_u64(tloc, secs)?;
-    }
-    Ok(secs)
-}
-
-/// `gettimeofday(tv, tz)`: CLOCK_REALTIME in seconds and microseconds; `tz` reads as UTC.
-pub fn gettimeofday(tv: u64, tz: u64) -> SysResult {
-    let now = time::uptime();
-    if tv != 0 {
-        let mut raw = [0u8; 16];
-        raw[..8].copy_from_slice(&now.as_secs().to_le_bytes());
-        raw[8..].copy_from_slice(&u64::from(now.subsec_micros()).to_le_bytes());
-        uaccess::copy_to_user(tv, &raw)?;
-    }
-    if tz != 0 {
-        uaccess::copy_to_user(tz, &[0u8; 8])?;
-    }
-    Ok(0)
-}
-
 const PR_SET_NAME: u64 = 15;
 const PR_GET_NAME: u64 = 16;
 /// `comm`'s size on Linux (`TASK_COMM_LEN`), the terminating NUL included.
@@ -228,50 +136,9 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
 }
 
 pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> SysResult {
-    proc::fork(frame).map(u64::from).map_err(|err| err.errno())
-}
-
-const CSIGNAL: u64 = 0xff;
-const SIGCHLD: u64 = 17;
-const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
-const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
-const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
-
-/// `clone(flags, stack, parent_tid, child_tid, tls)` in the shape of `fork`: glibc's fork
-/// (busybox's ash forks so) is `clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)`.
-/// The child gets a copy of the memory and returns 0 on the stack given, if one is. Known
-/// gaps: `CLONE_CHILD_CLEARTID` is accepted and does nothing (it matters only for memory
-/// that outlives the child, which a copy does not); every other flag (threads: CLONE_VM,
-/// CLONE_THREAD, ...) is `ENOSYS` until clone threads exist, as is an exit signal other than
-/// SIGCHLD.
-pub fn clone(
-    frame: &crate::arch::syscall::SyscallFrame,
-    flags: u64,
-    stack: u64,
-    parent_tid: u64,
-    child_tid: u64,
-) -> SysResult {
-    let known = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
-    if flags & !known != 0 || flags & CSIGNAL != SIGCHLD {
-        static WARNED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
-        if !WARNED.swap(true, core::sync::atomic::Ordering::Relaxed) {
-            log::warn!("clone: flags {flags:#x} need threads, which Kestrel lacks yet: ENOSYS");
-        }
-        return Err(ENOSYS);
-    }
-    if flags & CLONE_PARENT_SETTID != 0 {
-        uaccess::check_writable(parent_tid, 4)?;
-    }
-    let mut child_frame = *frame;
-    if stack != 0 {
-        child_frame.user_rsp = stack;
-    }
-    let settid = (flags & CLONE_CHILD_SETTID != 0).then_some(child_tid);
-    let pid = proc::fork_with(&child_frame, settid).map_err(|err| err.errno())?;
-    if flags & CLONE_PARENT_SETTID != 0 {
-        uaccess::write_i32(parent_tid, pid as i32)?;
-    }
-    Ok(u64::from(pid))
+    proc::fork(frame, proc::ForkOptions::default())
+        .map(u64::from)
+        .map_err(|err| err.errno())
 }
 
 /// The most arguments plus environment strings `execve` takes, and their total size.

@@ -13,6 +13,7 @@
 pub mod calibrate;
 pub mod reference;
 pub mod tsc;
+pub mod wall;
 
 use crate::arch::apic::local;
 use crate::arch::irq_chip::{self, LOCAL_TIMER_LINE};

@@ -29,6 +29,7 @@ pub mod pm_timer;
 pub mod port_io;
 pub mod power;
 pub mod rng;
+pub mod rtc;
 pub mod stacks;
 pub mod syscall;
 pub mod tsc;

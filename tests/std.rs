@@ -1,0 +1,84 @@
+//! An unmodified Rust std program (user/std-demo, built for x86_64-unknown-linux-musl) runs on
+//! Kestrel: arguments and environment, std::fs on the initramfs and /tmp, std::time, threads
+//! (clone with CLONE_THREAD, futexes, an Arc<Mutex> counter, mpsc channels, a panicking
+//! thread), and a clean panic in main (exit status 101); user/c/vm.c checks the memory and
+//! thread calls beneath, errno by errno. The exit statuses, the frame count and the futex
+//! table are checked here; the programs' lines by tests/qemu/std.conf.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use kestrel::boot::BootInfo;
+use kestrel::memory::frames;
+use kestrel::process::{self, KERNEL_PID};
+use kestrel::{devices, rootfs, sched, serial_println};
+
+kestrel::entry_point!(main);
+
+fn main(boot: &'static BootInfo) -> ! {
+    kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
+    devices::start(boot);
+    sched::init();
+    rootfs::mount(boot);
+    kestrel::run_tests!(
+        std_demo_runs_every_part,
+        std_demo_panics_with_status_101,
+        c_vm_checks_memory_and_thread_semantics,
+        std_demo_returns_every_frame,
+    );
+}
+
+/// Runs a program to its end; returns its wait status.
+fn run(words: &[&str]) -> i32 {
+    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+    // The program's output starts on a line of its own (std.conf checks whole lines).
+    serial_println!();
+    let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID)
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
+    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
+        process::wait(KERNEL_PID, i64::from(pid), false)
+    })
+    .expect("wait for the child");
+    assert_eq!(reaped.pid, pid);
+    reaped.status
+}
+
+fn std_demo_runs_every_part() {
+    assert_eq!(run(&["/bin/std-demo", "all", "first", "x=y"]), 0);
+    assert_eq!(
+        process::futex::waiter_count(),
+        0,
+        "futex waiters left behind"
+    );
+}
+
+fn std_demo_panics_with_status_101() {
+    // exit(101): wait status 101 << 8.
+    assert_eq!(run(&["/bin/std-demo", "panic"]), 101 << 8);
+}
+
+fn c_vm_checks_memory_and_thread_semantics() {
+    // The exit status is the number of failed checks.
+    assert_eq!(run(&["/bin/c-vm"]), 0);
+    assert_eq!(
+        process::futex::waiter_count(),
+        0,
+        "futex waiters left behind"
+    );
+}
+
+fn std_demo_returns_every_frame() {
+    // A first run warms the kernel heap (thread stacks, tables), which keeps its frames.
+    assert_eq!(run(&["/bin/std-demo", "threads"]), 0);
+    let before = frames::stats().free;
+    for mode in ["all", "threads", "panic"] {
+        run(&["/bin/std-demo", mode]);
+    }
+    run(&["/bin/c-vm"]);
+    let after = frames::stats().free;
+    serial_println!("frames free: {before} before, {after} after std-demo and c-vm");
+    assert_eq!(before, after);
+}
