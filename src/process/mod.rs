@@ -176,6 +176,28 @@ pub fn spawn_with_env(
     envp: Option<Vec<Vec<u8>>>,
     parent: Pid,
 ) -> Result<Pid, SpawnError> {
+    spawn_inner(path, argv, envp, parent, false)
+}
+
+/// [`spawn_with_env`] for a program that owns the console from its first instruction: the
+/// console is handed over before the program can run, so that a read it makes at once is
+/// not taken for a background read (end of file).
+pub fn spawn_on_console(
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Option<Vec<Vec<u8>>>,
+    parent: Pid,
+) -> Result<Pid, SpawnError> {
+    spawn_inner(path, argv, envp, parent, true)
+}
+
+fn spawn_inner(
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Option<Vec<Vec<u8>>>,
+    parent: Pid,
+    on_console: bool,
+) -> Result<Pid, SpawnError> {
     let (plan, file) = plan_program(path)?;
     let space = AddressSpace::new().map_err(|_| SpawnError::OutOfMemory)?;
     let memory = UserMemory {
@@ -196,6 +218,9 @@ pub fn spawn_with_env(
         argv,
         envp,
     };
+    if on_console {
+        tty::set_foreground(Some(process.pid));
+    }
     let body = process.clone();
     start(process, Box::new(move || loader::start(body, program)))
 }

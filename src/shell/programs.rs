@@ -22,7 +22,12 @@ pub async fn run(line: &str) {
     let Some(path) = argv.first().cloned() else {
         return;
     };
-    let pid = match process::spawn(&path, argv, KERNEL_PID) {
+    let spawned = if background {
+        process::spawn(&path, argv, KERNEL_PID)
+    } else {
+        process::spawn_on_console(&path, argv, None, KERNEL_PID)
+    };
+    let pid = match spawned {
         Ok(pid) => pid,
         Err(err) => {
             println!("{}: {err}", alloc::string::String::from_utf8_lossy(&path));
@@ -38,9 +43,9 @@ pub async fn run(line: &str) {
     }
 }
 
-/// Gives the console to `pid` until it exits (Ctrl-C kills it); returns how it ended.
+/// Feeds the console to `pid` (spawned on it) until it exits (Ctrl-C kills it); returns how
+/// it ended.
 async fn foreground(pid: process::Pid) -> Option<Reaped> {
-    tty::set_foreground(Some(pid));
     let reaped = loop {
         while let Some(key) = input::read_key() {
             match key {
@@ -78,7 +83,7 @@ pub async fn run_init(path: &[u8]) {
     let shown = alloc::string::String::from_utf8_lossy(path).into_owned();
     let envp = INIT_ENVIRONMENT.iter().map(|v| v.to_vec()).collect();
     let pid =
-        match process::spawn_with_env(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID) {
+        match process::spawn_on_console(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID) {
             Ok(pid) => pid,
             Err(err) => {
                 log::error!("init: cannot start {shown}: {err}");
