@@ -20,6 +20,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     sched::set_current_name(&name);
     *process.name.lock() = name;
     process.files.lock().close_marked();
+    process.signals.lock().exec();
     {
         let mut memory = process.memory.lock();
         if let Some(space) = &memory.space {

@@ -21,6 +21,7 @@ pub mod layout;
 pub mod loader;
 pub mod memory;
 pub mod pipe;
+pub mod signal;
 pub mod tty;
 pub mod user_stack;
 pub mod usercopy;
@@ -35,7 +36,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use files::FileTable;
 use memory::UserMemory;
 
@@ -53,8 +54,14 @@ pub struct Process {
     pub files: IrqMutex<FileTable>,
     /// Where relative paths start (chdir, getcwd).
     pub cwd: IrqMutex<WorkingDirectory>,
-    /// A signal that ends the process at its next return to user mode (0: none).
-    kill: AtomicI32,
+    /// Dispositions, pending signals and each thread's mask (`signal`).
+    pub signals: IrqMutex<signal::Signals>,
+    /// Set whenever a signal is generated, cleared when nothing is pending: the return path
+    /// to user mode looks at it before taking the lock.
+    signal_hint: AtomicBool,
+    /// Process group and session (setpgid, setsid; inherited by fork).
+    pub pgid: AtomicU32,
+    pub sid: AtomicU32,
     /// The wait status once it exited (-1 while it runs).
     status: AtomicI32,
     /// Its thread.
@@ -75,13 +82,23 @@ impl Process {
         self.name.lock().clone()
     }
 
+    /// Whether the running thread of this process has a signal to take (a handler to run or a
+    /// fatal default): blocking calls end early when it does.
     pub fn kill_pending(&self) -> bool {
-        self.kill.load(Ordering::SeqCst) != 0
+        signal::deliver::interrupted(self)
     }
 
-    /// The wait status for the pending kill (terminated by that signal).
-    pub fn kill_status(&self) -> i32 {
-        self.kill.load(Ordering::SeqCst) & 0x7f
+    /// Makes the return path look at the signal state (a mask changed).
+    pub fn hint_signals(&self) {
+        self.signal_hint.store(true, Ordering::SeqCst);
+    }
+
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::SeqCst)
+    }
+
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::SeqCst)
     }
 
     pub fn exit_status(&self) -> Option<i32> {
@@ -140,6 +157,9 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
         memory,
         FileTable::with_console(),
     );
+    // A program the kernel starts leads a process group of its own in the kernel's session
+    // (0), whose controlling terminal is the console: as a job-control shell runs a job.
+    process.pgid.store(process.pid, Ordering::SeqCst);
     let program = loader::Program {
         path: path.to_vec(),
         plan,
@@ -181,7 +201,10 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
             at: crate::rootfs::vfs().root(),
             path: alloc::vec![b'/'],
         }),
-        kill: AtomicI32::new(0),
+        signals: IrqMutex::new(signal::Signals::default()),
+        signal_hint: AtomicBool::new(false),
+        pgid: AtomicU32::new(0),
+        sid: AtomicU32::new(0),
         status: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
         start_tick: crate::time::ticks(),
@@ -245,12 +268,17 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let files = parent.files.lock().clone();
     let child = create(parent.name(), parent.pid, memory, files);
     *child.cwd.lock() = parent.cwd.lock().clone();
+    child.pgid.store(parent.pgid(), Ordering::SeqCst);
+    child.sid.store(parent.sid(), Ordering::SeqCst);
+    // The child's thread id is known once it is started; until then its state sits at 0.
+    *child.signals.lock() = parent.signals.lock().fork(sched::current(), 0);
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
     let fs_base = crate::arch::user_mode::fs_base();
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
-    start(
+    let signals = child.clone();
+    let started = start(
         child,
         Box::new(move || {
             let mut pages = pages.into_iter();
@@ -272,7 +300,11 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
             // on this thread's kernel stack.
             unsafe { crate::arch::syscall::return_to_user(&frame) }
         }),
-    )
+    );
+    // The child has not run yet (interrupts are off in a system call).
+    let tid = signals.tid.load(Ordering::SeqCst);
+    signals.signals.lock().rename_thread(0, tid);
+    started
 }
 
 /// Ends the running process with wait status `status`: frees its memory and files, leaves a
@@ -286,10 +318,11 @@ pub fn exit_current(status: i32) -> ! {
         space.teardown();
     }
     sched::set_current_root(address_space::kernel_p4());
-    if tty::foreground() == Some(process.pid) {
-        tty::set_foreground(None);
-    }
     process.status.store(status, Ordering::SeqCst);
+    if signal::deliver::notify_parent(&process, status) {
+        // The parent ignores SIGCHLD (or set SA_NOCLDWAIT): no zombie is left to reap.
+        PROCESSES.lock().remove(&process.pid);
+    }
     drop(process);
     sched::wake_all(Wait::Child);
     sched::exit_thread()
@@ -312,15 +345,23 @@ pub enum WaitError {
     Interrupted,
 }
 
-/// Reaps an exited child of `parent`: `pid` -1 means any. Blocks unless `no_hang`.
+/// Reaps an exited child of `parent`, as wait4(2) chooses: `pid` > 0 that child, -1 any, 0
+/// any in the caller's process group, < -1 any in group `-pid`. Blocks unless `no_hang`.
 /// Interrupts must be off when blocking.
 pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
+    let group = match pid {
+        0 => Some(get(parent).map_or(0, |p| p.pgid())),
+        p if p < -1 => Some(u32::try_from(-p).unwrap_or(u32::MAX)),
+        _ => None,
+    };
+    let chosen = |p: &Process| match group {
+        Some(group) => p.pgid() == group,
+        None => pid == -1 || i64::from(p.pid) == pid,
+    };
     loop {
         {
             let mut table = PROCESSES.lock();
-            let mut children = table
-                .values()
-                .filter(|p| p.parent == parent && (pid == -1 || i64::from(p.pid) == pid));
+            let mut children = table.values().filter(|p| p.parent == parent && chosen(p));
             let mut any = false;
             let mut exited = None;
             for child in &mut children {
@@ -344,26 +385,31 @@ pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
         if no_hang {
             return Err(WaitError::WouldBlock);
         }
-        sched::block(Wait::Child);
+        // A child that exited wins over a signal that came with it (Linux's do_wait).
         if sched::current_process().is_some_and(|p| p.kill_pending()) {
             return Err(WaitError::Interrupted);
         }
+        sched::block(Wait::Child);
     }
 }
 
-/// Sends `signal` to process `pid`: every signal ends it for now (there are no handlers).
-/// Returns false when no such process runs.
+/// Sends `signal` to process `pid` from the kernel (the shell's `kill`, tests). Returns false
+/// when no such process runs.
 pub fn kill(pid: Pid, signal: i32) -> bool {
     let Some(process) = PROCESSES.lock().get(&pid).cloned() else {
         return false;
     };
-    if process.exit_status().is_some() {
+    let Ok(signal) = u32::try_from(signal) else {
+        return false;
+    };
+    if process.exit_status().is_some() || !signal::valid(u64::from(signal)) {
         return false;
     }
-    let _ = process
-        .kill
-        .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
-    sched::wake(process.tid.load(Ordering::SeqCst));
+    signal::deliver::send(
+        &process,
+        signal::Target::Process,
+        signal::SigInfo::user(signal, KERNEL_PID),
+    );
     true
 }
 

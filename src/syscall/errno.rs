@@ -7,6 +7,7 @@ pub const EPERM: Errno = 1;
 pub const ENOENT: Errno = 2;
 pub const ESRCH: Errno = 3;
 pub const EINTR: Errno = 4;
+pub const EIO: Errno = 5;
 pub const E2BIG: Errno = 7;
 pub const ENOEXEC: Errno = 8;
 pub const EBADF: Errno = 9;
@@ -28,3 +29,15 @@ pub const EPIPE: Errno = 32;
 pub const ERANGE: Errno = 34;
 pub const ENAMETOOLONG: Errno = 36;
 pub const ENOSYS: Errno = 38;
+
+// Kernel-internal restart codes (Linux `include/linux/errno.h`): a system call that a signal
+// interrupted returns one, and the return path (`process::signal::deliver`) turns it into a
+// restart or `EINTR`. They never reach a program.
+/// Restart unless a handler without `SA_RESTART` runs (then `EINTR`).
+pub const ERESTARTSYS: Errno = 512;
+/// Always restart.
+pub const ERESTARTNOINTR: Errno = 513;
+/// Restart unless a handler runs (then `EINTR`).
+pub const ERESTARTNOHAND: Errno = 514;
+/// Like `ERESTARTNOHAND` (Linux restarts through restart_syscall; Kestrel runs it again).
+pub const ERESTART_RESTARTBLOCK: Errno = 516;

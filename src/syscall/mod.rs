@@ -14,6 +14,7 @@ pub mod errno;
 mod files;
 mod memory;
 mod process;
+mod sessions;
 mod signals;
 pub mod uaccess;
 
@@ -49,6 +50,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
+        15 => signals::rt_sigreturn(frame_ref),
+        34 => signals::pause(),
         16 => files::ioctl(a0, a1, a2),
         17 => files::pread64(a0, a1, a2, a3),
         19 => files::readv(a0, a1, a2),
@@ -70,7 +73,17 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
         61 => process::wait4(a0 as i64, a1, a2, a3),
-        62 => process::kill(a0 as i64, a1),
+        62 => signals::kill(a0 as i64, a1),
+        109 => sessions::setpgid(a0 as i64, a1 as i64),
+        111 => sessions::getpgrp(),
+        112 => sessions::setsid(),
+        121 => sessions::getpgid(a0 as i64),
+        124 => sessions::getsid(a0 as i64),
+        127 => signals::rt_sigpending(a0, a1),
+        130 => signals::rt_sigsuspend(a0, a1),
+        131 => signals::sigaltstack(a0, a1, frame_ref.user_rsp),
+        200 => signals::tkill(a0 as i64, a1),
+        234 => signals::tgkill(a0 as i64, a1 as i64, a2),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root
         110 => process::getppid(),
         158 => process::arch_prctl(a0, a1),
@@ -92,13 +105,10 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
     };
-    let kill =
-        sched::with_current_process(|p| p.filter(|p| p.kill_pending()).map(|p| p.kill_status()));
-    if let Some(status) = kill {
-        crate::process::exit_current(status);
-    }
-    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Nothing
-    // sets a user RIP yet (no execve or signal return), so this is a last guard.
+    // Signals: a handler's frame, a restart of an interrupted call, or the end of the process.
+    crate::process::signal::deliver::on_syscall_exit(frame, number);
+    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Signal
+    // delivery checks handler addresses, so this is a last guard.
     if frame.regs.rcx >= USER_END {
         log::error!(
             "return address {:#x} is not a user address; killed",

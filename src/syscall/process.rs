@@ -39,8 +39,10 @@ pub fn wait4(pid: i64, status: u64, options: u64, _rusage: u64) -> SysResult {
     if status != 0 {
         uaccess::check_writable(status, 4)?;
     }
-    // Process groups come with the Linux-ABI work: 0 and < -1 mean "any child" for now.
-    let pid = if pid < -1 || pid == 0 { -1 } else { pid };
+    // Linux's pid argument (-1 any, 0 own group, < -1 that group): `process::wait` knows it.
+    if pid == i64::MIN {
+        return Err(ESRCH);
+    }
     match proc::wait(process.pid, pid, options & WNOHANG != 0) {
         Ok(reaped) => {
             if status != 0 {
@@ -50,25 +52,7 @@ pub fn wait4(pid: i64, status: u64, options: u64, _rusage: u64) -> SysResult {
         }
         Err(WaitError::NoChild) => Err(ECHILD),
         Err(WaitError::WouldBlock) => Ok(0),
-        Err(WaitError::Interrupted) => Err(EINTR),
-    }
-}
-
-pub fn kill(pid: i64, signal: u64) -> SysResult {
-    if signal > 64 {
-        return Err(EINVAL);
-    }
-    let pid = u32::try_from(pid).map_err(|_| ESRCH)?;
-    if signal == 0 {
-        return proc::get(pid)
-            .filter(|p| p.exit_status().is_none())
-            .map(|_| 0)
-            .ok_or(ESRCH);
-    }
-    if proc::kill(pid, signal as i32) {
-        Ok(0)
-    } else {
-        Err(ESRCH)
+        Err(WaitError::Interrupted) => Err(ERESTARTSYS),
     }
 }
 
@@ -103,8 +87,18 @@ pub fn nanosleep(request: u64, remaining: u64) -> SysResult {
         uaccess::check_writable(remaining, 16)?;
     }
     let period = time::tick_period().as_nanos() as u64;
-    sched::sleep_ticks(nanos.div_ceil(period));
+    let ticks = nanos.div_ceil(period);
+    let until = time::clock_ticks() + ticks.max(1);
+    sched::sleep_ticks(ticks);
     if current()?.kill_pending() {
+        // A handler is about to run: nanosleep(2) fails with EINTR and the time left, and is
+        // never restarted (signal(7)).
+        let left = until
+            .saturating_sub(time::clock_ticks())
+            .saturating_mul(period);
+        if remaining != 0 {
+            write_timespec(remaining, left)?;
+        }
         return Err(EINTR);
     }
     Ok(0)

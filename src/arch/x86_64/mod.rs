@@ -27,9 +27,11 @@ pub mod pit_counter;
 pub mod pm_timer;
 pub mod port_io;
 pub mod power;
+pub mod signal_frame;
 pub mod stacks;
 pub mod syscall;
 pub mod tsc;
+pub mod user_context;
 pub mod user_mode;
 pub mod vectors;
 
