@@ -5,7 +5,7 @@
 
 use crate::console;
 use crate::input;
-use crate::process::fault::{SIGINT, SIGTERM, signal_name};
+use crate::process::fault::{SIGTERM, signal_name};
 use crate::process::{self, KERNEL_PID, Reaped, WaitError, tty};
 use crate::task::runtime;
 use crate::vfs::Follow;
@@ -66,8 +66,8 @@ fn report(reaped: Reaped, background: bool) {
     let signal = reaped.status & 0x7f;
     let code = (reaped.status >> 8) & 0xff;
     if signal != 0 {
-        if signal == SIGINT && !console::at_line_start() {
-            // After the terminal's `^C` echo.
+        if !background && !console::at_line_start() {
+            // After the terminal's echo of `^C` or `^\`.
             println!();
         }
         let core = if reaped.status & 0x80 != 0 {

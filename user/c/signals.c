@@ -5,7 +5,7 @@
  * Every check prints "c-signals: NAME ok" or "... FAILED"; the exit status counts failures.
  *
  * With an argument it is a program for the kernel shell's terminal tests:
- *   sleep   sleeps 10 s (Ctrl-C ends it: status 130)
+ *   sleep [TAG]  says "sleeping TAG", sleeps 10 s (Ctrl-C ends it: status 130)
  *   catch   waits for SIGINT with a handler, then exits 42
  *   line    reads one line from the terminal and prints it
  *   raw     reads 3 bytes in non-canonical mode without echo and prints them in hex */
@@ -599,10 +599,10 @@ static void test_termios(void)
 static volatile sig_atomic_t got_int;
 static void on_int(int sig) { (void)sig; got_int = 1; }
 
-static int shell_mode(const char *mode)
+static int shell_mode(const char *mode, const char *tag)
 {
     if (!strcmp(mode, "sleep")) {
-        printf("c-signals: sleeping\n");
+        printf("c-signals: sleeping %s\n", tag);
         fflush(stdout);
         sleep(10);
         return 0;
@@ -659,7 +659,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1)
-        return shell_mode(argv[1]);
+        return shell_mode(argv[1], argc > 2 ? argv[2] : "");
     test_handler_frame();
     test_masks();
     test_faults();
