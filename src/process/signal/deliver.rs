@@ -139,12 +139,14 @@ pub fn on_syscall_exit(frame: &mut SyscallFrame, number: u64) {
 
 /// The return from an interrupt taken in ring 3.
 pub fn on_interrupt_exit(frame: &mut InterruptFrame) {
+    let pending =
+        sched::with_current_process(|p| p.is_some_and(|p| p.signal_hint.load(Ordering::SeqCst)));
+    if !pending {
+        return;
+    }
     let Some(process) = sched::current_process() else {
         return;
     };
-    if !process.signal_hint.load(Ordering::SeqCst) {
-        return;
-    }
     let mut context = user_context::from_interrupt(frame);
     let before = context;
     run(&process, &mut context, FaultDetails::default(), None);
