@@ -9,6 +9,7 @@ global thread_trampoline
 global syscall_entry
 global enter_user_mode
 global return_from_syscall
+global iret_to_user
 extern syscall_dispatch
 
 ; Offsets into the per-CPU block that GS points at in the kernel (arch::percpu::PerCpu).
@@ -73,6 +74,16 @@ syscall_exit:
 return_from_syscall:
     mov rsp, rdi
     jmp syscall_exit
+
+; iret_to_user(frame [rdi]): leaves for ring 3 with every register of the InterruptFrame at
+; `frame` (interrupt_frame.rs), through iretq: how rt_sigreturn restores RCX and R11 too, which
+; sysret cannot. Interrupts are off; the frame's CS is ring 3, so GS is swapped back.
+iret_to_user:
+    mov rsp, rdi
+    POP_GENERAL_REGISTERS
+    add rsp, 16                 ; vector and error code
+    swapgs
+    iretq
 
 ; enter_user_mode(rip [rdi], rsp [rsi], rflags [rdx], user_cs [rcx], user_ss [r8])
 ; Leaves for ring 3 with every general register cleared. Interrupts are off on entry; the

@@ -208,6 +208,18 @@ pub fn screen_columns() -> usize {
     interrupts::without_interrupts(|| SCREEN.lock().columns())
 }
 
+/// The screen's text grid as (columns, rows), status row included; (0, 0) without a screen
+/// (what a terminal's window size is taken from).
+pub fn screen_size() -> (usize, usize) {
+    interrupts::without_interrupts(|| {
+        let screen = SCREEN.lock();
+        match screen.sink().kind() {
+            ScreenKind::Headless => (0, 0),
+            _ => (screen.columns(), screen.rows()),
+        }
+    })
+}
+
 /// The width assumed for a serial terminal, which cannot be asked cheaply: the classic 80.
 pub const SERIAL_COLUMNS: usize = 80;
 

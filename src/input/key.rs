@@ -24,7 +24,7 @@ pub enum Key {
     PageDown,
     /// F1 to F12.
     Function(u8),
-    /// Ctrl and a letter, given in lower case (`Ctrl('c')` is Ctrl-C). Ctrl-H, Ctrl-I, Ctrl-J
+    /// Ctrl and a letter, given in lower case (`Ctrl('c')` is Ctrl-C), or one of `\ ] ^ _`. Ctrl-H, Ctrl-I, Ctrl-J
     /// and Ctrl-M arrive as Backspace, Tab and Enter instead, as terminals send them.
     Ctrl(char),
     /// Alt (Meta) and a character: a terminal sends it as ESC followed by the character.
@@ -45,6 +45,8 @@ impl Key {
             '\n' | '\r' => Key::Enter,
             '\u{1b}' => Key::Escape,
             '\u{1}'..='\u{1a}' => Key::Ctrl(char::from(b'a' + ch as u8 - 1)),
+            // Ctrl-\ (SIGQUIT on a terminal), Ctrl-], Ctrl-^, Ctrl-_.
+            '\u{1c}'..='\u{1f}' => Key::Ctrl(char::from(b'\\' + ch as u8 - 0x1c)),
             _ => return None,
         })
     }
@@ -96,7 +98,9 @@ mod tests {
         assert_eq!(Key::from_control('\u{1a}'), Some(Key::Ctrl('z')));
         assert_eq!(Key::from_control('\u{8}'), Some(Key::Backspace));
         assert_eq!(Key::from_control('\r'), Some(Key::Enter));
-        assert_eq!(Key::from_control('\u{1c}'), None);
+        assert_eq!(Key::from_control('\u{1c}'), Some(Key::Ctrl('\\')));
+        assert_eq!(Key::from_control('\u{1f}'), Some(Key::Ctrl('_')));
+        assert_eq!(Key::from_control('\u{0}'), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     *process.name.lock() = name;
     process.set_command(&path, &argv);
     process.files.lock().close_marked();
+    process.signals.lock().exec();
     {
         let mut memory = process.memory.lock();
         if let Some(space) = &memory.space {

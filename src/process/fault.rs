@@ -1,9 +1,14 @@
 //! Faults raised in ring 3. A page fault inside an anonymous area that is not mapped yet is
-//! demand paging: the page is mapped and the instruction runs again. Anything else ends the
-//! process with a report (signal, RIP, faulting address) and the kernel carries on.
+//! demand paging: the page is mapped and the instruction runs again. Anything else raises the
+//! signal Linux raises (SIGSEGV for #PF and #GP, SIGILL for #UD, SIGFPE for #DE, #MF and #XM,
+//! SIGBUS for #AC, SIGTRAP for #BP and #DB), with Linux's `si_code` and address: a handler
+//! gets it, or the process ends with a report (signal, RIP, faulting address) and the kernel
+//! carries on.
 
 use super::memory::BadAccess;
+use super::signal::{self, SigInfo, code, deliver};
 use crate::arch::interrupt_frame::InterruptFrame;
+use crate::arch::signal_frame::FaultDetails;
 use crate::arch::{cpu, exception};
 use crate::sched;
 
@@ -18,17 +23,10 @@ pub const SIGTERM: i32 = 15;
 pub const SIGINT: i32 = 2;
 
 pub const fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        SIGINT => "SIGINT",
-        SIGILL => "SIGILL",
-        SIGTRAP => "SIGTRAP",
-        SIGBUS => "SIGBUS",
-        SIGFPE => "SIGFPE",
-        SIGKILL => "SIGKILL",
-        SIGSEGV => "SIGSEGV",
-        SIGTERM => "SIGTERM",
-        _ => "signal",
+    if signal <= 0 || signal > 64 {
+        return "signal";
     }
+    signal::name(signal as u32)
 }
 
 /// The page-fault error code bits (Intel SDM vol. 3A §4.7).
@@ -36,7 +34,9 @@ const PF_PRESENT: u64 = 1 << 0;
 const PF_WRITE: u64 = 1 << 1;
 const PF_INSTRUCTION: u64 = 1 << 4;
 
-/// The dispatcher's hook for exceptions from ring 3 (interrupts off).
+/// The dispatcher's hook for exceptions from ring 3 (interrupts off): demand paging and
+/// copy-on-write, else the signal Linux raises for the fault, delivered to the program's
+/// handler or ending it (`signal::deliver::on_fault`).
 pub fn user_fault(frame: &mut InterruptFrame) {
     let vector = frame.vector as u8;
     let Some(process) = sched::current_process() else {
@@ -45,16 +45,18 @@ pub fn user_fault(frame: &mut InterruptFrame) {
     };
     let mut address = None;
     let mut detail = "";
-    let signal = match vector {
-        0 => SIGFPE,
-        3 => SIGTRAP,
-        6 => SIGILL,
-        16 | 19 => SIGFPE,
-        17 => SIGBUS,
+    let info = match vector {
+        0 => SigInfo::fault(signal::SIGFPE, code::FPE_INTDIV, frame.rip),
+        3 => SigInfo::kernel(signal::SIGTRAP),
+        1 => SigInfo::fault(signal::SIGTRAP, code::TRAP_BRKPT, frame.rip),
+        6 => SigInfo::fault(signal::SIGILL, code::ILL_ILLOPN, frame.rip),
+        16 | 19 => SigInfo::fault(signal::SIGFPE, simd_code(), frame.rip),
+        17 => SigInfo::fault(signal::SIGBUS, code::BUS_ADRALN, frame.rip),
         14 => {
             let addr = cpu::page_fault_address();
             address = Some(addr);
             let code = frame.error_code;
+            let mut si_code = code::SEGV_ACCERR;
             if code & PF_PRESENT == 0 {
                 let result = process.memory.lock().fault_in(
                     addr,
@@ -64,7 +66,10 @@ pub fn user_fault(frame: &mut InterruptFrame) {
                 match result {
                     Ok(()) => return,
                     Err(BadAccess::OutOfMemory) => detail = "out of memory",
-                    Err(BadAccess::Unmapped) => detail = "unmapped address",
+                    Err(BadAccess::Unmapped) => {
+                        detail = "unmapped address";
+                        si_code = code::SEGV_MAPERR;
+                    }
                     Err(BadAccess::Permission) => detail = "access not allowed",
                 }
             } else if code & PF_WRITE != 0 {
@@ -76,28 +81,63 @@ pub fn user_fault(frame: &mut InterruptFrame) {
             } else {
                 detail = "access not allowed";
             }
-            SIGSEGV
+            SigInfo::fault(signal::SIGSEGV, si_code, addr)
         }
-        _ => SIGSEGV,
+        // #GP and the rest: Linux gives SI_KERNEL with no address.
+        _ => SigInfo::kernel(signal::SIGSEGV),
     };
     let name = exception::name(vector);
-    match address {
-        Some(addr) => log::error!(
-            "pid {} ({}): {} ({name}, {detail}) at RIP {:#x}, address {addr:#x}, error code {:#x}",
-            process.pid,
-            process.name(),
-            signal_name(signal),
-            frame.rip,
-            frame.error_code
-        ),
-        None => log::error!(
-            "pid {} ({}): {} ({name}) at RIP {:#x}, RSP {:#x}",
-            process.pid,
-            process.name(),
-            signal_name(signal),
-            frame.rip,
-            frame.rsp
-        ),
+    let sig = info.signal;
+    if !deliver::will_catch(&process, sig) {
+        match address {
+            Some(addr) => log::error!(
+                "pid {} ({}): {} ({name}, {detail}) at RIP {:#x}, address {addr:#x}, error code {:#x}",
+                process.pid,
+                process.name(),
+                signal::name(sig),
+                frame.rip,
+                frame.error_code
+            ),
+            None => log::error!(
+                "pid {} ({}): {} ({name}) at RIP {:#x}, RSP {:#x}",
+                process.pid,
+                process.name(),
+                signal::name(sig),
+                frame.rip,
+                frame.rsp
+            ),
+        }
     }
-    super::exit_current(signal);
+    let fault = FaultDetails {
+        trapno: frame.vector,
+        error_code: frame.error_code,
+        cr2: address.unwrap_or(0),
+    };
+    drop(process);
+    deliver::on_fault(frame, info, fault);
+}
+
+/// `si_code` for an x87 or SIMD floating-point exception: the first unmasked exception
+/// flagged in MXCSR (Linux `fpu__exception_code` order).
+fn simd_code() -> i32 {
+    let state = crate::arch::fpu::FpuState::capture();
+    let bytes = state.as_bytes();
+    let mxcsr = u32::from_le_bytes(bytes[24..28].try_into().expect("4 bytes"));
+    let fsw = u16::from_le_bytes(bytes[2..4].try_into().expect("2 bytes"));
+    let fcw = u16::from_le_bytes(bytes[0..2].try_into().expect("2 bytes"));
+    // Raised and unmasked, x87 or SSE (flags in bits 0-5, masks in bits 7-12 of MXCSR).
+    let raised = (u32::from(fsw & !fcw) | (mxcsr & !(mxcsr >> 7))) & 0x3f;
+    if raised & 0x01 != 0 {
+        code::FPE_FLTINV
+    } else if raised & 0x04 != 0 {
+        code::FPE_FLTDIV
+    } else if raised & 0x08 != 0 {
+        code::FPE_FLTOVF
+    } else if raised & 0x12 != 0 {
+        code::FPE_FLTUND
+    } else if raised & 0x20 != 0 {
+        code::FPE_FLTRES
+    } else {
+        0
+    }
 }

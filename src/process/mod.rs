@@ -22,6 +22,7 @@ pub mod layout;
 pub mod loader;
 pub mod memory;
 pub mod pipe;
+pub mod signal;
 pub mod thread;
 pub mod tty;
 pub mod user_stack;
@@ -38,7 +39,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use files::FileTable;
 use memory::UserMemory;
 
@@ -62,8 +63,14 @@ pub struct Process {
     pub cwd: IrqMutex<WorkingDirectory>,
     /// The file-mode creation mask (`umask(2)`): 0o022 at first, inherited by `fork`.
     pub umask: AtomicU32,
-    /// A signal that ends the process at its next return to user mode (0: none).
-    kill: AtomicI32,
+    /// Dispositions, pending signals and each thread's mask (`signal`).
+    pub signals: IrqMutex<signal::Signals>,
+    /// Set whenever a signal is generated, cleared when nothing is pending: the return path
+    /// to user mode looks at it before taking the lock.
+    signal_hint: AtomicBool,
+    /// Process group and session (setpgid, setsid; inherited by fork).
+    pub pgid: AtomicU32,
+    pub sid: AtomicU32,
     /// The wait status once it exited (-1 while it runs).
     status: AtomicI32,
     /// The wait status `exit_group` (or a fatal signal) gave while threads were still
@@ -98,20 +105,11 @@ impl Process {
         *self.cmdline.lock() = crate::procfs::format::cmdline(argv);
     }
 
-    /// A kill is pending or the process is exiting: its threads should leave.
-    pub fn kill_pending(&self) -> bool {
-        self.kill.load(Ordering::SeqCst) != 0 || self.group_exit.load(Ordering::SeqCst) >= 0
-    }
-
-    /// The wait status the process ends with: the group exit's, else the pending kill's
-    /// (terminated by that signal).
-    pub fn kill_status(&self) -> i32 {
-        let group = self.group_exit.load(Ordering::SeqCst);
-        if group >= 0 {
-            group
-        } else {
-            self.kill.load(Ordering::SeqCst) & 0x7f
-        }
+    /// The wait status of an `exit_group` (or a fatal signal) under way, while threads are
+    /// still leaving: every thread ends at its next return towards user mode.
+    pub fn exiting(&self) -> Option<i32> {
+        let status = self.group_exit.load(Ordering::SeqCst);
+        (status >= 0).then_some(status)
     }
 
     /// Makes every thread of the process ready, so that each sees a kill or exit.
@@ -120,6 +118,25 @@ impl Process {
         for thread in self.threads.lock().iter() {
             sched::wake(thread.sched_tid);
         }
+    }
+
+    /// Whether the running thread of this process has a signal to take (a handler to run or a
+    /// fatal default): blocking calls end early when it does.
+    pub fn kill_pending(&self) -> bool {
+        self.exiting().is_some() || signal::deliver::interrupted(self)
+    }
+
+    /// Makes the return path look at the signal state (a mask changed).
+    pub fn hint_signals(&self) {
+        self.signal_hint.store(true, Ordering::SeqCst);
+    }
+
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::SeqCst)
+    }
+
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::SeqCst)
     }
 
     pub fn exit_status(&self) -> Option<i32> {
@@ -211,6 +228,9 @@ fn spawn_inner(
         FileTable::with_console(),
     );
     process.set_command(path, &argv);
+    // A program the kernel starts leads a process group of its own in the kernel's session
+    // (0), whose controlling terminal is the console: as a job-control shell runs a job.
+    process.pgid.store(process.pid, Ordering::SeqCst);
     let program = loader::Program {
         path: path.to_vec(),
         plan,
@@ -258,7 +278,10 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
             path: alloc::vec![b'/'],
         }),
         umask: AtomicU32::new(0o022),
-        kill: AtomicI32::new(0),
+        signals: IrqMutex::new(signal::Signals::default()),
+        signal_hint: AtomicBool::new(false),
+        pgid: AtomicU32::new(0),
+        sid: AtomicU32::new(0),
         status: AtomicI32::new(-1),
         group_exit: AtomicI32::new(-1),
         tid: AtomicU32::new(0),
@@ -354,6 +377,10 @@ pub fn fork(
     child
         .umask
         .store(parent.umask.load(Ordering::Relaxed), Ordering::Relaxed);
+    child.pgid.store(parent.pgid(), Ordering::SeqCst);
+    child.sid.store(parent.sid(), Ordering::SeqCst);
+    // The child's thread id is known once it is started; until then its state sits at 0.
+    *child.signals.lock() = parent.signals.lock().fork(sched::current(), 0);
     let mut child_frame = *frame;
     child_frame.regs.rax = 0;
     if options.stack != 0 {
@@ -363,7 +390,8 @@ pub fn fork(
     let child_pid = child.pid;
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
-    start(
+    let signals = child.clone();
+    let started = start(
         child,
         Box::new(move || {
             let mut pages = pages.into_iter();
@@ -392,7 +420,11 @@ pub fn fork(
             // on this thread's kernel stack.
             unsafe { crate::arch::syscall::return_to_user(&frame) }
         }),
-    )
+    );
+    // The child has not run yet (interrupts are off in a system call).
+    let tid = signals.tid.load(Ordering::SeqCst);
+    signals.signals.lock().rename_thread(0, tid);
+    started
 }
 
 /// Ends the running process with wait status `status` (`exit_group`, a fatal fault, a kill):
@@ -406,7 +438,7 @@ pub fn exit_current(status: i32) -> ! {
         .group_exit
         .compare_exchange(-1, status, Ordering::SeqCst, Ordering::SeqCst);
     process.wake_threads();
-    let status = process.kill_status();
+    let status = process.exiting().unwrap_or(status);
     leave(process, status)
 }
 
@@ -427,10 +459,11 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
         space.teardown();
     }
     sched::set_current_root(address_space::kernel_p4());
-    if tty::foreground() == Some(process.pid) {
-        tty::set_foreground(None);
-    }
     process.status.store(status, Ordering::SeqCst);
+    if signal::deliver::notify_parent(&process, status) {
+        // The parent ignores SIGCHLD (or set SA_NOCLDWAIT): no zombie is left to reap.
+        PROCESSES.lock().remove(&process.pid);
+    }
     drop(process);
     sched::wake_all(Wait::Child);
     sched::exit_thread()
@@ -453,15 +486,23 @@ pub enum WaitError {
     Interrupted,
 }
 
-/// Reaps an exited child of `parent`: `pid` -1 means any. Blocks unless `no_hang`.
+/// Reaps an exited child of `parent`, as wait4(2) chooses: `pid` > 0 that child, -1 any, 0
+/// any in the caller's process group, < -1 any in group `-pid`. Blocks unless `no_hang`.
 /// Interrupts must be off when blocking.
 pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
+    let group = match pid {
+        0 => Some(get(parent).map_or(0, |p| p.pgid())),
+        p if p < -1 => Some(u32::try_from(-p).unwrap_or(u32::MAX)),
+        _ => None,
+    };
+    let chosen = |p: &Process| match group {
+        Some(group) => p.pgid() == group,
+        None => pid == -1 || i64::from(p.pid) == pid,
+    };
     loop {
         {
             let mut table = PROCESSES.lock();
-            let mut children = table
-                .values()
-                .filter(|p| p.parent == parent && (pid == -1 || i64::from(p.pid) == pid));
+            let mut children = table.values().filter(|p| p.parent == parent && chosen(p));
             let mut any = false;
             let mut exited = None;
             for child in &mut children {
@@ -485,49 +526,37 @@ pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
         if no_hang {
             return Err(WaitError::WouldBlock);
         }
-        sched::block(Wait::Child);
+        // A child that exited wins over a signal that came with it (Linux's do_wait).
         if sched::current_process().is_some_and(|p| p.kill_pending()) {
             return Err(WaitError::Interrupted);
         }
+        sched::block(Wait::Child);
     }
 }
 
-/// Sends `signal` to process `pid`: every signal ends it for now (there are no handlers).
-/// Returns false when no such process runs.
+/// Sends `signal` to process `pid` from the kernel (the shell's `kill`, tests). Returns false
+/// when no such process runs.
 pub fn kill(pid: Pid, signal: i32) -> bool {
     let Some(process) = PROCESSES.lock().get(&pid).cloned() else {
         return false;
     };
-    if process.exit_status().is_some() {
+    let Ok(signal) = u32::try_from(signal) else {
+        return false;
+    };
+    if process.exit_status().is_some() || !signal::valid(u64::from(signal)) {
         return false;
     }
-    let _ = process
-        .kill
-        .compare_exchange(0, signal.max(1), Ordering::SeqCst, Ordering::SeqCst);
-    process.wake_threads();
+    signal::deliver::send(
+        &process,
+        signal::Target::Process,
+        signal::SigInfo::user(signal, KERNEL_PID),
+    );
     true
 }
 
 /// Renames `process` (`prctl(PR_SET_NAME)`); the caller renames its thread.
 pub fn rename(process: &Process, name: String) {
     *process.name.lock() = name;
-}
-
-/// Whether `pid` is `ancestor` or descends from it (its parent's parent ..., while they live).
-pub fn is_descendant(pid: Pid, ancestor: Pid) -> bool {
-    let table = PROCESSES.lock();
-    let mut at = pid;
-    // Parents have smaller pids than their children, so the walk ends; the bound is a guard.
-    for _ in 0..table.len() + 1 {
-        if at == ancestor {
-            return true;
-        }
-        match table.get(&at) {
-            Some(process) if process.parent != at => at = process.parent,
-            _ => return false,
-        }
-    }
-    false
 }
 
 /// A snapshot of every process (zombies included).

@@ -1,7 +1,8 @@
 //! Pipes: a bounded byte queue between a read end and a write end, each possibly held by
 //! several descriptors (after `fork`). `read` blocks while the pipe is empty and a writer
 //! remains (0 at end of file); `write` blocks while it is full and a reader remains (`EPIPE`
-//! when none does: there is no SIGPIPE yet). Interrupts must be off in both.
+//! when none does; the caller sends SIGPIPE). A signal ends a wait (`Interrupted`) unless
+//! bytes moved already. Interrupts must be off in both.
 
 use crate::sched::irq_mutex::IrqMutex;
 use crate::sched::{self, Wait};
@@ -104,10 +105,11 @@ impl Pipe {
                     return Ok(Vec::new());
                 }
             }
-            sched::block(Wait::Pipe);
+            // Bytes that came with a signal are read first (Linux's pipe_read).
             if sched::current_process().is_some_and(|p| p.kill_pending()) {
                 return Err(PipeError::Interrupted);
             }
+            sched::block(Wait::Pipe);
         }
     }
 
@@ -133,10 +135,14 @@ impl Pipe {
             if written == data.len() {
                 return Ok(written);
             }
-            sched::block(Wait::Pipe);
             if sched::current_process().is_some_and(|p| p.kill_pending()) {
-                return Err(PipeError::Interrupted);
+                return if written > 0 {
+                    Ok(written)
+                } else {
+                    Err(PipeError::Interrupted)
+                };
             }
+            sched::block(Wait::Pipe);
         }
     }
 }

@@ -17,17 +17,6 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
-/// A stack for signal handlers (sigaltstack(2)); the signal code delivers onto it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AltStack {
-    pub sp: u64,
-    pub flags: u32,
-    pub size: u64,
-}
-
-/// `SS_DISABLE`: no alternate stack.
-pub const SS_DISABLE: u32 = 2;
-
 /// What the kernel keeps per thread of a process.
 #[derive(Debug, Clone, Copy)]
 pub struct UserThread {
@@ -37,7 +26,6 @@ pub struct UserThread {
     pub sched_tid: Tid,
     /// Zeroed and futex-woken at exit (0: none).
     pub clear_child_tid: u64,
-    pub alt_stack: AltStack,
 }
 
 impl UserThread {
@@ -46,10 +34,6 @@ impl UserThread {
             tid,
             sched_tid,
             clear_child_tid: 0,
-            alt_stack: AltStack {
-                flags: SS_DISABLE,
-                ..AltStack::default()
-            },
         }
     }
 }
@@ -115,7 +99,7 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
         let mut thread = UserThread::new(tid, sched::current());
         thread.clear_child_tid = request.clear_child_tid;
         process.threads.lock().push(thread);
-        let dying = process.kill_pending().then(|| process.kill_status());
+        let dying = process.exiting();
         drop(process);
         if let Some(status) = dying {
             super::exit_current(status);
@@ -128,8 +112,14 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
         // this thread's kernel stack.
         unsafe { crate::arch::syscall::return_to_user(&frame) }
     });
+    // The new thread starts with its creator's signal mask (clone(2)); it cannot run before
+    // this (interrupts are off in a system call).
+    let mask = process.signals.lock().mask(sched::current());
     match sched::spawn(&process.name(), root, Some(process.clone()), body) {
-        Ok(_) => Ok(tid),
+        Ok(sched_tid) => {
+            process.signals.lock().set_mask(sched_tid, mask);
+            Ok(tid)
+        }
         Err(err) => {
             process.live_threads.fetch_sub(1, Ordering::SeqCst);
             Err(match err {
@@ -151,6 +141,7 @@ pub fn exit_thread(code: u64) -> ! {
 /// its clear-child-tid word is zeroed and woken (while the address space is still there).
 pub(super) fn leave_shared(process: &Arc<Process>) {
     let me = sched::current();
+    process.signals.lock().thread_exited(me);
     let record = {
         let mut threads = process.threads.lock();
         threads

@@ -405,25 +405,24 @@ fn on_tick(now: u64) {
 }
 
 /// After every IRQ's EOI: switch if the slice is over (or thread 0 idles and work arrived),
-/// and end a user process that was killed.
+/// then, on the way back to ring 3, deliver pending signals (a handler, or the end of the
+/// process).
 fn irq_exit(frame: &mut crate::arch::interrupt_frame::InterruptFrame) {
     let from_user = frame.cs & 3 == 3;
-    if from_user
-        && let Some(process) = current_process()
-        && process.kill_pending()
-    {
-        crate::process::exit_current(process.kill_status());
+    if NEED_RESCHED.load(Ordering::Relaxed) && (from_user || kernel_preemptible()) {
+        NEED_RESCHED.store(false, Ordering::Relaxed);
+        let others = with(|s| !s.ready.is_empty());
+        if others {
+            switch_away();
+        }
     }
-    if !NEED_RESCHED.load(Ordering::Relaxed) {
-        return;
-    }
-    if !from_user && !kernel_preemptible() {
-        return;
-    }
-    NEED_RESCHED.store(false, Ordering::Relaxed);
-    let others = with(|s| !s.ready.is_empty());
-    if others {
-        switch_away();
+    if from_user {
+        if let Some(status) = with_current_process(|p| p.and_then(|p| p.exiting())) {
+            // Another thread ended the process. No reference to the process may stay in
+            // this frame: exit_current never returns.
+            crate::process::exit_current(status);
+        }
+        crate::process::signal::deliver::on_interrupt_exit(frame);
     }
 }
 

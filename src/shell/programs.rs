@@ -1,9 +1,11 @@
 //! The shell's side of user programs: running one in the foreground (its input comes from
-//! here, Ctrl-C kills it) or in the background (`&`), reporting background jobs that ended,
+//! here, through the console's terminal: Ctrl-C sends it SIGINT) or in the background
+//! (`&`), reporting background jobs that ended,
 //! and `ps`, `kill`, `ls`, `cat` over the processes and the root file system.
 
-use crate::input::{self, Key};
-use crate::process::fault::{SIGINT, SIGTERM, signal_name};
+use crate::console;
+use crate::input;
+use crate::process::fault::{SIGTERM, signal_name};
 use crate::process::{self, KERNEL_PID, Reaped, WaitError, tty};
 use crate::task::runtime;
 use crate::vfs::Follow;
@@ -47,20 +49,10 @@ pub async fn run(line: &str) {
 /// it ended.
 async fn foreground(pid: process::Pid) -> Option<Reaped> {
     let reaped = loop {
+        // Every key goes to the terminal: its line discipline echoes, edits lines and turns
+        // Ctrl-C into SIGINT for the foreground process group (`process::tty`).
         while let Some(key) = input::read_key() {
-            match key {
-                Key::INTERRUPT => {
-                    println!("^C");
-                    process::kill(pid, SIGINT);
-                }
-                Key::Char(ch) => tty::feed(ch),
-                Key::Enter => tty::feed('\n'),
-                Key::Tab => tty::feed('\t'),
-                Key::Backspace => tty::feed('\u{8}'),
-                // Ctrl-D: end of input on an empty line.
-                Key::Ctrl('d') => tty::feed('\u{4}'),
-                _ => {}
-            }
+            tty::feed_key(key);
         }
         match process::wait(KERNEL_PID, i64::from(pid), true) {
             Ok(reaped) => break Some(reaped),
@@ -107,11 +99,27 @@ pub async fn run_init(path: &[u8]) {
     println!("init: PID {pid} ({shown}) {how}; starting the kernel shell");
 }
 
+/// Says how a program ended, with the status a POSIX shell gives `$?`: the exit code, or
+/// 128 plus the signal that killed it.
 fn report(reaped: Reaped, background: bool) {
     let signal = reaped.status & 0x7f;
     let code = (reaped.status >> 8) & 0xff;
     if signal != 0 {
-        println!("[{}] killed by {}", reaped.pid, signal_name(signal));
+        if !background && !console::at_line_start() {
+            // After the terminal's echo of `^C` or `^\`.
+            println!();
+        }
+        let core = if reaped.status & 0x80 != 0 {
+            " (core dumped)"
+        } else {
+            ""
+        };
+        println!(
+            "[{}] killed by {}{core}, status {}",
+            reaped.pid,
+            signal_name(signal),
+            128 + signal
+        );
     } else if background || code != 0 {
         println!("[{}] exited with status {code}", reaped.pid);
     }

@@ -124,7 +124,15 @@ pub fn nanosleep(request: u64, remaining: u64) -> SysResult {
     if remaining != 0 {
         uaccess::check_writable(remaining, 16)?;
     }
-    sleep_until_tick(deadline_after(nanos))
+    let until = deadline_after(nanos);
+    let result = sleep_until_tick(until);
+    if result == Err(EINTR) && remaining != 0 {
+        // A handler is about to run: nanosleep(2) fails with EINTR and the time left, and is
+        // never restarted (signal(7)).
+        let left = until.saturating_sub(time::clock_ticks()) * tick_nanos();
+        write_timespec(remaining, left)?;
+    }
+    result
 }
 
 pub fn clock_nanosleep(clock: u64, flags: u64, request: u64, remaining: u64) -> SysResult {

@@ -8,6 +8,7 @@ pub const ENOENT: Errno = 2;
 pub const ESRCH: Errno = 3;
 pub const EINTR: Errno = 4;
 pub const ENXIO: Errno = 6;
+pub const EIO: Errno = 5;
 pub const E2BIG: Errno = 7;
 pub const ENOEXEC: Errno = 8;
 pub const EBADF: Errno = 9;
@@ -32,3 +33,15 @@ pub const ENAMETOOLONG: Errno = 36;
 pub const ENOSYS: Errno = 38;
 pub const EOPNOTSUPP: Errno = 95;
 pub const ETIMEDOUT: Errno = 110;
+
+// Kernel-internal restart codes (Linux `include/linux/errno.h`): a system call that a signal
+// interrupted returns one, and the return path (`process::signal::deliver`) turns it into a
+// restart or `EINTR`. They never reach a program.
+/// Restart unless a handler without `SA_RESTART` runs (then `EINTR`).
+pub const ERESTARTSYS: Errno = 512;
+/// Always restart.
+pub const ERESTARTNOINTR: Errno = 513;
+/// Restart unless a handler runs (then `EINTR`).
+pub const ERESTARTNOHAND: Errno = 514;
+/// Like `ERESTARTNOHAND` (Linux restarts through restart_syscall; Kestrel runs it again).
+pub const ERESTART_RESTARTBLOCK: Errno = 516;

@@ -38,12 +38,14 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
     uaccess::check_writable(buf, count)?;
     match file(fd)? {
         File::Console => {
-            let bytes = tty::read(process.pid, count.min(CHUNK as u64) as usize).ok_or(EINTR)?;
+            let bytes = tty::read(&process, count.min(CHUNK as u64) as usize)?;
             copy_to_user(buf, &bytes)?;
             Ok(bytes.len() as u64)
         }
         File::PipeRead(pipe) => {
-            let bytes = pipe.read((count as usize).min(CHUNK)).map_err(|_| EINTR)?;
+            let bytes = pipe
+                .read((count as usize).min(CHUNK))
+                .map_err(|_| ERESTARTSYS)?;
             copy_to_user(buf, &bytes)?;
             Ok(bytes.len() as u64)
         }
@@ -85,15 +87,6 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
     }
 }
 
-fn print_bytes(bytes: &[u8]) {
-    for chunk in bytes.utf8_chunks() {
-        crate::print!("{}", chunk.valid());
-        if !chunk.invalid().is_empty() {
-            crate::print!("\u{FFFD}");
-        }
-    }
-}
-
 pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
     match file(fd)? {
         File::Console => {
@@ -102,7 +95,7 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
             while done < count {
                 let n = ((count - done) as usize).min(CHUNK);
                 copy_from_user(&mut kernel[..n], buf + done)?;
-                print_bytes(&kernel[..n]);
+                tty::write(&kernel[..n]);
                 done += n as u64;
             }
             Ok(count)
@@ -116,8 +109,22 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
                 match pipe.write(&kernel[..n]) {
                     Ok(written) => done += written as u64,
                     Err(_) if done > 0 => break,
-                    Err(crate::process::pipe::PipeError::Broken) => return Err(EPIPE),
-                    Err(crate::process::pipe::PipeError::Interrupted) => return Err(EINTR),
+                    Err(crate::process::pipe::PipeError::Broken) => {
+                        // Linux sends SIGPIPE to the writer as well (pipe(7)).
+                        let process = current()?;
+                        crate::process::signal::deliver::send(
+                            &process,
+                            crate::process::signal::Target::Process,
+                            crate::process::signal::SigInfo::user(
+                                crate::process::signal::SIGPIPE,
+                                process.pid,
+                            ),
+                        );
+                        return Err(EPIPE);
+                    }
+                    Err(crate::process::pipe::PipeError::Interrupted) => {
+                        return Err(ERESTARTSYS);
+                    }
                 }
             }
             Ok(done)
@@ -554,20 +561,9 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
     Ok(out.len() as u64)
 }
 
-const TIOCGWINSZ: u64 = 0x5413;
-
 pub fn ioctl(fd: u64, request: u64, arg: u64) -> SysResult {
-    match (file(fd)?, request) {
-        (File::Console, TIOCGWINSZ) => {
-            // The VGA text console's size; the framebuffer console may be larger.
-            let (cols, rows) = (80u16, 25u16);
-            let mut winsize = [0u8; 8];
-            winsize[..2].copy_from_slice(&rows.to_le_bytes());
-            winsize[2..4].copy_from_slice(&cols.to_le_bytes());
-            copy_to_user(arg, &winsize)?;
-            Ok(0)
-        }
-        (File::Console, request) => super::stopgaps::console_ioctl(request, arg),
+    match file(fd)? {
+        File::Console => tty::ioctl(&*current()?, request, arg),
         _ => Err(ENOTTY),
     }
 }

@@ -19,8 +19,8 @@ mod memory;
 mod paths;
 mod poll;
 mod process;
+mod sessions;
 mod signals;
-mod stopgaps;
 mod system;
 mod threads;
 pub mod uaccess;
@@ -58,10 +58,12 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
+        15 => signals::rt_sigreturn(frame_ref),
         16 => files::ioctl(fd(a0), a1 as u32 as u64, a2),
         17 => files::pread64(fd(a0), a1, a2, a3),
         19 => files::readv(fd(a0), a1, a2),
         20 => files::writev(fd(a0), a1, a2),
+        34 => signals::pause(),
         21 => descriptors::access(a0, a1),
         22 => files::pipe2(a0, 0),
         24 => process::sched_yield(),
@@ -83,7 +85,16 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         60 => threads::exit(a0),
         231 => process::exit(a0),
         61 => process::wait4(int(a0), a1, a2 as u32 as u64, a3),
-        62 => process::kill(int(a0), int(a1) as u64),
+        62 => signals::kill(int(a0), int(a1) as u64),
+        109 => sessions::setpgid(int(a0), int(a1)),
+        111 => sessions::getpgrp(),
+        112 => sessions::setsid(),
+        121 => sessions::getpgid(int(a0)),
+        124 => sessions::getsid(int(a0)),
+        127 => signals::rt_sigpending(a0, a1),
+        130 => signals::rt_sigsuspend(a0, a1),
+        200 => signals::tkill(int(a0), int(a1) as u64),
+        234 => signals::tgkill(int(a0), int(a1), int(a2) as u64),
         74 | 75 => files::check_fd(fd(a0)), // fsync, fdatasync: RAM has nothing to flush
         76 => paths::truncate(a0, a1),
         77 => paths::ftruncate(fd(a0), a1),
@@ -122,7 +133,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         96 => clock::gettimeofday(a0, a1),
         157 => process::prctl(int(a0) as u64, a1),
         158 => process::arch_prctl(a0, a1),
-        131 => threads::sigaltstack(a0, a1),
+        131 => signals::sigaltstack(a0, a1, frame_ref.user_rsp),
         202 => threads::futex(a0, a1, a2, a3, a4, a5),
         203 => threads::sched_setaffinity(a0, a1, a2),
         204 => threads::sched_getaffinity(a0, a1, a2),
@@ -157,13 +168,10 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
     };
-    let kill =
-        sched::with_current_process(|p| p.filter(|p| p.kill_pending()).map(|p| p.kill_status()));
-    if let Some(status) = kill {
-        crate::process::exit_current(status);
-    }
-    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Nothing
-    // sets a user RIP yet (no execve or signal return), so this is a last guard.
+    // Signals: a handler's frame, a restart of an interrupted call, or the end of the process.
+    crate::process::signal::deliver::on_syscall_exit(frame, number);
+    // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Signal
+    // delivery checks handler addresses, so this is a last guard.
     if frame.regs.rcx >= USER_END {
         log::error!(
             "return address {:#x} is not a user address; killed",

@@ -24,14 +24,14 @@ const POLLWRNORM: u16 = 0x100;
 /// `struct pollfd`: int fd, short events, short revents.
 const POLLFD_SIZE: u64 = 8;
 
-/// What `file` is ready for, for process `pid`.
-fn readiness(file: &File, pid: u32) -> u16 {
+/// What `file` is ready for, for `process`.
+fn readiness(file: &File, process: &crate::process::Process) -> u16 {
     let readable = POLLIN | POLLRDNORM;
     let writable = POLLOUT | POLLWRNORM;
     match file {
         File::Node { .. } => readable | writable,
         File::Console => {
-            if tty::readable(pid) {
+            if tty::readable(process) {
                 readable | writable
             } else {
                 writable
@@ -61,7 +61,7 @@ fn scan(entries: &mut [(i32, u16, u16)]) -> Result<u64, Errno> {
             match process.files.lock().get(*fd as u64) {
                 None => POLLNVAL,
                 // Errors and hang-ups are reported whether asked for or not.
-                Some(file) => readiness(file, process.pid) & (*events | POLLERR | POLLHUP),
+                Some(file) => readiness(file, &process) & (*events | POLLERR | POLLHUP),
             }
         };
         if *revents != 0 {

@@ -38,8 +38,10 @@ pub fn wait4(pid: i64, status: u64, options: u64, _rusage: u64) -> SysResult {
     if status != 0 {
         uaccess::check_writable(status, 4)?;
     }
-    // Process groups come with the Linux-ABI work: 0 and < -1 mean "any child" for now.
-    let pid = if pid < -1 || pid == 0 { -1 } else { pid };
+    // Linux's pid argument (-1 any, 0 own group, < -1 that group): `process::wait` knows it.
+    if pid == i64::MIN {
+        return Err(ESRCH);
+    }
     match proc::wait(process.pid, pid, options & WNOHANG != 0) {
         Ok(reaped) => {
             if status != 0 {
@@ -49,25 +51,7 @@ pub fn wait4(pid: i64, status: u64, options: u64, _rusage: u64) -> SysResult {
         }
         Err(WaitError::NoChild) => Err(ECHILD),
         Err(WaitError::WouldBlock) => Ok(0),
-        Err(WaitError::Interrupted) => Err(EINTR),
-    }
-}
-
-pub fn kill(pid: i64, signal: u64) -> SysResult {
-    if signal > 64 {
-        return Err(EINVAL);
-    }
-    let pid = u32::try_from(pid).map_err(|_| ESRCH)?;
-    if signal == 0 {
-        return proc::get(pid)
-            .filter(|p| p.exit_status().is_none())
-            .map(|_| 0)
-            .ok_or(ESRCH);
-    }
-    if proc::kill(pid, signal as i32) {
-        Ok(0)
-    } else {
-        Err(ESRCH)
+        Err(WaitError::Interrupted) => Err(ERESTARTSYS),
     }
 }
 

@@ -9,7 +9,7 @@ use super::uaccess;
 use crate::arch::syscall::SyscallFrame;
 use crate::process::futex::{self, FutexKey, WaitEnd};
 use crate::process::layout::USER_END;
-use crate::process::thread::{self, AltStack, NewThread, SS_DISABLE};
+use crate::process::thread::{self, NewThread};
 use crate::process::{self as proc, ForkOptions};
 use crate::sched;
 
@@ -227,46 +227,6 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
         }
         _ => Err(ENOSYS),
     }
-}
-
-/// `stack_t`: ss_sp, ss_flags (int, padded), ss_size.
-const STACK_T_SIZE: usize = 24;
-const SS_ONSTACK: u32 = 1;
-const SS_AUTODISARM: u32 = 1 << 31;
-const MINSIGSTKSZ: u64 = 2048;
-
-pub fn sigaltstack(new: u64, old: u64) -> SysResult {
-    let current = thread::with_current(|t| t.alt_stack).ok_or(EPERM)?;
-    if new != 0 {
-        let mut raw = [0u8; STACK_T_SIZE];
-        uaccess::copy_from_user(&mut raw, new)?;
-        let sp = u64::from_le_bytes(raw[..8].try_into().expect("8 bytes"));
-        let flags = u32::from_le_bytes(raw[8..12].try_into().expect("4 bytes"));
-        let size = u64::from_le_bytes(raw[16..].try_into().expect("8 bytes"));
-        let stack = match flags & !SS_AUTODISARM {
-            SS_DISABLE => AltStack {
-                sp: 0,
-                flags: SS_DISABLE,
-                size: 0,
-            },
-            0 | SS_ONSTACK if size < MINSIGSTKSZ => return Err(ENOMEM),
-            0 | SS_ONSTACK => AltStack {
-                sp,
-                flags: flags & SS_AUTODISARM,
-                size,
-            },
-            _ => return Err(EINVAL),
-        };
-        thread::with_current(|t| t.alt_stack = stack);
-    }
-    if old != 0 {
-        let mut raw = [0u8; STACK_T_SIZE];
-        raw[..8].copy_from_slice(&current.sp.to_le_bytes());
-        raw[8..12].copy_from_slice(&current.flags.to_le_bytes());
-        raw[16..].copy_from_slice(&current.size.to_le_bytes());
-        uaccess::copy_to_user(old, &raw)?;
-    }
-    Ok(0)
 }
 
 /// `pid` names the caller, one of its threads or another live process: `ESRCH` otherwise.

@@ -44,10 +44,35 @@ impl FpuState {
         unsafe { asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
     }
 
+    /// The FXSAVE image as bytes (what a signal frame holds).
+    pub fn as_bytes(&self) -> &[u8; 512] {
+        &self.0
+    }
+
+    /// An image read back from a signal frame, made safe to load: MXCSR bits the CPU does not
+    /// implement would make FXRSTOR raise #GP in the kernel, so they are cleared (Linux does
+    /// the same); the rest is data FXRSTOR accepts as it comes.
+    pub fn from_user_image(image: &[u8; 512]) -> Self {
+        let mut state = Self(*image);
+        let mxcsr = u32::from_le_bytes(image[24..28].try_into().expect("4 bytes"));
+        state.0[24..28].copy_from_slice(&(mxcsr & mxcsr_mask()).to_le_bytes());
+        state
+    }
+
     pub fn restore(&self) {
         // SAFETY: the image came from FXSAVE or from `default`, whose MXCSR has no reserved
         // bit set (a reserved bit would raise #GP); aligned as above.
         unsafe { asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack, readonly)) };
+    }
+}
+
+/// The MXCSR bits this CPU implements: FXSAVE's MXCSR_MASK field, or 0xFFBF where it reads 0
+/// (SDM vol. 1 §11.6.6).
+fn mxcsr_mask() -> u32 {
+    let state = FpuState::capture();
+    match u32::from_le_bytes(state.0[28..32].try_into().expect("4 bytes")) {
+        0 => 0xffbf,
+        mask => mask,
     }
 }
 

@@ -30,9 +30,11 @@ pub mod port_io;
 pub mod power;
 pub mod rng;
 pub mod rtc;
+pub mod signal_frame;
 pub mod stacks;
 pub mod syscall;
 pub mod tsc;
+pub mod user_context;
 pub mod user_mode;
 pub mod vectors;
 
