@@ -63,7 +63,11 @@ fn std_demo_panics_with_status_101() {
 fn c_vm_checks_memory_and_thread_semantics() {
     // The exit status is the number of failed checks.
     assert_eq!(run(&["/bin/c-vm"]), 0);
-    assert_eq!(process::futex::waiter_count(), 0, "futex waiters left behind");
+    assert_eq!(
+        process::futex::waiter_count(),
+        0,
+        "futex waiters left behind"
+    );
 }
 
 fn std_demo_returns_every_frame() {
