@@ -99,5 +99,8 @@ pub fn user_fault(frame: &mut InterruptFrame) {
             frame.rsp
         ),
     }
+    // exit_current never returns: this frame's reference must go first, or the process
+    // would never be freed.
+    drop(process);
     super::exit_current(signal);
 }

@@ -32,7 +32,6 @@ use crate::memory::address_space::{self, AddressSpace};
 use crate::sched::irq_mutex::IrqMutex;
 use crate::sched::{self, Wait};
 use crate::vfs::{Follow, FsError};
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -174,7 +173,7 @@ pub fn spawn(path: &[u8], argv: Vec<Vec<u8>>, parent: Pid) -> Result<Pid, SpawnE
         envp: None,
     };
     let body = process.clone();
-    start(process, Box::new(move || loader::start(body, program)))
+    start(process, move || loader::start(body, program))
 }
 
 /// The last component of `path`, the name `ps` shows.
@@ -221,7 +220,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
 
 /// Starts the thread of a process made by [`create`], on the process's P4; undoes the
 /// process when no thread can be made (its space must not have user pages yet).
-fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, SpawnError> {
+fn start<F: FnOnce() + Send + 'static>(process: Arc<Process>, body: F) -> Result<Pid, SpawnError> {
     let root = process
         .memory
         .lock()
@@ -231,12 +230,12 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
         .expect("a new process has a space");
     // The first thread registers itself (its id is the pid) before anything else runs there.
     let first = process.clone();
-    let body = Box::new(move || {
+    let body = move || {
         let me = thread::UserThread::new(first.pid, sched::current());
         first.threads.lock().push(me);
         drop(first);
         body()
-    });
+    };
     match sched::spawn(&process.name(), root, Some(process.clone()), body) {
         Ok(tid) => {
             process.tid.store(tid, Ordering::SeqCst);
@@ -307,36 +306,35 @@ pub fn fork(
     let child_pid = child.pid;
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
-    start(
-        child,
-        Box::new(move || {
-            let mut pages = pages.into_iter();
-            while let Some((addr, page)) = pages.next() {
-                if address_space::map_shared_page(addr, page).is_err() {
-                    // Out of frames for page tables: give back the holds not mapped yet.
+    start(child, move || {
+        let mut pages = pages.into_iter();
+        while let Some((addr, page)) = pages.next() {
+            if address_space::map_shared_page(addr, page).is_err() {
+                // Out of frames for page tables: give back the holds not mapped yet.
+                address_space::release_shared(page);
+                for (_, page) in pages {
                     address_space::release_shared(page);
-                    for (_, page) in pages {
-                        address_space::release_shared(page);
-                    }
-                    exit_current(fault::SIGKILL);
                 }
+                exit_current(fault::SIGKILL);
             }
-            if options.set_child_tid != 0 {
-                let pid = child_pid.to_le_bytes();
-                let _ = crate::syscall::uaccess::copy_to_user(options.set_child_tid, &pid);
-            }
-            if options.clear_child_tid != 0 {
-                thread::with_current(|t| t.clear_child_tid = options.clear_child_tid);
-            }
-            crate::arch::user_mode::set_fs_base(fs_base);
-            fpu.restore();
-            let frame = child_frame;
-            // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
-            // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
-            // on this thread's kernel stack.
-            unsafe { crate::arch::syscall::return_to_user(&frame) }
-        }),
-    )
+        }
+        // The mapping list's buffer: nothing returns to this frame to free it.
+        drop(pages);
+        if options.set_child_tid != 0 {
+            let pid = child_pid.to_le_bytes();
+            let _ = crate::syscall::uaccess::copy_to_user(options.set_child_tid, &pid);
+        }
+        if options.clear_child_tid != 0 {
+            thread::with_current(|t| t.clear_child_tid = options.clear_child_tid);
+        }
+        crate::arch::user_mode::set_fs_base(fs_base);
+        fpu.restore();
+        let frame = child_frame;
+        // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
+        // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
+        // on this thread's kernel stack.
+        unsafe { crate::arch::syscall::return_to_user(&frame) }
+    })
 }
 
 /// Ends the running process with wait status `status` (`exit_group`, a fatal fault, a kill):
