@@ -69,6 +69,8 @@ pub struct Process {
     /// Threads started and not yet gone (counted before they first run): the last one to
     /// leave frees the address space.
     live_threads: AtomicU32,
+    /// The scheduler id of a thread in `execve` waiting for the others to leave (0: none).
+    exec_thread: AtomicU32,
     pub start_tick: u64,
 }
 
@@ -85,8 +87,22 @@ impl Process {
         self.name.lock().clone()
     }
 
-    /// A kill is pending or the process is exiting: its threads should leave.
+    /// A kill is pending or the process is exiting (or another thread is in `execve`): the
+    /// running thread should leave.
     pub fn kill_pending(&self) -> bool {
+        self.kill.load(Ordering::SeqCst) != 0
+            || self.group_exit.load(Ordering::SeqCst) >= 0
+            || self.leaving_for_exec()
+    }
+
+    /// Another thread of the process is in `execve`: the running one must go.
+    fn leaving_for_exec(&self) -> bool {
+        let exec = self.exec_thread.load(Ordering::SeqCst);
+        exec != 0 && exec != sched::current()
+    }
+
+    /// A kill or exit of the whole process is pending (not an `execve` of another thread).
+    fn dying(&self) -> bool {
         self.kill.load(Ordering::SeqCst) != 0 || self.group_exit.load(Ordering::SeqCst) >= 0
     }
 
@@ -212,6 +228,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         tid: AtomicU32::new(0),
         threads: IrqMutex::new(Vec::new()),
         live_threads: AtomicU32::new(1),
+        exec_thread: AtomicU32::new(0),
         start_tick: crate::time::ticks(),
     });
     PROCESSES.lock().insert(pid, process.clone());
@@ -344,12 +361,38 @@ pub fn fork(
 pub fn exit_current(status: i32) -> ! {
     crate::arch::interrupts::disable();
     let process = sched::current_process().expect("exit_current in a process thread");
+    if !process.dying() && process.leaving_for_exec() {
+        // Another thread execs: this one leaves alone (that one stays, so this is not last).
+        leave(process, status);
+    }
     let _ = process
         .group_exit
         .compare_exchange(-1, status, Ordering::SeqCst, Ordering::SeqCst);
     process.wake_threads();
     let status = process.kill_status();
     leave(process, status)
+}
+
+/// `execve` in a process with several threads (Linux's de_thread): every other thread leaves
+/// before the program is replaced; the caller becomes the first thread, with the pid as its
+/// thread id. A kill meanwhile ends the whole process instead. Interrupts must be off.
+pub fn leave_other_threads(process: &Arc<Process>) {
+    let me = sched::current();
+    if process.live_threads.load(Ordering::SeqCst) > 1 {
+        process.exec_thread.store(me, Ordering::SeqCst);
+        process.wake_threads();
+        while process.live_threads.load(Ordering::SeqCst) > 1 {
+            if process.dying() {
+                process.exec_thread.store(0, Ordering::SeqCst);
+                exit_current(process.kill_status());
+            }
+            sched::block(Wait::Sleep(crate::time::clock_ticks() + 1));
+        }
+        process.exec_thread.store(0, Ordering::SeqCst);
+    }
+    process.tid.store(me, Ordering::SeqCst);
+    let pid = process.pid;
+    thread::with_current(|t| *t = thread::UserThread::new(pid, me));
 }
 
 /// The running thread leaves `process`; `status` is the process's wait status should it be
