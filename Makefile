@@ -123,7 +123,7 @@ bench-user: deps initramfs
 # The user benchmark program as PID 1 of Debian's Linux kernel, under the same deterministic
 # QEMU as `make bench`: the anchor that Kestrel's user-level figures are compared with.
 bench-linux: user
-	tools/bench-linux.sh $(USER_BIN)/bench $(USER_BIN)/true $(BUILD)/bench-linux.log
+	STD_DEMO=$(USER_BIN)/std-demo tools/bench-linux.sh $(USER_BIN)/bench $(USER_BIN)/true $(BUILD)/bench-linux.log
 
 test: deps
 	@tools/install-deps.sh bochs

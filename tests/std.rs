@@ -73,12 +73,17 @@ fn c_vm_checks_memory_and_thread_semantics() {
 fn std_demo_returns_every_frame() {
     // A first run warms the kernel heap (thread stacks, tables), which keeps its frames.
     assert_eq!(run(&["/bin/std-demo", "threads"]), 0);
+    run(&["/bin/c-vm"]);
     let before = frames::stats().free;
+    let heap_before = kestrel::memory::heap::stats().in_use;
     for mode in ["all", "threads", "panic"] {
         run(&["/bin/std-demo", mode]);
     }
     run(&["/bin/c-vm"]);
     let after = frames::stats().free;
+    let heap_after = kestrel::memory::heap::stats().in_use;
     serial_println!("frames free: {before} before, {after} after std-demo and c-vm");
+    serial_println!("heap in use: {heap_before} before, {heap_after} after");
     assert_eq!(before, after);
+    assert_eq!(heap_before, heap_after, "kernel heap leaked");
 }

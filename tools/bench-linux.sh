@@ -2,9 +2,12 @@
 # The Linux anchor for the user-level benchmarks: boots Debian's Linux kernel (the package
 # linux-image-amd64 depends on) under the same deterministic QEMU as `make bench`, with the
 # user benchmark program as PID 1 of an initramfs, and prints its `bench user` lines.
-# Usage: tools/bench-linux.sh BENCH_ELF TRUE_ELF [OUT_LOG]
+# With STD_DEMO=ELF, a second boot runs that program (user/std-demo) as PID 1: started as
+# /init it runs its thread benchmarks and powers off.
+# Usage: [STD_DEMO=ELF] tools/bench-linux.sh BENCH_ELF TRUE_ELF [OUT_LOG]
 set -euo pipefail
 bench=$1 true_elf=$2 log=${3:-build/bench-linux.log}
+std_demo=${STD_DEMO:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$root/build/linux
 mkdir -p "$work"
@@ -29,3 +32,12 @@ timeout 300 qemu-system-x86_64 -accel tcg -icount shift=0,align=off -machine pc 
     -kernel "$vmlinuz" -initrd "$work/initrd.cpio" -append "console=ttyS0 quiet panic=-1" \
     -serial stdio -display none -monitor none -net none -no-reboot </dev/null \
     | tr -d '\r' | tee "$log" | grep '^bench user'
+
+if [ -n "$std_demo" ]; then
+    python3 "$root/tools/mkcpio.py" "$work/initrd-std.cpio" init="$std_demo" tmp/ dev/console%c:5:1
+    echo "bench-linux: $(basename "$vmlinuz") with $(basename "$std_demo") as /init"
+    timeout 300 qemu-system-x86_64 -accel tcg -icount shift=0,align=off -machine pc -m 512M -cpu max \
+        -kernel "$vmlinuz" -initrd "$work/initrd-std.cpio" -append "console=ttyS0 quiet panic=-1" \
+        -serial stdio -display none -monitor none -net none -no-reboot </dev/null \
+        | tr -d '\r' | tee -a "$log" | grep '^bench user'
+fi

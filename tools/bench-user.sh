@@ -19,6 +19,7 @@ BEGIN {
     linux["fork_exit_wait"] = 168230; linux["fork_execve_wait"] = 350613
     linux["pipe_pingpong"] = 11467; linux["tmpfs_read_8k"] = 9959
     linux["spawn_exit_wait"] = 168230; against["spawn_exit_wait"] = " (Linux: fork+exit+wait)"
+    linux["thread_spawn_join"] = 169988; linux["futex_pingpong"] = 7614
     printf "%-18s %12s %12s %8s\n", "workload", "Kestrel", "Linux 6.1", "ratio"
 }
 /^bench user workload=/ {

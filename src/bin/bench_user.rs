@@ -1,5 +1,5 @@
 //! The kernel `make bench-user` boots under icount: runs the user benchmark program
-//! (`/bin/bench` from the initramfs), times spawn + exit + wait of `/bin/true` from the kernel,
+//! (`/bin/bench` from the initramfs) and the thread figures of `/bin/std-demo bench`, times spawn + exit + wait of `/bin/true` from the kernel,
 //! prints `bench user` lines and powers off. tools/bench-user.sh
 //! puts the figures next to Linux's.
 
@@ -34,6 +34,8 @@ fn main(boot: &'static BootInfo) -> ! {
     rootfs::mount(boot);
     // Every workload; those needing calls Kestrel lacks print `skipped=`.
     wait(spawn(&["/bin/bench"]));
+    // Threads: spawn+join and a futex round trip, from the Rust std program.
+    wait(spawn(&["/bin/std-demo", "bench"]));
     const SPAWNS: u64 = 100;
     for _ in 0..5 {
         wait(spawn(&["/bin/true"]));

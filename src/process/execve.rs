@@ -16,6 +16,9 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         Err(err) => return err,
     };
     let process = sched::current_process().expect("execve from a process");
+    // The other threads go first; this one becomes the first thread (its clear-child-tid
+    // word and signal stack reset, as on Linux).
+    super::leave_other_threads(&process);
     let name = super::program_name(&path);
     sched::set_current_name(&name);
     *process.name.lock() = name;
@@ -41,7 +44,9 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         Ok((entry, rsp)) => {
             user_mode::set_fs_base(0);
             crate::arch::fpu::FpuState::default().restore();
+            // Nothing returns to this frame: what it holds must go now.
             drop(process);
+            drop(program);
             // SAFETY: interrupts are off (a system call); the entry and stack were just mapped
             // as user pages of the current space; the kernel stack is this thread's.
             unsafe { user_mode::enter(entry, rsp) }
@@ -49,6 +54,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         Err(err) => {
             log::error!("execve: {err}");
             drop(process);
+            drop(program);
             exit_current(fault::SIGKILL)
         }
     }

@@ -29,6 +29,10 @@ pub struct Program {
 pub fn start(process: Arc<Process>, program: Program) -> ! {
     match load(&process, &program) {
         Ok((entry, rsp)) => {
+            // Nothing returns from ring 3 to this frame: drop what it holds (the scheduler
+            // keeps its own reference to the process).
+            drop(process);
+            drop(program);
             // SAFETY: interrupts are off (a new thread starts so); the entry and the stack
             // were just mapped as user pages of the current space; the scheduler named this
             // thread's kernel stack when it switched here.
@@ -36,6 +40,8 @@ pub fn start(process: Arc<Process>, program: Program) -> ! {
         }
         Err(err) => {
             log::error!("exec {}: {err}", String::from_utf8_lossy(&program.path));
+            drop(process);
+            drop(program);
             exit_current_with_code(127)
         }
     }

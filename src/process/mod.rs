@@ -33,7 +33,6 @@ use crate::memory::address_space::{self, AddressSpace};
 use crate::sched::irq_mutex::IrqMutex;
 use crate::sched::{self, Wait};
 use crate::vfs::{Follow, FsError};
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -83,6 +82,8 @@ pub struct Process {
     /// Threads started and not yet gone (counted before they first run): the last one to
     /// leave frees the address space.
     live_threads: AtomicU32,
+    /// The scheduler id of a thread in `execve` waiting for the others to leave (0: none).
+    exec_thread: AtomicU32,
     pub start_tick: u64,
 }
 
@@ -105,6 +106,20 @@ impl Process {
         *self.cmdline.lock() = crate::procfs::format::cmdline(argv);
     }
 
+    /// Another thread of the process is in `execve`: the running one must go.
+    fn leaving_for_exec(&self) -> bool {
+        let exec = self.exec_thread.load(Ordering::SeqCst);
+        exec != 0 && exec != sched::current()
+    }
+
+    /// Whether the running thread must leave on its way back to user mode, and with what
+    /// status should it be the last: the process is exiting, or another thread is in
+    /// `execve` (then the status does not matter: the exec thread stays).
+    pub fn must_leave(&self) -> Option<i32> {
+        self.exiting()
+            .or_else(|| self.leaving_for_exec().then_some(0))
+    }
+
     /// The wait status of an `exit_group` (or a fatal signal) under way, while threads are
     /// still leaving: every thread ends at its next return towards user mode.
     pub fn exiting(&self) -> Option<i32> {
@@ -123,7 +138,7 @@ impl Process {
     /// Whether the running thread of this process has a signal to take (a handler to run or a
     /// fatal default): blocking calls end early when it does.
     pub fn kill_pending(&self) -> bool {
-        self.exiting().is_some() || signal::deliver::interrupted(self)
+        self.must_leave().is_some() || signal::deliver::interrupted(self)
     }
 
     /// Makes the return path look at the signal state (a mask changed).
@@ -242,7 +257,7 @@ fn spawn_inner(
         tty::set_foreground(Some(process.pid));
     }
     let body = process.clone();
-    start(process, Box::new(move || loader::start(body, program)))
+    start(process, move || loader::start(body, program))
 }
 
 /// The last component of `path`, the name `ps` shows.
@@ -287,6 +302,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         tid: AtomicU32::new(0),
         threads: IrqMutex::new(Vec::new()),
         live_threads: AtomicU32::new(1),
+        exec_thread: AtomicU32::new(0),
         start_tick: crate::time::ticks(),
     });
     PROCESSES.lock().insert(pid, process.clone());
@@ -295,7 +311,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
 
 /// Starts the thread of a process made by [`create`], on the process's P4; undoes the
 /// process when no thread can be made (its space must not have user pages yet).
-fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, SpawnError> {
+fn start<F: FnOnce() + Send + 'static>(process: Arc<Process>, body: F) -> Result<Pid, SpawnError> {
     let root = process
         .memory
         .lock()
@@ -305,12 +321,12 @@ fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, S
         .expect("a new process has a space");
     // The first thread registers itself (its id is the pid) before anything else runs there.
     let first = process.clone();
-    let body = Box::new(move || {
+    let body = move || {
         let me = thread::UserThread::new(first.pid, sched::current());
         first.threads.lock().push(me);
         drop(first);
         body()
-    });
+    };
     match sched::spawn(&process.name(), root, Some(process.clone()), body) {
         Ok(tid) => {
             process.tid.store(tid, Ordering::SeqCst);
@@ -391,36 +407,35 @@ pub fn fork(
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
     let signals = child.clone();
-    let started = start(
-        child,
-        Box::new(move || {
-            let mut pages = pages.into_iter();
-            while let Some((addr, page)) = pages.next() {
-                if address_space::map_shared_page(addr, page).is_err() {
-                    // Out of frames for page tables: give back the holds not mapped yet.
+    let started = start(child, move || {
+        let mut pages = pages.into_iter();
+        while let Some((addr, page)) = pages.next() {
+            if address_space::map_shared_page(addr, page).is_err() {
+                // Out of frames for page tables: give back the holds not mapped yet.
+                address_space::release_shared(page);
+                for (_, page) in pages {
                     address_space::release_shared(page);
-                    for (_, page) in pages {
-                        address_space::release_shared(page);
-                    }
-                    exit_current(fault::SIGKILL);
                 }
+                exit_current(fault::SIGKILL);
             }
-            if options.set_child_tid != 0 {
-                let pid = child_pid.to_le_bytes();
-                let _ = crate::syscall::uaccess::copy_to_user(options.set_child_tid, &pid);
-            }
-            if options.clear_child_tid != 0 {
-                thread::with_current(|t| t.clear_child_tid = options.clear_child_tid);
-            }
-            crate::arch::user_mode::set_fs_base(fs_base);
-            fpu.restore();
-            let frame = child_frame;
-            // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
-            // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
-            // on this thread's kernel stack.
-            unsafe { crate::arch::syscall::return_to_user(&frame) }
-        }),
-    );
+        }
+        // The mapping list's buffer: nothing returns to this frame to free it.
+        drop(pages);
+        if options.set_child_tid != 0 {
+            let pid = child_pid.to_le_bytes();
+            let _ = crate::syscall::uaccess::copy_to_user(options.set_child_tid, &pid);
+        }
+        if options.clear_child_tid != 0 {
+            thread::with_current(|t| t.clear_child_tid = options.clear_child_tid);
+        }
+        crate::arch::user_mode::set_fs_base(fs_base);
+        fpu.restore();
+        let frame = child_frame;
+        // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
+        // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
+        // on this thread's kernel stack.
+        unsafe { crate::arch::syscall::return_to_user(&frame) }
+    });
     // The child has not run yet (interrupts are off in a system call).
     let tid = signals.tid.load(Ordering::SeqCst);
     signals.signals.lock().rename_thread(0, tid);
@@ -434,12 +449,38 @@ pub fn fork(
 pub fn exit_current(status: i32) -> ! {
     crate::arch::interrupts::disable();
     let process = sched::current_process().expect("exit_current in a process thread");
+    if process.exiting().is_none() && process.leaving_for_exec() {
+        // Another thread execs: this one leaves alone (that one stays, so this is not last).
+        leave(process, status);
+    }
     let _ = process
         .group_exit
         .compare_exchange(-1, status, Ordering::SeqCst, Ordering::SeqCst);
     process.wake_threads();
     let status = process.exiting().unwrap_or(status);
     leave(process, status)
+}
+
+/// `execve` in a process with several threads (Linux's de_thread): every other thread leaves
+/// before the program is replaced; the caller becomes the first thread, with the pid as its
+/// thread id. A kill meanwhile ends the whole process instead. Interrupts must be off.
+pub fn leave_other_threads(process: &Arc<Process>) {
+    let me = sched::current();
+    if process.live_threads.load(Ordering::SeqCst) > 1 {
+        process.exec_thread.store(me, Ordering::SeqCst);
+        process.wake_threads();
+        while process.live_threads.load(Ordering::SeqCst) > 1 {
+            if let Some(status) = process.exiting() {
+                process.exec_thread.store(0, Ordering::SeqCst);
+                exit_current(status);
+            }
+            sched::block(Wait::Sleep(crate::time::clock_ticks() + 1));
+        }
+        process.exec_thread.store(0, Ordering::SeqCst);
+    }
+    process.tid.store(me, Ordering::SeqCst);
+    let pid = process.pid;
+    thread::with_current(|t| *t = thread::UserThread::new(pid, me));
 }
 
 /// The running thread leaves `process`; `status` is the process's wait status should it be

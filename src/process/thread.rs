@@ -13,7 +13,6 @@ use super::futex::{self, FutexKey};
 use super::{Pid, Process, SpawnError};
 use crate::arch::syscall::SyscallFrame;
 use crate::sched::{self, Tid};
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
@@ -94,12 +93,12 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
     // Counted before it can run, so that an exit_group meanwhile waits for it to leave.
     process.live_threads.fetch_add(1, Ordering::SeqCst);
     let body_process = process.clone();
-    let body = Box::new(move || {
+    let body = move || {
         let process = body_process;
         let mut thread = UserThread::new(tid, sched::current());
         thread.clear_child_tid = request.clear_child_tid;
         process.threads.lock().push(thread);
-        let dying = process.exiting();
+        let dying = process.must_leave();
         drop(process);
         if let Some(status) = dying {
             super::exit_current(status);
@@ -111,7 +110,7 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
         // its `syscall` with the stack it asked for, in the same address space; it lies on
         // this thread's kernel stack.
         unsafe { crate::arch::syscall::return_to_user(&frame) }
-    });
+    };
     // The new thread starts with its creator's signal mask (clone(2)); it cannot run before
     // this (interrupts are off in a system call).
     let mask = process.signals.lock().mask(sched::current());

@@ -191,17 +191,19 @@ pub fn with_current_process<R>(f: impl FnOnce(Option<&Process>) -> R) -> R {
 }
 
 /// Starts a thread that calls `entry` on a fresh kernel stack, with interrupts off, on the
-/// P4 `root`. The thread must end in [`exit_thread`].
-pub fn spawn(
+/// P4 `root`. The thread must end in [`exit_thread`]. `entry` is moved onto the new stack
+/// before it runs, so a body that never returns (one that enters user mode) leaves no heap
+/// block behind; what it captured is its own to drop.
+pub fn spawn<F: FnOnce() + Send + 'static>(
     name: &str,
     root: PhysFrame,
     process: Option<Arc<Process>>,
-    entry: Box<dyn FnOnce() + Send>,
+    entry: F,
 ) -> Result<Tid, SpawnError> {
     let stack = KernelStack::new().map_err(|_| SpawnError::OutOfMemory)?;
     let arg = Box::into_raw(Box::new(entry)) as u64;
     // SAFETY: the stack was just mapped and belongs to the new thread alone.
-    let rsp = unsafe { context_switch::prepare_stack(stack.top(), thread_start, arg) };
+    let rsp = unsafe { context_switch::prepare_stack(stack.top(), thread_start::<F>, arg) };
     let mut thread = Box::new(Thread {
         tid: 0,
         name: String::from(name),
@@ -227,7 +229,7 @@ pub fn spawn(
     });
     result.map_err(|thread| {
         // SAFETY: the thread never ran, so `arg` is still the box made above.
-        drop(unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) });
+        drop(unsafe { Box::from_raw(arg as *mut F) });
         drop(thread);
         SpawnError::TooManyThreads
     })
@@ -236,15 +238,10 @@ pub fn spawn(
 /// Starts a kernel thread on the kernel's P4 that runs `f` with interrupts on (so the tick
 /// preempts it like any thread) and ends when `f` returns.
 pub fn spawn_kernel(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Tid, SpawnError> {
-    spawn(
-        name,
-        address_space::kernel_p4(),
-        None,
-        Box::new(move || {
-            interrupts::enable();
-            f();
-        }),
-    )
+    spawn(name, address_space::kernel_p4(), None, move || {
+        interrupts::enable();
+        f();
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,10 +250,11 @@ pub enum SpawnError {
     TooManyThreads,
 }
 
-extern "C" fn thread_start(arg: u64) -> ! {
+extern "C" fn thread_start<F: FnOnce()>(arg: u64) -> ! {
     after_switch();
-    // SAFETY: `spawn` passed a pointer from Box::into_raw of exactly this type.
-    let entry = unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) };
+    // SAFETY: `spawn` passed a pointer from Box::into_raw of exactly this type. Moving the
+    // closure out frees the box now, before the body runs (and perhaps never returns).
+    let entry: F = *unsafe { Box::from_raw(arg as *mut F) };
     entry();
     exit_thread()
 }
@@ -417,8 +415,8 @@ fn irq_exit(frame: &mut crate::arch::interrupt_frame::InterruptFrame) {
         }
     }
     if from_user {
-        if let Some(status) = with_current_process(|p| p.and_then(|p| p.exiting())) {
-            // Another thread ended the process. No reference to the process may stay in
+        if let Some(status) = with_current_process(|p| p.and_then(|p| p.must_leave())) {
+            // Another thread ended the process or execs. No reference to the process may stay in
             // this frame: exit_current never returns.
             crate::process::exit_current(status);
         }

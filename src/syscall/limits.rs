@@ -69,6 +69,9 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
 }
 
 pub fn getrlimit(resource: u64, rlim: u64) -> SysResult {
+    if rlim == 0 {
+        return Err(EFAULT);
+    }
     prlimit64(0, resource, 0, rlim)
 }
 

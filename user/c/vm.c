@@ -253,6 +253,20 @@ static void *group_exit_thread(void *arg)
     _exit(5); /* exit_group: the whole process ends with 5 */
 }
 
+static void *exec_thread(void *arg)
+{
+    (void)arg;
+    /* A sleeping sibling, then execve of a program that exits 0 with an argument. */
+    pthread_t sibling;
+    pthread_create(&sibling, NULL, sleeper, NULL);
+    char *argv[] = {"/bin/true", NULL};
+    char *envp[] = {NULL};
+    execve("/bin/true", argv, envp);
+    argv[0] = "/usr/bin/true"; /* where Linux keeps it */
+    execve("/usr/bin/true", argv, envp);
+    _exit(99);
+}
+
 static int pipe_fds[2];
 
 static void *last_thread(void *arg)
@@ -310,6 +324,19 @@ static void thread_checks(void)
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     group("exit of one thread, exit_group");
+
+    /* execve from a second thread while the first sleeps: the other threads go, the new
+     * program runs as the process (same pid) and its exit status is the parent's to see. */
+    pid = fork();
+    if (pid == 0) {
+        gate = 0;
+        pthread_create(&t, NULL, exec_thread, NULL);
+        int never = 0;
+        for (;;)
+            sys_futex(&never, FUTEX_WAIT_PRIVATE, 0, NULL);
+    }
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    group("execve from a threaded process");
 
     errno = 0;
     CHECK(syscall(SYS_clone, CLONE_THREAD, 0, 0, 0, 0) == -1 && errno == EINVAL);

@@ -16,9 +16,11 @@ const INITIAL_FRAME_WORDS: usize = 7;
 /// # Safety
 /// `[top - 64, top)` must be mapped, writable and owned by the new thread.
 pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> u64 {
-    // One spare word keeps the stack 16-byte aligned minus 8 at the entry's first instruction,
-    // as after a call (the trampoline's call pushes the return address).
-    let rsp = top - 8 * (INITIAL_FRAME_WORDS as u64 + 1);
+    // After the pops and the `ret`, the trampoline runs with RSP = `top` (16-byte aligned);
+    // its `call` pushes the return address, so the entry starts with RSP ≡ 8 (mod 16), as
+    // the System V ABI requires after a call (§3.2.2). Rust places 16-byte aligned locals
+    // (the FXSAVE image) by that rule.
+    let rsp = top - 8 * INITIAL_FRAME_WORDS as u64;
     let frame = [
         0,                                     // r15
         0,                                     // r14
@@ -27,7 +29,6 @@ pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) 
         0,                                     // rbx
         0,                                     // rbp
         thread_trampoline as *const () as u64, // return address
-        0,                                     // spare (alignment)
     ];
     // SAFETY: per the caller, these words are the new thread's and mapped writable.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), rsp as *mut u64, frame.len()) };

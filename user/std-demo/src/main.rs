@@ -3,7 +3,12 @@
 //! an mpsc channel, a panicking thread) and, in the `panic` mode, a clean panic (status 101).
 //! Every line starts with `std-demo:`; tests/qemu/std.conf checks them.
 //!
-//! Usage: std-demo [all|args|fs|time|threads|panic] [ARGS...]
+//! Usage: std-demo [all|args|fs|time|threads|panic|bench] [ARGS...]
+//!
+//! `bench` prints `bench user workload=... cycles_per_op=N` lines in guest TSC ticks (the
+//! format of user/bench, which tools/bench-user.sh reads): thread spawn+join, and a futex
+//! wake round trip between two threads. Started as `/init` (PID 1 of Linux in
+//! tools/bench-linux.sh) it runs `bench` and then powers the machine off.
 //!
 //! It never uses `HashMap`'s default hasher (which needs getrandom): `BTreeMap` instead.
 
@@ -12,6 +17,7 @@ use std::env;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -19,7 +25,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().collect();
-    let mode = args.get(1).map_or("all", String::as_str);
+    let as_init = args.first().is_some_and(|a| a == "/init");
+    let mode = if as_init {
+        "bench"
+    } else {
+        args.get(1).map_or("all", String::as_str)
+    };
     let result = match mode {
         "all" => args_and_env(&args)
             .and_then(|()| files())
@@ -29,6 +40,13 @@ fn main() -> ExitCode {
         "fs" => files(),
         "time" => time(),
         "threads" => threads(),
+        "bench" => {
+            bench();
+            if as_init {
+                power_off();
+            }
+            Ok(())
+        }
         "panic" => {
             println!("std-demo: panicking now");
             panic!("std-demo: deliberate panic");
@@ -240,4 +258,110 @@ fn threads() -> Result<(), String> {
     let cpus = thread::available_parallelism().map_or(0, |n| n.get());
     println!("std-demo: available_parallelism {cpus}");
     Ok(())
+}
+
+/// Raw system calls for what std does not offer: futex(2) and reboot(2).
+mod sys {
+    use std::arch::asm;
+
+    pub const FUTEX_WAIT_PRIVATE: u64 = 128;
+    pub const FUTEX_WAKE_PRIVATE: u64 = 129;
+
+    /// # Safety
+    /// The arguments must be valid for system call `number` (Linux x86_64 ABI).
+    pub unsafe fn syscall4(number: u64, a0: u64, a1: u64, a2: u64, a3: u64) -> i64 {
+        let ret: i64;
+        // SAFETY: the caller vouches for the arguments; `syscall` clobbers RCX and R11.
+        unsafe {
+            asm!("syscall", inlateout("rax") number as i64 => ret, in("rdi") a0, in("rsi") a1,
+                 in("rdx") a2, in("r10") a3, lateout("rcx") _, lateout("r11") _,
+                 options(nostack));
+        }
+        ret
+    }
+
+    pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32) {
+        // SAFETY: `word` is a live, aligned u32 for the whole call; no timeout pointer.
+        unsafe {
+            syscall4(
+                202,
+                word.as_ptr() as u64,
+                FUTEX_WAIT_PRIVATE,
+                u64::from(expected),
+                0,
+            )
+        };
+    }
+
+    pub fn futex_wake(word: &std::sync::atomic::AtomicU32) {
+        // SAFETY: `word` is a live, aligned u32; waking takes no other pointer.
+        unsafe { syscall4(202, word.as_ptr() as u64, FUTEX_WAKE_PRIVATE, 1, 0) };
+    }
+}
+
+fn ticks() -> u64 {
+    // SAFETY: RDTSC only reads the time-stamp counter (every x86_64 CPU has it).
+    unsafe { std::arch::x86_64::_rdtsc() }
+}
+
+fn report(name: &str, ops: u64, run: impl FnOnce()) {
+    let start = ticks();
+    run();
+    let per_op = (ticks() - start) / ops;
+    println!("bench user workload={name} cycles_per_op={per_op}");
+}
+
+/// Thread spawn+join, and a futex wake round trip: the main thread and a partner take turns
+/// on one word, each waking the other and sleeping until woken back.
+fn bench() {
+    const SPAWNS: u64 = 200;
+    for _ in 0..10 {
+        thread::spawn(|| ()).join().unwrap();
+    }
+    report("thread_spawn_join", SPAWNS, || {
+        for _ in 0..SPAWNS {
+            thread::spawn(|| ()).join().unwrap();
+        }
+    });
+
+    const ROUNDS: u32 = 2000;
+    // Even: the main thread's turn; odd: the partner's.
+    let turn = Arc::new(AtomicU32::new(0));
+    let partner = {
+        let turn = Arc::clone(&turn);
+        thread::spawn(move || {
+            for round in 0..ROUNDS + 10 {
+                let mine = 2 * round + 1;
+                while turn.load(Ordering::Acquire) != mine {
+                    sys::futex_wait(&turn, mine - 1);
+                }
+                turn.store(mine + 1, Ordering::Release);
+                sys::futex_wake(&turn);
+            }
+        })
+    };
+    let round_trip = |round: u32| {
+        turn.store(2 * round + 1, Ordering::Release);
+        sys::futex_wake(&turn);
+        while turn.load(Ordering::Acquire) != 2 * round + 2 {
+            sys::futex_wait(&turn, 2 * round + 1);
+        }
+    };
+    for round in 0..10 {
+        round_trip(round);
+    }
+    report("futex_pingpong", u64::from(ROUNDS), || {
+        for round in 10..ROUNDS + 10 {
+            round_trip(round);
+        }
+    });
+    partner.join().unwrap();
+}
+
+/// reboot(LINUX_REBOOT_CMD_POWER_OFF), for a run as PID 1.
+fn power_off() -> ! {
+    let _ = io::stdout().flush();
+    // SAFETY: reboot(2) takes its magic numbers and a command; it returns only on failure.
+    unsafe { sys::syscall4(169, 0xfee1_dead, 672_274_793, 0x4321_fedc, 0) };
+    std::process::exit(0)
 }
