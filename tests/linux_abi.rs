@@ -1,5 +1,5 @@
 //! The Linux ABI's system-level parts, driven by static musl C programs from user/c/: the
-//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc). Their exit statuses are checked
+//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc); shared open file descriptions (c-fdshare). Their exit statuses are checked
 //! here, their output lines by tests/qemu/linux_abi.conf; memory must return to its starting
 //! figures afterwards.
 
@@ -25,6 +25,7 @@ fn main(boot: &'static BootInfo) -> ! {
         random_source_gives_distinct_bytes,
         device_files_getrandom_uname_sysinfo,
         proc_shows_processes,
+        duplicates_share_one_open_file_description,
     );
 }
 
@@ -77,4 +78,8 @@ fn device_files_getrandom_uname_sysinfo() {
 
 fn proc_shows_processes() {
     assert_eq!(run(&["/bin/c-proc", "arg1"]), 0);
+}
+
+fn duplicates_share_one_open_file_description() {
+    assert_eq!(run(&["/bin/c-fdshare"]), 0);
 }
