@@ -14,7 +14,7 @@ bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 # c-*: static musl C programs of user/c/ (make user).
-programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-devices c-proc c-init c-reboot c-fdshare)
+programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-devices c-proc c-init c-reboot c-fdshare c-robust)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

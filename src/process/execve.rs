@@ -36,7 +36,10 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         argv,
         envp: Some(envp),
     };
-    match loader::load(&process, &program) {
+    let loaded = loader::load(&process, &program);
+    // Neither way out returns: drop what this frame owns first, or it is never freed.
+    drop(program);
+    match loaded {
         Ok((entry, rsp)) => {
             user_mode::set_fs_base(0);
             crate::arch::fpu::FpuState::default().restore();

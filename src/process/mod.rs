@@ -29,7 +29,6 @@ use crate::memory::address_space::{self, AddressSpace};
 use crate::sched::irq_mutex::IrqMutex;
 use crate::sched::{self, Wait};
 use crate::vfs::{Follow, FsError};
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -169,7 +168,7 @@ pub fn spawn_with_env(
         envp,
     };
     let body = process.clone();
-    start(process, Box::new(move || loader::start(body, program)))
+    start(process, move || loader::start(body, program))
 }
 
 /// The last component of `path`, the name `ps` shows.
@@ -215,7 +214,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
 
 /// Starts the thread of a process made by [`create`], on the process's P4; undoes the
 /// process when no thread can be made (its space must not have user pages yet).
-fn start(process: Arc<Process>, body: Box<dyn FnOnce() + Send>) -> Result<Pid, SpawnError> {
+fn start(process: Arc<Process>, body: impl FnOnce() + Send + 'static) -> Result<Pid, SpawnError> {
     let root = process
         .memory
         .lock()
@@ -275,29 +274,28 @@ pub fn fork(frame: &crate::arch::syscall::SyscallFrame) -> Result<Pid, SpawnErro
     let fs_base = crate::arch::user_mode::fs_base();
     // The parent's x87/SSE registers are still live (the kernel never touches them).
     let fpu = crate::arch::fpu::FpuState::capture();
-    start(
-        child,
-        Box::new(move || {
-            let mut pages = pages.into_iter();
-            while let Some((addr, page)) = pages.next() {
-                if address_space::map_shared_page(addr, page).is_err() {
-                    // Out of frames for page tables: give back the holds not mapped yet.
+    start(child, move || {
+        let mut pages = pages.into_iter();
+        while let Some((addr, page)) = pages.next() {
+            if address_space::map_shared_page(addr, page).is_err() {
+                // Out of frames for page tables: give back the holds not mapped yet.
+                address_space::release_shared(page);
+                for (_, page) in pages {
                     address_space::release_shared(page);
-                    for (_, page) in pages {
-                        address_space::release_shared(page);
-                    }
-                    exit_current(fault::SIGKILL);
                 }
+                exit_current(fault::SIGKILL);
             }
-            crate::arch::user_mode::set_fs_base(fs_base);
-            fpu.restore();
-            let frame = child_frame;
-            // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
-            // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
-            // on this thread's kernel stack.
-            unsafe { crate::arch::syscall::return_to_user(&frame) }
-        }),
-    )
+        }
+        // This body never returns: what it owns must go before it leaves for user mode.
+        drop(pages);
+        crate::arch::user_mode::set_fs_base(fs_base);
+        fpu.restore();
+        let frame = child_frame;
+        // SAFETY: interrupts are off (a new thread starts so); the frame is the parent's
+        // at its `syscall`, whose RIP and stack are mapped the same in this copy; it lies
+        // on this thread's kernel stack.
+        unsafe { crate::arch::syscall::return_to_user(&frame) }
+    })
 }
 
 /// Ends the running process with wait status `status`: frees its memory and files, leaves a

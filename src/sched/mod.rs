@@ -189,16 +189,21 @@ pub fn with_current_process<R>(f: impl FnOnce(Option<&Process>) -> R) -> R {
 
 /// Starts a thread that calls `entry` on a fresh kernel stack, with interrupts off, on the
 /// P4 `root`. The thread must end in [`exit_thread`].
-pub fn spawn(
+///
+/// `entry` is taken by value, not as a `Box<dyn FnOnce>`: the thread moves it out of its box
+/// onto its own stack and frees the box before calling it, because bodies that enter user
+/// mode never return, and a boxed closure would keep its box (and whatever it captured) for
+/// good. Such a body must drop what it owns before it leaves for user mode.
+pub fn spawn<F: FnOnce() + Send + 'static>(
     name: &str,
     root: PhysFrame,
     process: Option<Arc<Process>>,
-    entry: Box<dyn FnOnce() + Send>,
+    entry: F,
 ) -> Result<Tid, SpawnError> {
     let stack = KernelStack::new().map_err(|_| SpawnError::OutOfMemory)?;
     let arg = Box::into_raw(Box::new(entry)) as u64;
     // SAFETY: the stack was just mapped and belongs to the new thread alone.
-    let rsp = unsafe { context_switch::prepare_stack(stack.top(), thread_start, arg) };
+    let rsp = unsafe { context_switch::prepare_stack(stack.top(), thread_start::<F>, arg) };
     let mut thread = Box::new(Thread {
         tid: 0,
         name: String::from(name),
@@ -224,7 +229,7 @@ pub fn spawn(
     });
     result.map_err(|thread| {
         // SAFETY: the thread never ran, so `arg` is still the box made above.
-        drop(unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) });
+        drop(unsafe { Box::from_raw(arg as *mut F) });
         drop(thread);
         SpawnError::TooManyThreads
     })
@@ -233,15 +238,10 @@ pub fn spawn(
 /// Starts a kernel thread on the kernel's P4 that runs `f` with interrupts on (so the tick
 /// preempts it like any thread) and ends when `f` returns.
 pub fn spawn_kernel(name: &str, f: impl FnOnce() + Send + 'static) -> Result<Tid, SpawnError> {
-    spawn(
-        name,
-        address_space::kernel_p4(),
-        None,
-        Box::new(move || {
-            interrupts::enable();
-            f();
-        }),
-    )
+    spawn(name, address_space::kernel_p4(), None, move || {
+        interrupts::enable();
+        f();
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,10 +250,14 @@ pub enum SpawnError {
     TooManyThreads,
 }
 
-extern "C" fn thread_start(arg: u64) -> ! {
+extern "C" fn thread_start<F: FnOnce()>(arg: u64) -> ! {
     after_switch();
-    // SAFETY: `spawn` passed a pointer from Box::into_raw of exactly this type.
-    let entry = unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) };
+    let entry: F = {
+        // SAFETY: `spawn::<F>` passed a pointer from Box::into_raw of exactly this type.
+        let boxed = unsafe { Box::from_raw(arg as *mut F) };
+        // Moved onto this stack; the box is freed at the end of the block.
+        *boxed
+    };
     entry();
     exit_thread()
 }

@@ -66,6 +66,9 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
 }
 
 pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
+    if (offset as i64) < 0 {
+        return Err(EINVAL);
+    }
     uaccess::check_writable(buf, count.min(i32::MAX as u64))?;
     match file(fd)? {
         File::Console | File::PipeRead(_) | File::PipeWrite(_) => Err(ESPIPE),
@@ -186,6 +189,8 @@ pub fn readv(fd: u64, iov: u64, count: u64) -> SysResult {
 }
 
 fn vectored(fd: u64, iov: u64, count: u64, op: fn(u64, u64, u64) -> SysResult) -> SysResult {
+    // The descriptor first: EBADF even for an empty vector, as on Linux.
+    file(fd)?;
     if count > IOV_MAX {
         return Err(EINVAL);
     }
@@ -295,15 +300,14 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
     let base = directory_base(dirfd, &path)?;
-    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
-    let ino = vfs
-        .fs(dir)
-        .create(dir.ino, name, kind, (mode & 0o7777) as u16)
-        .map_err(|e| e.errno())?;
-    Ok(Location {
-        mount: dir.mount,
-        ino,
-    })
+    // Through the namespace, which answers EEXIST before EROFS (`mkdir /tmp`, a mount point
+    // on the read-only root).
+    let permissions = (mode & 0o7777) as u16;
+    match kind {
+        FileType::Directory => vfs.mkdir(base, &path, permissions),
+        _ => vfs.create_file(base, &path, permissions),
+    }
+    .map_err(|e| e.errno())
 }
 
 fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
@@ -333,12 +337,11 @@ pub fn unlinkat(dirfd: i64, path: u64, flags: u64) -> SysResult {
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
     let base = directory_base(dirfd, &path)?;
-    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
-    let fs = vfs.fs(dir);
+    // Through the namespace: EISDIR for a directory (a mount point too), EBUSY for a mount.
     if flags & AT_REMOVEDIR != 0 {
-        fs.rmdir(dir.ino, name)
+        vfs.rmdir(base, &path)
     } else {
-        fs.unlink(dir.ino, name)
+        vfs.unlink(base, &path)
     }
     .map(|_| 0)
     .map_err(|e| e.errno())

@@ -15,8 +15,12 @@ const MAP_ANONYMOUS: u64 = 0x20;
 
 pub fn mmap(_addr: u64, len: u64, prot: u64, flags: u64, fd: u64) -> SysResult {
     let process = sched::current_process().ok_or(EPERM)?;
-    if len == 0 || len > USER_END {
+    if len == 0 {
         return Err(EINVAL);
+    }
+    // Longer than the user half (or wrapping when rounded up to pages): ENOMEM, as Linux.
+    if len > USER_END {
+        return Err(ENOMEM);
     }
     if flags & (MAP_SHARED | MAP_PRIVATE) == 0 {
         return Err(EINVAL);

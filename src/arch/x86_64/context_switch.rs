@@ -14,12 +14,14 @@ const INITIAL_FRAME_WORDS: usize = 7;
 /// switching to the returned stack pointer calls `entry(arg)`.
 ///
 /// # Safety
-/// `[top - 64, top)` must be mapped, writable and owned by the new thread.
+/// `[top - 56, top)` must be mapped, writable and owned by the new thread.
 pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> u64 {
-    // One spare word keeps the stack 16-byte aligned minus 8 at the entry's first instruction,
-    // as after a call (the trampoline's call pushes the return address).
-    let rsp = top - 8 * (INITIAL_FRAME_WORDS as u64 + 1);
-    let frame = [
+    // `context_switch` pops the seven words and returns into the trampoline with RSP at
+    // `top`, 16-byte aligned as before a call; the trampoline's `call` then enters the entry
+    // function with RSP 16-byte aligned minus 8, as the System V ABI (§3.2.2) requires, so that
+    // the entry's 16-byte-aligned locals (an FXSAVE image) are aligned.
+    let rsp = top - 8 * INITIAL_FRAME_WORDS as u64;
+    let frame: [u64; INITIAL_FRAME_WORDS] = [
         0,                                     // r15
         0,                                     // r14
         arg,                                   // r13
@@ -27,7 +29,6 @@ pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) 
         0,                                     // rbx
         0,                                     // rbp
         thread_trampoline as *const () as u64, // return address
-        0,                                     // spare (alignment)
     ];
     // SAFETY: per the caller, these words are the new thread's and mapped writable.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), rsp as *mut u64, frame.len()) };
