@@ -27,7 +27,7 @@ pub async fn run(line: &str) {
     let Some(path) = argv.first().cloned() else {
         return;
     };
-    let pid = match process::spawn(&path, argv, KERNEL_PID) {
+    let pid = match start(background, || process::spawn(&path, argv, KERNEL_PID)) {
         Ok(pid) => pid,
         Err(err) => {
             println!("{}: {err}", line.split_whitespace().next().unwrap_or(""));
@@ -43,9 +43,25 @@ pub async fn run(line: &str) {
     }
 }
 
-/// Gives the console to `pid` until it exits (Ctrl-C kills it); returns how it ended.
+/// Spawns with `spawn`, giving the new process the console at once unless `background`: with
+/// interrupts off in between, so that it cannot run (and read end of file from a console it
+/// does not own yet) before it is the foreground process.
+fn start(
+    background: bool,
+    spawn: impl FnOnce() -> Result<process::Pid, process::SpawnError>,
+) -> Result<process::Pid, process::SpawnError> {
+    crate::arch::interrupts::without_interrupts(|| {
+        let pid = spawn()?;
+        if !background {
+            tty::set_foreground(Some(pid));
+        }
+        Ok(pid)
+    })
+}
+
+/// Keeps the console with `pid` (made the foreground by [`start`]) until it exits (Ctrl-C
+/// kills it); returns how it ended.
 async fn foreground(pid: process::Pid) -> Option<Reaped> {
-    tty::set_foreground(Some(pid));
     let reaped = loop {
         while let Some(key) = input::read_key() {
             match key {
@@ -82,15 +98,17 @@ const INIT_ENVIRONMENT: [&[u8]; 3] = [b"HOME=/", b"PATH=/bin:/usr/bin", b"TERM=l
 pub async fn run_init(path: &[u8]) {
     let shown = alloc::string::String::from_utf8_lossy(path).into_owned();
     let envp = INIT_ENVIRONMENT.iter().map(|v| v.to_vec()).collect();
-    let pid =
-        match process::spawn_with_env(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID) {
-            Ok(pid) => pid,
-            Err(err) => {
-                log::error!("init: cannot start {shown}: {err}");
-                println!("init: {shown}: {err}; starting the kernel shell");
-                return;
-            }
-        };
+    let argv = alloc::vec![path.to_vec()];
+    let pid = match start(false, || {
+        process::spawn_with_env(path, argv, Some(envp), KERNEL_PID)
+    }) {
+        Ok(pid) => pid,
+        Err(err) => {
+            log::error!("init: cannot start {shown}: {err}");
+            println!("init: {shown}: {err}; starting the kernel shell");
+            return;
+        }
+    };
     log::info!("init: started {shown} as PID {pid}");
     // Test runners wait for this line before they type (the kernel shell prints it too).
     println!("kestrel: ready for input (init {shown} runs as PID {pid} on the console)");
