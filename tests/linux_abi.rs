@@ -1,5 +1,6 @@
 //! The Linux ABI's system-level parts, driven by static musl C programs from user/c/: the
-//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc). Their exit statuses are checked
+//! device files, getrandom, uname and sysinfo (c-devices); /proc and readlink (c-proc); shared open file descriptions (c-fdshare); every implemented call with hostile arguments
+//! (c-robust), after which free frames and heap use are back at their starting figures. Their exit statuses are checked
 //! here, their output lines by tests/qemu/linux_abi.conf; memory must return to its starting
 //! figures afterwards.
 
@@ -25,6 +26,8 @@ fn main(boot: &'static BootInfo) -> ! {
         random_source_gives_distinct_bytes,
         device_files_getrandom_uname_sysinfo,
         proc_shows_processes,
+        duplicates_share_one_open_file_description,
+        hostile_arguments_get_errnos_and_leak_nothing,
     );
 }
 
@@ -77,4 +80,26 @@ fn device_files_getrandom_uname_sysinfo() {
 
 fn proc_shows_processes() {
     assert_eq!(run(&["/bin/c-proc", "arg1"]), 0);
+}
+
+fn duplicates_share_one_open_file_description() {
+    assert_eq!(run(&["/bin/c-fdshare"]), 0);
+}
+
+fn hostile_arguments_get_errnos_and_leak_nothing() {
+    // One run first, so that what is made once (logged-ENOSYS bits, heap growth, kernel
+    // tables for stacks) exists before the figures are taken.
+    assert_eq!(run(&["/bin/c-robust"]), 0, "c-robust reported failures");
+    let frames_before = frames::stats().free;
+    let heap_before = kestrel::memory::heap::stats().in_use;
+    for _ in 0..3 {
+        assert_eq!(run(&["/bin/c-robust"]), 0, "c-robust reported failures");
+    }
+    let frames_after = frames::stats().free;
+    let heap_after = kestrel::memory::heap::stats().in_use;
+    serial_println!(
+        "robust: frames free {frames_before} before, {frames_after} after; heap in use {heap_before} before, {heap_after} after"
+    );
+    assert_eq!(frames_before, frames_after, "frames leaked");
+    assert_eq!(heap_before, heap_after, "heap leaked");
 }

@@ -40,13 +40,15 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         argv,
         envp: Some(envp),
     };
-    match loader::load(&process, &program) {
+    let loaded = loader::load(&process, &program);
+    // Neither way out returns: drop what this frame owns first, or it is never freed.
+    drop(program);
+    match loaded {
         Ok((entry, rsp)) => {
             user_mode::set_fs_base(0);
             crate::arch::fpu::FpuState::default().restore();
             // Nothing returns to this frame: what it holds must go now.
             drop(process);
-            drop(program);
             // SAFETY: interrupts are off (a system call); the entry and stack were just mapped
             // as user pages of the current space; the kernel stack is this thread's.
             unsafe { user_mode::enter(entry, rsp) }
@@ -54,7 +56,6 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         Err(err) => {
             log::error!("execve: {err}");
             drop(process);
-            drop(program);
             exit_current(fault::SIGKILL)
         }
     }

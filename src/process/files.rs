@@ -1,42 +1,88 @@
 //! A process's open files: descriptors 0, 1 and 2 are the console; the rest name nodes of the
-//! VFS with their own offsets.
+//! VFS or pipe ends.
+//!
+//! As on Linux (open(2), "open file descriptions"), a descriptor refers to an open file
+//! description: `dup`, `dup2`, `dup3`, `fcntl(F_DUPFD)` and `fork` make descriptors that share
+//! one, so they share its offset and its status flags (`O_APPEND`); `open` makes a new one.
+//! Close-on-exec belongs to the descriptor ([`FileTable::set_close_on_exec`]). A node stays
+//! held ([`crate::vfs::FileSystem::retain`]) while any descriptor of its description is open.
 
 use super::pipe::Pipe;
 use crate::vfs::Location;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+use spin::Mutex;
 
 /// The most descriptors a process may hold (`EMFILE` beyond).
 pub const MAX_FILES: usize = 64;
 
+/// An open file description of a VFS node: what `open` made, shared by its duplicates.
+#[derive(Debug)]
+pub struct OpenNode {
+    pub at: Location,
+    pub directory: bool,
+    /// Opened for reading (`O_RDONLY`, `O_RDWR`), writing (`O_WRONLY`, `O_RDWR`).
+    pub readable: bool,
+    pub writable: bool,
+    /// The file offset (for a directory, the `getdents64` position). Held across a read or
+    /// write, so that two descriptors sharing it never use the same offset twice.
+    pub offset: Mutex<u64>,
+    /// `O_APPEND`, a status flag `fcntl(F_SETFL)` changes for every sharer.
+    append: AtomicBool,
+}
+
+impl OpenNode {
+    /// A description of `at`, which the caller has retained already (the description gives the
+    /// hold back when its last descriptor closes).
+    pub fn new(
+        at: Location,
+        directory: bool,
+        readable: bool,
+        writable: bool,
+        append: bool,
+    ) -> Arc<OpenNode> {
+        Arc::new(OpenNode {
+            at,
+            directory,
+            readable,
+            writable,
+            offset: Mutex::new(0),
+            append: AtomicBool::new(append),
+        })
+    }
+
+    pub fn append(&self) -> bool {
+        self.append.load(Ordering::SeqCst)
+    }
+
+    pub fn set_append(&self, on: bool) {
+        self.append.store(on, Ordering::SeqCst);
+    }
+}
+
+impl Drop for OpenNode {
+    fn drop(&mut self) {
+        crate::rootfs::vfs().fs(self.at).release(self.at.ino);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum File {
     Console,
-    Node {
-        at: Location,
-        offset: u64,
-        directory: bool,
-        /// Opened for writing (`O_WRONLY`, `O_RDWR`), reading, appending (`O_APPEND`).
-        writable: bool,
-        readable: bool,
-        append: bool,
-    },
+    Node(Arc<OpenNode>),
     PipeRead(Arc<Pipe>),
     PipeWrite(Arc<Pipe>),
 }
 
 impl File {
-    /// Another descriptor now refers to this file (a pipe counts its ends).
+    /// Another descriptor now refers to this file (a pipe counts its ends; a node's description
+    /// counts its descriptors through its `Arc`).
     fn opened(&self) {
         match self {
             File::PipeRead(pipe) => pipe.open_end(false),
             File::PipeWrite(pipe) => pipe.open_end(true),
-            // The node is held already (by the descriptor copied), so it exists; a holder
-            // count overflow is the only failure, and u32::MAX descriptors cannot exist.
-            File::Node { at, .. } => {
-                let _ = crate::rootfs::vfs().fs(*at).retain(at.ino);
-            }
-            File::Console => {}
+            File::Node(_) | File::Console => {}
         }
     }
 
@@ -44,8 +90,20 @@ impl File {
         match self {
             File::PipeRead(pipe) => pipe.close_end(false),
             File::PipeWrite(pipe) => pipe.close_end(true),
-            File::Node { at, .. } => crate::rootfs::vfs().fs(*at).release(at.ino),
-            File::Console => {}
+            File::Node(_) | File::Console => {}
+        }
+    }
+
+    /// The two descriptors share one open file description (always true for the console and
+    /// for pipe ends of the same pipe).
+    pub fn same_description(&self, other: &File) -> bool {
+        match (self, other) {
+            (File::Node(a), File::Node(b)) => Arc::ptr_eq(a, b),
+            (File::PipeRead(a), File::PipeRead(b)) | (File::PipeWrite(a), File::PipeWrite(b)) => {
+                Arc::ptr_eq(a, b)
+            }
+            (File::Console, File::Console) => true,
+            _ => false,
         }
     }
 }
@@ -195,6 +253,48 @@ mod tests {
         assert_eq!(table.open(File::Console), Some(1));
         assert!(table.get(2).is_some());
         assert!(table.get(u64::MAX).is_none());
+    }
+
+    #[test]
+    fn duplicates_and_forks_share_one_description() {
+        let at = Location { mount: 0, ino: 1 };
+        let mut table = FileTable::with_console();
+        let fd = table
+            .open(File::Node(OpenNode::new(at, false, true, false, false)))
+            .unwrap();
+        let file = table.get(fd).unwrap().clone();
+        FileTable::hold(&file);
+        let dup = table.open_from(file, 10).unwrap();
+        table.set_close_on_exec(dup, true);
+        let mut forked = table.clone();
+        let File::Node(node) = forked.get(fd).unwrap().clone() else {
+            panic!("not a node")
+        };
+        *node.offset.lock() = 42;
+        node.set_append(true);
+        let shared = |t: &mut FileTable, fd: u64| {
+            let Some(File::Node(n)) = t.get(fd) else {
+                panic!("not a node")
+            };
+            assert_eq!(*n.offset.lock(), 42);
+            assert!(n.append());
+        };
+        shared(&mut table, fd);
+        shared(&mut table, dup);
+        shared(&mut forked, dup);
+        assert!(!table.close_on_exec(fd) && table.close_on_exec(dup));
+        let a = table.get(fd).unwrap().clone();
+        assert!(a.same_description(table.get(dup).unwrap()));
+        let other = File::Node(OpenNode::new(at, false, true, false, false));
+        assert!(!a.same_description(&other));
+        drop(a);
+        // Closing one descriptor leaves the description to the others.
+        assert!(table.close(fd));
+        assert_eq!(
+            Arc::strong_count(&node),
+            4,
+            "dup, the fork's two, and `node`"
+        );
     }
 
     #[test]

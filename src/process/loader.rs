@@ -27,21 +27,25 @@ pub struct Program {
 
 /// The body of a process's thread: map the program, build its stack, enter ring 3.
 pub fn start(process: Arc<Process>, program: Program) -> ! {
-    match load(&process, &program) {
+    let loaded = load(&process, &program);
+    // Entering user mode never returns: the process handle and the program (its argv, its
+    // plan) are dropped first, or they would never be freed.
+    drop(process);
+    let path = match loaded {
+        Ok(_) => Vec::new(),
+        Err(_) => program.path.clone(),
+    };
+    drop(program);
+    match loaded {
         Ok((entry, rsp)) => {
-            // Nothing returns from ring 3 to this frame: drop what it holds (the scheduler
-            // keeps its own reference to the process).
-            drop(process);
-            drop(program);
             // SAFETY: interrupts are off (a new thread starts so); the entry and the stack
             // were just mapped as user pages of the current space; the scheduler named this
             // thread's kernel stack when it switched here.
             unsafe { user_mode::enter(entry, rsp) }
         }
         Err(err) => {
-            log::error!("exec {}: {err}", String::from_utf8_lossy(&program.path));
-            drop(process);
-            drop(program);
+            log::error!("exec {}: {err}", String::from_utf8_lossy(&path));
+            drop(path);
             exit_current_with_code(127)
         }
     }

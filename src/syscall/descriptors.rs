@@ -1,9 +1,7 @@
 //! Descriptor calls: dup, dup2, dup3, fcntl; and access/faccessat, getcwd and chdir.
 //!
-//! Known gap: a duplicate copies the file's offset instead of sharing one open file
-//! description with the original (Kestrel keeps the offset in the descriptor), so reads
-//! through one duplicate of a regular file do not move the other. Pipes and the console have
-//! no offset and behave as on Linux.
+//! A duplicate shares the open file description of the original (its offset and `O_APPEND`),
+//! as on Linux; close-on-exec is the descriptor's own (`crate::process::files`).
 
 use super::SysResult;
 use super::errno::*;
@@ -102,24 +100,16 @@ pub fn fcntl(fd: u64, cmd: u64, arg: u64) -> SysResult {
                 (F_GETFL, File::Console) => Ok(O_RDWR),
                 (F_GETFL, File::PipeRead(_)) => Ok(0),
                 (F_GETFL, File::PipeWrite(_)) => Ok(O_WRONLY),
-                (
-                    F_GETFL,
-                    File::Node {
-                        readable,
-                        writable,
-                        append,
-                        ..
-                    },
-                ) => {
-                    let access = match (*readable, *writable) {
+                (F_GETFL, File::Node(node)) => {
+                    let access = match (node.readable, node.writable) {
                         (true, true) => O_RDWR,
                         (false, true) => O_WRONLY,
                         _ => 0,
                     };
-                    Ok(access | if *append { O_APPEND } else { 0 })
+                    Ok(access | if node.append() { O_APPEND } else { 0 })
                 }
-                (F_SETFL, File::Node { append, .. }) => {
-                    *append = arg & O_APPEND != 0;
+                (F_SETFL, File::Node(node)) => {
+                    node.set_append(arg & O_APPEND != 0);
                     Ok(0)
                 }
                 (F_SETFL, _) => Ok(0),

@@ -4,7 +4,7 @@
 use super::SysResult;
 use super::errno::*;
 use super::uaccess::{self, copy_from_user, copy_to_user};
-use crate::process::files::File;
+use crate::process::files::{File, OpenNode};
 use crate::process::tty;
 use crate::sched;
 use crate::vfs::{FileType, Follow, Location, Metadata};
@@ -50,36 +50,36 @@ pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
             Ok(bytes.len() as u64)
         }
         File::PipeWrite(_) => Err(EBADF),
-        File::Node {
-            directory: true, ..
-        } => Err(EISDIR),
-        File::Node {
-            readable: false, ..
-        } => Err(EBADF),
-        File::Node { at, offset, .. } => {
+        File::Node(node) if node.directory => Err(EISDIR),
+        File::Node(node) if !node.readable => Err(EBADF),
+        File::Node(node) => {
             let vfs = crate::rootfs::vfs();
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let n = vfs.read(at, offset, &mut kernel).map_err(|e| e.errno())?;
+            // The shared offset stays locked until it has moved past what was read.
+            let mut offset = node.offset.lock();
+            let n = vfs
+                .read(node.at, *offset, &mut kernel)
+                .map_err(|e| e.errno())?;
             copy_to_user(buf, &kernel[..n])?;
-            if let Some(File::Node { offset, .. }) = process.files.lock().get(fd) {
-                *offset += n as u64;
-            }
+            *offset += n as u64;
             Ok(n as u64)
         }
     }
 }
 
 pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
+    if (offset as i64) < 0 {
+        return Err(EINVAL);
+    }
     uaccess::check_writable(buf, count.min(i32::MAX as u64))?;
     match file(fd)? {
         File::Console | File::PipeRead(_) | File::PipeWrite(_) => Err(ESPIPE),
-        File::Node {
-            directory: true, ..
-        } => Err(EISDIR),
-        File::Node { at, .. } => {
+        File::Node(node) if node.directory => Err(EISDIR),
+        File::Node(node) if !node.readable => Err(EBADF),
+        File::Node(node) => {
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
             let n = crate::rootfs::vfs()
-                .read(at, offset, &mut kernel)
+                .read(node.at, offset, &mut kernel)
                 .map_err(|e| e.errno())?;
             copy_to_user(buf, &kernel[..n])?;
             Ok(n as u64)
@@ -129,33 +129,22 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
             }
             Ok(done)
         }
-        File::Node {
-            at,
-            writable: true,
-            append,
-            ..
-        } => {
-            let process = current()?;
-            let fs = crate::rootfs::vfs().fs(at);
+        File::Node(node) if node.writable => {
+            let fs = crate::rootfs::vfs().fs(node.at);
             let mut kernel = vec![0; (count as usize).min(CHUNK)];
             let mut done = 0;
+            // The shared offset stays locked for the whole write, as Linux's f_pos_lock.
+            let mut offset = node.offset.lock();
             while done < count {
                 let n = ((count - done) as usize).min(CHUNK);
                 copy_from_user(&mut kernel[..n], buf + done)?;
-                let offset = if append {
-                    fs.metadata(at.ino).map_err(|e| e.errno())?.size
-                } else {
-                    match process.files.lock().get(fd) {
-                        Some(File::Node { offset, .. }) => *offset,
-                        _ => return Err(EBADF),
-                    }
-                };
-                let written = fs
-                    .write(at.ino, offset, &kernel[..n])
-                    .map_err(|e| e.errno())?;
-                if let Some(File::Node { offset: pos, .. }) = process.files.lock().get(fd) {
-                    *pos = offset + written as u64;
+                if node.append() {
+                    *offset = fs.metadata(node.at.ino).map_err(|e| e.errno())?.size;
                 }
+                let written = fs
+                    .write(node.at.ino, *offset, &kernel[..n])
+                    .map_err(|e| e.errno())?;
+                *offset += written as u64;
                 done += written as u64;
                 if written < n {
                     break;
@@ -163,7 +152,7 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
             }
             Ok(done)
         }
-        File::Node { .. } | File::PipeRead(_) => Err(EBADF),
+        File::Node(_) | File::PipeRead(_) => Err(EBADF),
     }
 }
 
@@ -207,6 +196,8 @@ pub fn readv(fd: u64, iov: u64, count: u64) -> SysResult {
 }
 
 fn vectored(fd: u64, iov: u64, count: u64, op: fn(u64, u64, u64) -> SysResult) -> SysResult {
+    // The descriptor first: EBADF even for an empty vector, as on Linux.
+    file(fd)?;
     if count > IOV_MAX {
         return Err(EINVAL);
     }
@@ -239,11 +230,7 @@ pub(super) fn resolve(dirfd: i64, path: u64, follow: Follow) -> Result<Location,
         current()?.cwd.lock().at
     } else {
         match file(dirfd as u64)? {
-            File::Node {
-                at,
-                directory: true,
-                ..
-            } => at,
+            File::Node(node) if node.directory => node.at,
             _ => return Err(ENOTDIR),
         }
     };
@@ -292,25 +279,19 @@ pub fn openat(dirfd: i64, path: u64, flags: u64, mode: u64) -> SysResult {
         vfs.fs(at).truncate(at.ino, 0).map_err(|e| e.errno())?;
     }
     vfs.fs(at).retain(at.ino).map_err(|e| e.errno())?;
-    let file = File::Node {
+    // The description gives the hold back when its last descriptor closes (or at once, when
+    // no descriptor is free).
+    let node = OpenNode::new(
         at,
-        offset: 0,
-        directory: meta.is_dir(),
+        meta.is_dir(),
+        access != 1,
         writable,
-        readable: access != 1,
-        append: flags & O_APPEND != 0,
-    };
+        flags & O_APPEND != 0,
+    );
     let mut files = process.files.lock();
-    match files.open(file) {
-        Some(fd) => {
-            files.set_close_on_exec(fd, flags & O_CLOEXEC != 0);
-            Ok(fd)
-        }
-        None => {
-            vfs.fs(at).release(at.ino);
-            Err(EMFILE)
-        }
-    }
+    let fd = files.open(File::Node(node)).ok_or(EMFILE)?;
+    files.set_close_on_exec(fd, flags & O_CLOEXEC != 0);
+    Ok(fd)
 }
 
 /// `/dev/console` and `/dev/tty`: another descriptor on the console.
@@ -326,16 +307,15 @@ fn create_node(dirfd: i64, path: u64, kind: FileType, mode: u64) -> Result<Locat
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
     let base = directory_base(dirfd, &path)?;
-    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
+    // Through the namespace, which answers EEXIST before EROFS (`mkdir /tmp`, a mount point
+    // on the read-only root).
     let umask = u64::from(current()?.umask.load(core::sync::atomic::Ordering::Relaxed));
-    let ino = vfs
-        .fs(dir)
-        .create(dir.ino, name, kind, (mode & 0o7777 & !umask) as u16)
-        .map_err(|e| e.errno())?;
-    Ok(Location {
-        mount: dir.mount,
-        ino,
-    })
+    let permissions = (mode & 0o7777 & !umask) as u16;
+    match kind {
+        FileType::Directory => vfs.mkdir(base, &path, permissions),
+        _ => vfs.create_file(base, &path, permissions),
+    }
+    .map_err(|e| e.errno())
 }
 
 pub(super) fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno> {
@@ -347,11 +327,7 @@ pub(super) fn directory_base(dirfd: i64, path: &[u8]) -> Result<Location, Errno>
         return Ok(current()?.cwd.lock().at);
     }
     match file(dirfd as u64)? {
-        File::Node {
-            at,
-            directory: true,
-            ..
-        } => Ok(at),
+        File::Node(node) if node.directory => Ok(node.at),
         _ => Err(ENOTDIR),
     }
 }
@@ -369,12 +345,11 @@ pub fn unlinkat(dirfd: i64, path: u64, flags: u64) -> SysResult {
     let path = uaccess::read_user_string(path, PATH_MAX)?;
     let vfs = crate::rootfs::vfs();
     let base = directory_base(dirfd, &path)?;
-    let (dir, name) = vfs.resolve_parent(base, &path).map_err(|e| e.errno())?;
-    let fs = vfs.fs(dir);
+    // Through the namespace: EISDIR for a directory (a mount point too), EBUSY for a mount.
     if flags & AT_REMOVEDIR != 0 {
-        fs.rmdir(dir.ino, name)
+        vfs.rmdir(base, &path)
     } else {
-        fs.unlink(dir.ino, name)
+        vfs.unlink(base, &path)
     }
     .map(|_| 0)
     .map_err(|e| e.errno())
@@ -389,23 +364,17 @@ pub fn close(fd: u64) -> SysResult {
 }
 
 pub fn lseek(fd: u64, offset: i64, whence: u64) -> SysResult {
-    let process = current()?;
-    let mut files = process.files.lock();
-    let Some(File::Node {
-        at, offset: pos, ..
-    }) = files.get(fd)
-    else {
-        return match files.get(fd) {
-            Some(_) => Err(ESPIPE),
-            None => Err(EBADF),
-        };
+    let node = match file(fd)? {
+        File::Node(node) => node,
+        _ => return Err(ESPIPE),
     };
+    let mut pos = node.offset.lock();
     let base = match whence {
         0 => 0,
         1 => *pos as i64,
         2 => {
             crate::rootfs::vfs()
-                .metadata(*at)
+                .metadata(node.at)
                 .map_err(|e| e.errno())?
                 .size as i64
         }
@@ -466,9 +435,11 @@ pub fn fstat(fd: u64, buf: u64) -> SysResult {
     let bytes = match file(fd)? {
         File::Console => console_stat(),
         File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
-        File::Node { at, .. } => stat_bytes(
-            at,
-            &crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?,
+        File::Node(node) => stat_bytes(
+            node.at,
+            &crate::rootfs::vfs()
+                .metadata(node.at)
+                .map_err(|e| e.errno())?,
         ),
     };
     copy_to_user(buf, &bytes)?;
@@ -493,16 +464,13 @@ pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
 /// `getdents64`: `struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type;
 /// char d_name[]; }`, each record padded to 8 bytes. Positions 0 and 1 are `.` and `..`.
 pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
-    let process = current()?;
-    let (at, position) = match file(fd)? {
-        File::Node {
-            at,
-            offset,
-            directory: true,
-            ..
-        } => (at, offset),
+    let node = match file(fd)? {
+        File::Node(node) if node.directory => node,
         _ => return Err(ENOTDIR),
     };
+    let at = node.at;
+    let mut offset = node.offset.lock();
+    let position = *offset;
     let limit = count.min(CHUNK as u64) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(limit.min(4096));
     let mut next = position;
@@ -555,9 +523,7 @@ pub fn getdents64(fd: u64, buf: u64, count: u64) -> SysResult {
         return Err(EINVAL);
     }
     copy_to_user(buf, &out)?;
-    if let Some(File::Node { offset, .. }) = process.files.lock().get(fd) {
-        *offset = next;
-    }
+    *offset = next;
     Ok(out.len() as u64)
 }
 

@@ -125,15 +125,13 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
             .map_err(errno);
     };
     // A file: a private copy of its bytes from `offset` (zeros past the end of the file).
-    let File::Node {
-        at,
-        readable,
-        directory: false,
-        ..
-    } = file
-    else {
+    let File::Node(node) = file else {
         return Err(ENODEV);
     };
+    if node.directory {
+        return Err(ENODEV);
+    }
+    let (at, readable) = (node.at, node.readable);
     if !readable {
         return Err(EACCES);
     }

@@ -28,13 +28,15 @@ pub mod uaccess;
 use crate::arch::syscall::SyscallFrame;
 use crate::process::layout::USER_END;
 use crate::sched;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use errno::{ENOSYS, Errno};
 
 pub type SysResult = Result<u64, Errno>;
 
 /// Numbers whose `ENOSYS` was logged already (0–511).
 static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+/// Whether a number of 512 or more was logged already.
+static BEYOND_LOGGED: AtomicBool = AtomicBool::new(false);
 
 #[unsafe(no_mangle)]
 extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
@@ -198,13 +200,17 @@ fn fd(arg: u64) -> u64 {
 
 fn unknown(number: u64) -> Errno {
     let (word, bit) = ((number / 64) as usize, number % 64);
+    // Numbers past the table share one bit, so that a flood of them logs once.
     let first = match LOGGED.get(word) {
         Some(logged) => logged.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
-        None => true,
+        None => !BEYOND_LOGGED.swap(true, Ordering::Relaxed),
     };
     if first {
         let pid = sched::current_process().map_or(0, |p| p.pid);
         log::warn!("syscall {number} is not implemented (pid {pid}): ENOSYS");
+        if number >= 512 {
+            log::warn!("(further system calls numbered 512 or more are not logged)");
+        }
     }
     ENOSYS
 }

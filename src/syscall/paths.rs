@@ -125,7 +125,7 @@ fn node_at(dirfd: i64, path: u64, flags: u64) -> Result<Location, Errno> {
 /// node whose attributes could change: `EPERM` (known gap: Linux changes their inodes).
 fn node_of_fd(fd: u64) -> Result<Location, Errno> {
     match file(fd)? {
-        File::Node { at, .. } => Ok(at),
+        File::Node(node) => Ok(node.at),
         _ => Err(EPERM),
     }
 }
@@ -239,10 +239,8 @@ pub fn truncate(path: u64, length: u64) -> SysResult {
 
 pub fn ftruncate(fd: u64, length: u64) -> SysResult {
     match file(fd)? {
-        File::Node {
-            writable: false, ..
-        } => Err(EINVAL),
-        File::Node { at, .. } => truncate_node(at, length),
+        File::Node(node) if !node.writable => Err(EINVAL),
+        File::Node(node) => truncate_node(node.at, length),
         _ => Err(EINVAL),
     }
 }

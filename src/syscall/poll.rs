@@ -29,7 +29,7 @@ fn readiness(file: &File, process: &crate::process::Process) -> u16 {
     let readable = POLLIN | POLLRDNORM;
     let writable = POLLOUT | POLLWRNORM;
     match file {
-        File::Node { .. } => readable | writable,
+        File::Node(_) => readable | writable,
         File::Console => {
             if tty::readable(process) {
                 readable | writable

@@ -14,7 +14,7 @@ const INITIAL_FRAME_WORDS: usize = 7;
 /// switching to the returned stack pointer calls `entry(arg)`.
 ///
 /// # Safety
-/// `[top - 64, top)` must be mapped, writable and owned by the new thread.
+/// `[top - 56, top)` must be mapped, writable and owned by the new thread.
 pub unsafe fn prepare_stack(top: u64, entry: extern "C" fn(u64) -> !, arg: u64) -> u64 {
     // After the pops and the `ret`, the trampoline runs with RSP = `top` (16-byte aligned);
     // its `call` pushes the return address, so the entry starts with RSP ≡ 8 (mod 16), as
