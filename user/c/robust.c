@@ -237,6 +237,43 @@ int main(int argc, char **argv)
     memcpy(straddle - 2, "/", 2);
     OK(syscall(SYS_stat, straddle - 2, buf));
 
+    /* Device and /proc files take the same checks. */
+    int zero = syscall(SYS_open, "/dev/zero", O_RDONLY);
+    int urandom = syscall(SYS_open, "/dev/urandom", O_RDONLY);
+    int null = syscall(SYS_open, "/dev/null", O_RDWR);
+    int stat_file = syscall(SYS_open, "/proc/self/stat", O_RDONLY);
+    int proc_dir = syscall(SYS_open, "/proc", O_RDONLY | O_DIRECTORY);
+    OK(zero);
+    OK(urandom);
+    OK(null);
+    OK(stat_file);
+    OK(proc_dir);
+    for (int i = 0; i < nbad; i++) {
+        long p = bad_ptrs[i];
+        ERR(EFAULT, syscall(SYS_read, zero, p, 10));
+        ERR(EFAULT, syscall(SYS_read, urandom, p, 10));
+        ERR(EFAULT, syscall(SYS_read, stat_file, p, 10));
+        ERR(EFAULT, syscall(SYS_getdents64, proc_dir, p, 4096));
+        ERR(EFAULT, syscall(SYS_readlink, "/proc/self/exe", p, 16));
+        /* /dev/null never reads the buffer: on Linux only a range outside the user half
+         * fails (Kestrel also refuses unmapped user memory: docs/syscalls.md). */
+        if (p != 0 && p != (long)hole)
+            ERR(EFAULT, syscall(SYS_write, null, p, 10));
+    }
+    OK(syscall(SYS_lseek, null, 0, SEEK_SET));
+    OK(syscall(SYS_read, zero, buf + 1, 4095));
+    ERR(EINVAL, syscall(SYS_getdents64, proc_dir, buf, 1));
+    ERR(ENOENT, syscall(SYS_open, "/proc/999999/stat", O_RDONLY));
+    ERR(ENOENT, syscall(SYS_open, "/proc/self/no-such-file", O_RDONLY));
+    ERR(ENOENT, syscall(SYS_open, "/dev/no-such-device", O_RDONLY));
+    ERR(ENOTDIR, syscall(SYS_open, "/dev/null/x", O_RDONLY));
+    ERR(EINVAL, syscall(SYS_readlink, "/proc/self/stat", buf, 100));
+    OK(syscall(SYS_close, zero));
+    OK(syscall(SYS_close, urandom));
+    OK(syscall(SYS_close, null));
+    OK(syscall(SYS_close, stat_file));
+    OK(syscall(SYS_close, proc_dir));
+
     /* Arguments out of range. */
     ERR(EINVAL, syscall(SYS_lseek, file, 0, 99));
     ERR(EINVAL, syscall(SYS_lseek, file, -10L, SEEK_SET));
