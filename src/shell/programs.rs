@@ -29,7 +29,16 @@ pub async fn run(line: &str) {
     let Some(path) = argv.first().cloned() else {
         return;
     };
-    let pid = match process::spawn(&path, argv, KERNEL_PID) {
+    // A foreground program owns the terminal before its first instruction (a shell such as
+    // ash checks that it is in the foreground as it starts), so nothing may run in between.
+    let spawned = crate::arch::interrupts::without_interrupts(|| {
+        let spawned = process::spawn(&path, argv, KERNEL_PID);
+        if let (Ok(pid), false) = (&spawned, background) {
+            tty::set_foreground(Some(*pid));
+        }
+        spawned
+    });
+    let pid = match spawned {
         Ok(pid) => pid,
         Err(err) => {
             println!("{}: {err}", line.split_whitespace().next().unwrap_or(""));
@@ -40,7 +49,6 @@ pub async fn run(line: &str) {
         println!("[{pid}]");
         return;
     }
-    tty::set_foreground(Some(pid));
     let reaped = loop {
         // Every key goes to the terminal: its line discipline echoes, edits lines and turns
         // Ctrl-C into SIGINT for the foreground process group (`process::tty`).

@@ -31,8 +31,6 @@ static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 #[unsafe(no_mangle)]
 extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
-    let frame_copy = *frame;
-    let frame_ref = &frame_copy;
     let number = frame.number();
     let [a0, a1, a2, a3, a4, a5] = frame.args();
     let _ = (a4, a5);
@@ -50,7 +48,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
-        15 => signals::rt_sigreturn(frame_ref),
+        15 => signals::rt_sigreturn(frame),
         34 => signals::pause(),
         16 => files::ioctl(a0, a1, a2),
         17 => files::pread64(a0, a1, a2, a3),
@@ -69,7 +67,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         72 => descriptors::fcntl(a0, a1, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
-        57 | 58 => process::fork(frame_ref),
+        57 | 58 => process::fork(frame),
         59 => process::execve(a0, a1, a2),
         60 | 231 => process::exit(a0),
         61 => process::wait4(a0 as i64, a1, a2, a3),
@@ -81,7 +79,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         124 => sessions::getsid(a0 as i64),
         127 => signals::rt_sigpending(a0, a1),
         130 => signals::rt_sigsuspend(a0, a1),
-        131 => signals::sigaltstack(a0, a1, frame_ref.user_rsp),
+        131 => signals::sigaltstack(a0, a1, frame.user_rsp),
         200 => signals::tkill(a0 as i64, a1),
         234 => signals::tgkill(a0 as i64, a1 as i64, a2),
         102 | 104 | 107 | 108 => Ok(0), // getuid, getgid, geteuid, getegid: root

@@ -111,29 +111,40 @@ pub fn interrupted(process: &Process) -> bool {
         && process.signals.lock().deliverable(sched::current())
 }
 
-/// The return from a system call numbered `number`, whose result is in `frame`'s RAX.
+/// The return from a system call numbered `number`, whose result is in `frame`'s RAX. Runs
+/// after every system call: the common case (nothing pending, no restart code) is a load and
+/// two compares, inlined into the dispatcher.
+#[inline(always)]
 pub fn on_syscall_exit(frame: &mut SyscallFrame, number: u64) {
     let pending =
-        sched::with_current_process(|p| p.is_some_and(|p| p.signal_hint.load(Ordering::SeqCst)));
-    if !pending {
-        // A restart code without a signal (it went away meanwhile): run the call again.
-        if restart_code(frame.regs.rax).is_some() {
-            let mut context = user_context::from_syscall(frame);
-            restart(&mut context, number, None);
-            user_context::to_syscall(&context, frame);
-        }
-        return;
+        sched::with_current_process(|p| p.is_some_and(|p| p.signal_hint.load(Ordering::Relaxed)));
+    // -ERESTART_RESTARTBLOCK ..= -ERESTARTSYS, as one unsigned range check.
+    let restart = (frame.regs.rax as i64).wrapping_add(i64::from(ERESTART_RESTARTBLOCK)) as u64
+        <= u64::from((ERESTART_RESTARTBLOCK - ERESTARTSYS) as u32);
+    if pending || restart {
+        syscall_exit_slow(frame, number, pending);
     }
-    let Some(process) = sched::current_process() else {
-        return;
+}
+
+#[cold]
+#[inline(never)]
+fn syscall_exit_slow(frame: &mut SyscallFrame, number: u64, pending: bool) {
+    let process = if pending {
+        sched::current_process()
+    } else {
+        None
     };
     let mut context = user_context::from_syscall(frame);
-    run(
-        &process,
-        &mut context,
-        FaultDetails::default(),
-        Some(number),
-    );
+    match process {
+        Some(process) => run(
+            &process,
+            &mut context,
+            FaultDetails::default(),
+            Some(number),
+        ),
+        // A restart code without a signal (it went away meanwhile): run the call again.
+        None => restart(&mut context, number, None),
+    }
     user_context::to_syscall(&context, frame);
 }
 
