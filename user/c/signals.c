@@ -263,6 +263,16 @@ static void test_altstack(void)
     sigaction(SIGUSR1, &sa, NULL);
     raise(SIGUSR1);
     check("SA_ONSTACK runs on the alternate stack", on_alt && (alt_flags & SS_ONSTACK));
+#ifdef SS_AUTODISARM
+    /* SS_AUTODISARM: disabled while the handler runs on it, armed again after it returns. */
+    ss.ss_flags = SS_AUTODISARM;
+    sigaltstack(&ss, NULL);
+    raise(SIGUSR1);
+    stack_t after;
+    sigaltstack(NULL, &after);
+    check("SS_AUTODISARM: off in the handler, back afterwards",
+          on_alt && (alt_flags & SS_DISABLE) && !(after.ss_flags & SS_DISABLE));
+#endif
     stack_t old;
     ss.ss_flags = SS_DISABLE;
     sigaltstack(&ss, &old);

@@ -417,9 +417,11 @@ pub fn sigreturn(frame: &SyscallFrame) {
                 let mut signals = process.signals.lock();
                 let thread = signals.thread(tid);
                 thread.mask = restored.mask & !UNBLOCKABLE;
-                // Errors are ignored, as Linux's restore_altstack does (EPERM while the
-                // handler still runs on the stack is the common case).
-                let _ = set_altstack(thread, restored.altstack, restored.context.rsp);
+                // Judged at the stack pointer rt_sigreturn was called with, and errors are
+                // ignored, as Linux's restore_altstack does: a handler that ran on the
+                // alternate stack gets EPERM and leaves it as it is; one that disarmed it
+                // (SS_AUTODISARM) gets it back.
+                let _ = set_altstack(thread, restored.altstack, frame.user_rsp);
             }
             // The restored mask may let pending signals through: look (run clears the hint).
             process.signal_hint.store(true, Ordering::SeqCst);
