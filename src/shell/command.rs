@@ -118,7 +118,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "/PATH",
         usage: "/PATH [ARGS] [&]",
-        summary: "run a program (Ctrl-C kills it; & runs it in the background)",
+        summary: "run a program (Ctrl-C sends it SIGINT; & runs it in the background)",
     },
     CommandSpec {
         name: "ps",
@@ -127,8 +127,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "kill",
-        usage: "kill PID",
-        summary: "end a process",
+        usage: "kill [-SIGNAL] PID",
+        summary: "send a signal (default SIGTERM) to a process",
     },
     CommandSpec {
         name: "ls",
@@ -195,7 +195,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         _ if name.starts_with('/') => Ok(Command::Run(line)),
         "ps" => no_arguments(Command::Ps, "ps"),
         "kill" if !rest.is_empty() => Ok(Command::Kill(rest)),
-        "kill" => Err(ParseError::Usage("kill PID")),
+        "kill" => Err(ParseError::Usage("kill [-SIGNAL] PID")),
         "ls" => Ok(Command::Ls(rest)),
         "cat" if !rest.is_empty() => Ok(Command::Cat(rest)),
         "cat" => Err(ParseError::Usage("cat PATH")),
@@ -314,7 +314,7 @@ mod tests {
     fn program_lines_parse() {
         assert_eq!(parse("/bin/spin 5 &"), Ok(Command::Run("/bin/spin 5 &")));
         assert_eq!(parse("ls"), Ok(Command::Ls("")));
-        assert_eq!(parse("kill"), Err(ParseError::Usage("kill PID")));
+        assert_eq!(parse("kill"), Err(ParseError::Usage("kill [-SIGNAL] PID")));
         assert_eq!(parse("cat"), Err(ParseError::Usage("cat PATH")));
     }
 

@@ -6,6 +6,7 @@
 use crate::console;
 use crate::input;
 use crate::process::fault::{SIGTERM, signal_name};
+use crate::process::signal;
 use crate::process::{self, KERNEL_PID, Reaped, WaitError, tty};
 use crate::task::runtime;
 use crate::vfs::Follow;
@@ -154,12 +155,28 @@ pub fn ps() {
     }
 }
 
-/// `kill PID`.
+/// `kill [-SIGNAL] PID`: SIGNAL is a number or a name (`-9`, `-KILL`, `-SIGUSR1`).
 pub fn kill(argument: &str) {
-    match argument.trim().parse::<u32>() {
-        Ok(pid) if process::kill(pid, SIGTERM) => println!("killed {pid}"),
+    let mut words = argument.split_whitespace();
+    let (signal, pid) = match (words.next(), words.next(), words.next()) {
+        (Some(pid), None, None) => (Some(SIGTERM as u32), pid),
+        (Some(signal), Some(pid), None) if signal.starts_with('-') => {
+            (signal::parse(&signal[1..]), pid)
+        }
+        _ => return println!("usage: kill [-SIGNAL] PID"),
+    };
+    let Some(signal) = signal else {
+        return println!(
+            "kill: unknown signal {}",
+            argument.split_whitespace().next().unwrap_or("")
+        );
+    };
+    match pid.parse::<u32>() {
+        Ok(pid) if process::kill(pid, signal as i32) => {
+            println!("sent {} to {pid}", signal::name(signal))
+        }
         Ok(pid) => println!("kill: no process {pid}"),
-        Err(_) => println!("usage: kill PID"),
+        Err(_) => println!("usage: kill [-SIGNAL] PID"),
     }
 }
 

@@ -40,8 +40,6 @@ static BEYOND_LOGGED: AtomicBool = AtomicBool::new(false);
 
 #[unsafe(no_mangle)]
 extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
-    let frame_copy = *frame;
-    let frame_ref = &frame_copy;
     let number = frame.number();
     let [a0, a1, a2, a3, a4, a5] = frame.args();
     let result = match number {
@@ -60,7 +58,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         12 => memory::brk(a0),
         13 => signals::rt_sigaction(a0, a1, a2, a3),
         14 => signals::rt_sigprocmask(a0, a1, a2, a3),
-        15 => signals::rt_sigreturn(frame_ref),
+        15 => signals::rt_sigreturn(frame),
         16 => files::ioctl(fd(a0), a1 as u32 as u64, a2),
         17 => files::pread64(fd(a0), a1, a2, a3),
         19 => files::readv(fd(a0), a1, a2),
@@ -74,7 +72,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         32 => descriptors::dup(fd(a0)),
         33 => descriptors::dup2(fd(a0), fd(a1)),
         35 => clock::nanosleep(a0, a1),
-        56 => threads::clone(frame_ref, a0, a1, a2, a3, a4),
+        56 => threads::clone(frame, a0, a1, a2, a3, a4),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
@@ -82,7 +80,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         72 => descriptors::fcntl(fd(a0), a1 as u32 as u64, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
-        57 | 58 => process::fork(frame_ref),
+        57 | 58 => process::fork(frame),
         59 => process::execve(a0, a1, a2),
         60 => threads::exit(a0),
         231 => process::exit(a0),
@@ -135,7 +133,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         96 => clock::gettimeofday(a0, a1),
         157 => process::prctl(int(a0) as u64, a1),
         158 => process::arch_prctl(a0, a1),
-        131 => signals::sigaltstack(a0, a1, frame_ref.user_rsp),
+        131 => signals::sigaltstack(a0, a1, frame.user_rsp),
         202 => threads::futex(a0, a1, a2, a3, a4, a5),
         203 => threads::sched_setaffinity(a0, a1, a2),
         204 => threads::sched_getaffinity(a0, a1, a2),

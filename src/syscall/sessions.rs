@@ -21,7 +21,7 @@ fn current() -> Result<Arc<Process>, Errno> {
 fn target(me: &Arc<Process>, pid: i64) -> Result<Arc<Process>, Errno> {
     match pid {
         0 => Ok(me.clone()),
-        p if p < 0 => Err(EINVAL),
+        p if p < 0 => Err(ESRCH),
         p => process::get(Pid::try_from(p).map_err(|_| ESRCH)?).ok_or(ESRCH),
     }
 }

@@ -129,6 +129,7 @@ pub fn pause() -> SysResult {
     Err(ERESTARTNOHAND)
 }
 
+#[inline(never)]
 pub fn sigaltstack(ss: u64, old_ss: u64, user_rsp: u64) -> SysResult {
     let new = if ss != 0 {
         let mut raw = [0u8; STACK_T_SIZE];
@@ -154,7 +155,8 @@ pub fn sigaltstack(ss: u64, old_ss: u64, user_rsp: u64) -> SysResult {
 }
 
 /// `rt_sigreturn`: does not return here unless the frame is bad (then SIGSEGV is pending and
-/// the return path delivers it).
+/// the return path delivers it). Kept out of line: the dispatcher's fast path stays small.
+#[inline(never)]
 pub fn rt_sigreturn(frame: &SyscallFrame) -> SysResult {
     deliver::sigreturn(frame);
     Ok(0)

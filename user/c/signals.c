@@ -263,6 +263,16 @@ static void test_altstack(void)
     sigaction(SIGUSR1, &sa, NULL);
     raise(SIGUSR1);
     check("SA_ONSTACK runs on the alternate stack", on_alt && (alt_flags & SS_ONSTACK));
+#ifdef SS_AUTODISARM
+    /* SS_AUTODISARM: disabled while the handler runs on it, armed again after it returns. */
+    ss.ss_flags = SS_AUTODISARM;
+    sigaltstack(&ss, NULL);
+    raise(SIGUSR1);
+    stack_t after;
+    sigaltstack(NULL, &after);
+    check("SS_AUTODISARM: off in the handler, back afterwards",
+          on_alt && (alt_flags & SS_DISABLE) && !(after.ss_flags & SS_DISABLE));
+#endif
     stack_t old;
     ss.ss_flags = SS_DISABLE;
     sigaltstack(&ss, &old);
@@ -578,6 +588,26 @@ static void test_termios(void)
     long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
     check("VMIN 0 VTIME 2: 0 after 200 ms", r == 0 && ms >= 190 && ms < 1000);
     check("tcsetattr restores", tcsetattr(0, TCSANOW, &t) == 0);
+
+    /* A canonical read of the terminal, nothing typed, interrupted by a signal: EINTR. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    pid_t parent = getpid();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sleep_ms(30);
+        kill(parent, SIGUSR2);
+        _exit(0);
+    }
+    int before = usr2_count;
+    errno = 0;
+    r = read(0, buf, sizeof buf);
+    check("a terminal read interrupted: EINTR", r == -1 && errno == EINTR && usr2_count == before + 1);
+    int status;
+    waitpid(pid, &status, 0);
+    signal(SIGUSR2, SIG_DFL);
     struct winsize ws;
     check("TIOCGWINSZ", ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0);
     check("tcgetpgrp is our group", tcgetpgrp(0) == getpgrp());

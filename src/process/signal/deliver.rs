@@ -111,29 +111,40 @@ pub fn interrupted(process: &Process) -> bool {
         && process.signals.lock().deliverable(sched::current())
 }
 
-/// The return from a system call numbered `number`, whose result is in `frame`'s RAX.
+/// The return from a system call numbered `number`, whose result is in `frame`'s RAX. Runs
+/// after every system call: the common case (nothing pending, no restart code) is a load and
+/// two compares, inlined into the dispatcher.
+#[inline(always)]
 pub fn on_syscall_exit(frame: &mut SyscallFrame, number: u64) {
     let pending =
-        sched::with_current_process(|p| p.is_some_and(|p| p.signal_hint.load(Ordering::SeqCst)));
-    if !pending {
-        // A restart code without a signal (it went away meanwhile): run the call again.
-        if restart_code(frame.regs.rax).is_some() {
-            let mut context = user_context::from_syscall(frame);
-            restart(&mut context, number, None);
-            user_context::to_syscall(&context, frame);
-        }
-        return;
+        sched::with_current_process(|p| p.is_some_and(|p| p.signal_hint.load(Ordering::Relaxed)));
+    // -ERESTART_RESTARTBLOCK ..= -ERESTARTSYS, as one unsigned range check.
+    let restart = (frame.regs.rax as i64).wrapping_add(i64::from(ERESTART_RESTARTBLOCK)) as u64
+        <= u64::from((ERESTART_RESTARTBLOCK - ERESTARTSYS) as u32);
+    if pending || restart {
+        syscall_exit_slow(frame, number, pending);
     }
-    let Some(process) = sched::current_process() else {
-        return;
+}
+
+#[cold]
+#[inline(never)]
+fn syscall_exit_slow(frame: &mut SyscallFrame, number: u64, pending: bool) {
+    let process = if pending {
+        sched::current_process()
+    } else {
+        None
     };
     let mut context = user_context::from_syscall(frame);
-    run(
-        &process,
-        &mut context,
-        FaultDetails::default(),
-        Some(number),
-    );
+    match process {
+        Some(process) => run(
+            &process,
+            &mut context,
+            FaultDetails::default(),
+            Some(number),
+        ),
+        // A restart code without a signal (it went away meanwhile): run the call again.
+        None => restart(&mut context, number, None),
+    }
     user_context::to_syscall(&context, frame);
 }
 
@@ -406,9 +417,11 @@ pub fn sigreturn(frame: &SyscallFrame) {
                 let mut signals = process.signals.lock();
                 let thread = signals.thread(tid);
                 thread.mask = restored.mask & !UNBLOCKABLE;
-                // Errors are ignored, as Linux's restore_altstack does (EPERM while the
-                // handler still runs on the stack is the common case).
-                let _ = set_altstack(thread, restored.altstack, restored.context.rsp);
+                // Judged at the stack pointer rt_sigreturn was called with, and errors are
+                // ignored, as Linux's restore_altstack does: a handler that ran on the
+                // alternate stack gets EPERM and leaves it as it is; one that disarmed it
+                // (SS_AUTODISARM) gets it back.
+                let _ = set_altstack(thread, restored.altstack, frame.user_rsp);
             }
             // The restored mask may let pending signals through: look (run clears the hint).
             process.signal_hint.store(true, Ordering::SeqCst);

@@ -167,6 +167,16 @@ pub const fn name(signal: Signal) -> &'static str {
     }
 }
 
+/// A signal from its number or name, with or without `SIG` (`9`, `KILL`, `sigusr1`).
+pub fn parse(text: &str) -> Option<Signal> {
+    if let Ok(number) = text.parse::<u32>() {
+        return valid(u64::from(number)).then_some(number);
+    }
+    let upper = text.to_ascii_uppercase();
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    (1..SIGRTMIN).find(|&signal| name(signal).strip_prefix("SIG") == Some(bare))
+}
+
 /// `struct sigaction` as the kernel ABI has it (`rt_sigaction`): handler, flags, restorer,
 /// mask, 32 bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -617,6 +627,17 @@ mod tests {
         assert_eq!(termination_status(SIGINT), 2);
         assert_eq!(termination_status(SIGSEGV), 11 | 0x80);
         assert_eq!(termination_status(SIGKILL), 9);
+    }
+
+    #[test]
+    fn signals_by_number_and_name() {
+        assert_eq!(parse("9"), Some(SIGKILL));
+        assert_eq!(parse("KILL"), Some(SIGKILL));
+        assert_eq!(parse("sigusr1"), Some(SIGUSR1));
+        assert_eq!(parse("SIGWINCH"), Some(SIGWINCH));
+        assert_eq!(parse("0"), None);
+        assert_eq!(parse("65"), None);
+        assert_eq!(parse("NOPE"), None);
     }
 
     #[test]

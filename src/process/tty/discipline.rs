@@ -103,14 +103,16 @@ impl Discipline {
         }
     }
 
-    /// Whether a read would return at once (poll(2)): a completed line, end of file (an empty
-    /// line) or, in raw mode, any byte.
+    /// Whether a read would return now (poll's POLLIN): a completed line (or end of file), or
+    /// in non-canonical mode VMIN bytes when VTIME is 0, else one byte (Linux
+    /// `input_available_p`).
     pub fn readable(&self) -> bool {
         if self.canonical() {
-            !self.lines.is_empty()
-        } else {
-            !self.raw.is_empty()
+            return !self.lines.is_empty();
         }
+        let (vmin, vtime) = (self.termios.cc[VMIN], self.termios.cc[VTIME]);
+        let needed = if vtime == 0 && vmin > 0 { vmin } else { 1 };
+        self.raw.len() >= usize::from(needed)
     }
 
     /// Canonical read: up to `max` bytes of the first completed line (a read never spans
@@ -360,7 +362,11 @@ mod tests {
     #[test]
     fn a_read_takes_one_line_at_most_and_resumes_mid_line() {
         let mut d = Discipline::new();
-        feed(&mut d, b"one\ntwo\n");
+        assert!(!d.readable());
+        feed(&mut d, b"one");
+        assert!(!d.readable(), "a line being edited is not readable yet");
+        feed(&mut d, b"\ntwo\n");
+        assert!(d.readable());
         assert_eq!(d.available(), 8);
         assert_eq!(d.read_line(2).unwrap(), b"on");
         assert_eq!(d.read_line(100).unwrap(), b"e\n");

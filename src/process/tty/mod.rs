@@ -224,6 +224,17 @@ pub fn read(process: &Process, max: usize) -> Result<Vec<u8>, Errno> {
     }
 }
 
+/// Whether a read of the console by `process` would return at once (poll's POLLIN): input
+/// is there, or the read fails (`EIO` for a background process). Readers wait on
+/// `Wait::Console`, which every input wakes.
+pub fn read_ready(process: &Process) -> bool {
+    let mut tty = TTY.lock();
+    if tty.is_controlling(process) && tty.foreground != Some(process.pgid()) {
+        return true;
+    }
+    tty.discipline().readable()
+}
+
 // ioctl requests (Linux `asm-generic/ioctls.h`).
 const TCGETS: u64 = 0x5401;
 const TCSETS: u64 = 0x5402;
