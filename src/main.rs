@@ -7,7 +7,6 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use kestrel::boot::{self, BootInfo};
-use kestrel::task::executor::Executor;
 use kestrel::task::runtime;
 use kestrel::time::{self, tsc};
 use kestrel::{devices, shell};
@@ -28,7 +27,7 @@ fn kernel_main(boot: &'static BootInfo) -> ! {
     kestrel::smp::start(boot);
     kestrel::rootfs::mount(boot);
     // 15. The shell and its companions on the executor, for good.
-    let executor = Executor::new(MAX_TASKS);
+    let executor = runtime::new_executor(MAX_TASKS);
     let spawner = executor.spawner();
     // Spawning into an empty executor cannot exceed its limit.
     executor
