@@ -34,10 +34,10 @@ fn kernel_main(boot: &'static BootInfo) -> ! {
         .spawn("shell", shell::run(spawner.clone(), mark_prompt))
         .expect("spawn the shell");
     executor
-        .spawn("status", shell::status::run(spawner))
+        .spawn_anywhere("status", shell::status::run(spawner))
         .expect("spawn the status line");
     executor
-        .spawn("boot-report", report_boot_time())
+        .spawn_anywhere("boot-report", report_boot_time())
         .expect("spawn the boot report");
     runtime::run(executor)
 }

@@ -7,6 +7,7 @@
 //! the order they are started; `arch::percpu` holds each one's block.
 
 pub mod ipi;
+pub mod parallel;
 mod start;
 pub mod tlb;
 
