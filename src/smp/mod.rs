@@ -6,6 +6,7 @@
 //! CPU numbers are dense: 0 is the boot CPU, the application processors (APs) get 1, 2, ... in
 //! the order they are started; `arch::percpu` holds each one's block.
 
+pub mod bench;
 pub mod ipi;
 pub mod parallel;
 mod start;
