@@ -117,12 +117,13 @@ bench-smp: deps
 	@mkdir -p $(BUILD)
 	for cpus in 2 4; do \
 		$(BENCH_QEMU) -smp $$cpus -accel tcg -icount shift=0,align=off -cdrom $(BENCH_SMP_ISO) \
-			| grep --line-buffered 'bench smp' | tee -a $(BUILD)/bench.log; \
+			| grep --line-buffered 'bench smp' | tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]; \
 	done
 ifneq ($(NOISY),)
 	for cpus in 2 4; do \
 		$(BENCH_QEMU) -smp $$cpus -accel tcg -cdrom $(BENCH_SMP_ISO) \
-			| grep --line-buffered 'bench smp' | sed 's/^/noisy: /' | tee -a $(BUILD)/bench.log; \
+			| grep --line-buffered 'bench smp' | sed -u 's/^/noisy: /' \
+			| tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]; \
 	done
 endif
 

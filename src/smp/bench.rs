@@ -147,7 +147,7 @@ async fn wake_latency(spawner: &Spawner) {
 }
 
 async fn speedup(spawner: &Spawner) {
-    let result = super::parallel::run(spawner, 1 << 22).await;
+    let result = super::parallel::run(spawner, 1 << 25).await;
     let h = result.hundredths();
     println!(
         "bench smp parallel: one CPU {} us, {} CPUs {} us, speedup {}.{:02}x{}",
