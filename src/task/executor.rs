@@ -57,17 +57,28 @@ impl Queues {
         // Pairs with the fence in `Shared::going_idle`: either the halting CPU sees the task,
         // or this sees its idle bit.
         core::sync::atomic::fence(Ordering::SeqCst);
-        let idle = self.idle.load(Ordering::SeqCst);
         let Some(wake) = self.wake_cpu else { return };
         let me = percpu::cpu_id();
-        let others = idle & !(1u64 << me.min(63));
-        let target = if anywhere {
-            (others != 0).then(|| others.trailing_zeros())
-        } else {
-            (others & 1 != 0).then_some(0)
-        };
-        if let Some(cpu) = target {
-            wake(cpu);
+        let mut idle = self.idle.load(Ordering::SeqCst);
+        loop {
+            let others = idle & !(1u64 << me.min(63));
+            let target = if anywhere {
+                (others != 0).then(|| others.trailing_zeros())
+            } else {
+                (others & 1 != 0).then_some(0)
+            };
+            let Some(cpu) = target else { return };
+            // Take the CPU out of the idle mask as it is chosen, so that the next wake-up picks
+            // another idle CPU instead of this one again.
+            match self.idle.compare_exchange_weak(
+                idle,
+                idle & !(1u64 << cpu),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return wake(cpu),
+                Err(actual) => idle = actual,
+            }
         }
     }
 }
