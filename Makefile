@@ -19,6 +19,8 @@ USER_BIN    := user/target/$(TARGET)/release
 USER_RUSTFLAGS := -C relocation-model=static -C link-arg=--no-pie -C link-arg=-zmax-page-size=0x1000 \
                   -C force-frame-pointers=yes
 BENCH_NOISY_ISO := $(BUILD)/kestrel-bench-tcg.iso
+BENCH_SMP_KERNEL := target/$(TARGET)/release/bench_smp
+BENCH_SMP_ISO := $(BUILD)/kestrel-bench-smp.iso
 
 # The initramfs: user programs under /bin, rootfs/ (etc/motd), then ROOTFS_EXTRA laid over it.
 INITRAMFS   := $(BUILD)/initramfs.cpio
@@ -38,7 +40,7 @@ else
 QEMU_CONSOLE := -nographic
 endif
 
-.PHONY: deps kernel user initramfs bench-user iso run run-uefi debug bochs bench bench-linux test unit-test kernel-test boot-checks clippy fmt \
+.PHONY: deps kernel user initramfs bench-user bench-smp iso run run-uefi debug bochs bench bench-linux test unit-test kernel-test boot-checks clippy fmt \
         fmt-check lint clean
 
 deps:
@@ -107,10 +109,30 @@ bench: deps
 	@mkdir -p $(BUILD)
 	$(BENCH_QEMU) -accel tcg -icount shift=0,align=off -cdrom $(BENCH_ISO) \
 		| tee $(BUILD)/bench.log || [ $$? -eq 33 ]
+	$(MAKE) --no-print-directory bench-smp
 ifneq ($(NOISY),)
 	grub/mkiso.sh $(BENCH_KERNEL) $(BENCH_NOISY_ISO) "bench.mode=tcg"
 	$(BENCH_QEMU) -accel tcg -cdrom $(BENCH_NOISY_ISO) \
 		| tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]
+endif
+
+# The SMP figures (docs/smp.md): the same deterministic QEMU with 2 and then 4 CPUs. Under
+# -icount the virtual CPUs take turns on one host thread, so the figures count instructions,
+# not parallel time: a speedup cannot show there (bench-smp NOISY=1 adds a plain-TCG run).
+bench-smp: deps
+	cargo build --release --bin bench_smp
+	grub/mkiso.sh $(BENCH_SMP_KERNEL) $(BENCH_SMP_ISO)
+	@mkdir -p $(BUILD)
+	for cpus in 2 4; do \
+		$(BENCH_QEMU) -smp $$cpus -accel tcg -icount shift=0,align=off -cdrom $(BENCH_SMP_ISO) \
+			| grep --line-buffered 'bench smp' | tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]; \
+	done
+ifneq ($(NOISY),)
+	for cpus in 2 4; do \
+		$(BENCH_QEMU) -smp $$cpus -accel tcg -cdrom $(BENCH_SMP_ISO) \
+			| grep --line-buffered 'bench smp' | sed -u 's/^/noisy: /' \
+			| tee -a $(BUILD)/bench.log || [ $$? -eq 33 ]; \
+	done
 endif
 
 # The user benchmark program on Kestrel (src/bin/bench_user.rs runs it from the initramfs),

@@ -7,7 +7,6 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use kestrel::boot::{self, BootInfo};
-use kestrel::task::executor::Executor;
 use kestrel::task::runtime;
 use kestrel::time::{self, tsc};
 use kestrel::{devices, shell};
@@ -28,17 +27,17 @@ fn kernel_main(boot: &'static BootInfo) -> ! {
     kestrel::smp::start(boot);
     kestrel::rootfs::mount(boot);
     // 15. The shell and its companions on the executor, for good.
-    let executor = Executor::new(MAX_TASKS);
+    let executor = runtime::new_executor(MAX_TASKS);
     let spawner = executor.spawner();
     // Spawning into an empty executor cannot exceed its limit.
     executor
         .spawn("shell", shell::run(spawner.clone(), mark_prompt))
         .expect("spawn the shell");
     executor
-        .spawn("status", shell::status::run(spawner))
+        .spawn_anywhere("status", shell::status::run(spawner))
         .expect("spawn the status line");
     executor
-        .spawn("boot-report", report_boot_time())
+        .spawn_anywhere("boot-report", report_boot_time())
         .expect("spawn the boot report");
     runtime::run(executor)
 }

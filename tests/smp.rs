@@ -23,5 +23,6 @@ fn main(boot: &'static BootInfo) -> ! {
         smp_checks::ids_are_distinct_and_match_the_apic,
         smp_checks::every_cpu_ticks,
         smp_checks::counters_add_up_across_cpus,
+        smp_checks::unmapped_pages_fault_on_every_cpu,
     );
 }

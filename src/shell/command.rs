@@ -25,6 +25,7 @@ pub enum Command<'a> {
     Acpi,
     Interrupts,
     Cpus,
+    Parallel,
     /// A line naming a program by its path: `/bin/hello`, `/bin/spin 5 &`.
     Run(&'a str),
     Ps,
@@ -113,7 +114,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "cpus",
         usage: "cpus",
-        summary: "the processors the firmware lists",
+        summary: "the processors: APIC id, state, ticks, tasks polled",
+    },
+    CommandSpec {
+        name: "parallel",
+        usage: "parallel",
+        summary: "a CPU-bound job on one CPU, then on all: times and speedup",
     },
     CommandSpec {
         name: "/PATH",
@@ -221,6 +227,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "acpi" => no_arguments(Command::Acpi, "acpi"),
         "interrupts" => no_arguments(Command::Interrupts, "interrupts"),
         "cpus" => no_arguments(Command::Cpus, "cpus"),
+        "parallel" => no_arguments(Command::Parallel, "parallel"),
         unknown => Err(ParseError::Unknown(unknown)),
     }
 }

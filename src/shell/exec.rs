@@ -104,6 +104,22 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
         Command::Acpi => super::platform_commands::acpi(),
         Command::Interrupts => super::platform_commands::interrupts(),
         Command::Cpus => super::platform_commands::cpus(),
+        Command::Parallel => {
+            let size = crate::smp::parallel::DEFAULT_SIZE;
+            println!("hashing {size} integers on this CPU, then on every CPU...");
+            let result = crate::smp::parallel::run(spawner, size).await;
+            let hundredths = result.hundredths();
+            println!(
+                "one CPU: {} ms; {} CPUs ({} tasks): {} ms; speedup {}.{:02}x{}",
+                result.one.as_millis(),
+                result.cpus,
+                result.chunks,
+                result.all.as_millis(),
+                hundredths / 100,
+                hundredths % 100,
+                if result.agrees { "" } else { " (SUMS DIFFER)" }
+            );
+        }
     }
 }
 

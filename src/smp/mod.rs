@@ -6,7 +6,9 @@
 //! CPU numbers are dense: 0 is the boot CPU, the application processors (APs) get 1, 2, ... in
 //! the order they are started; `arch::percpu` holds each one's block.
 
+pub mod bench;
 pub mod ipi;
+pub mod parallel;
 mod start;
 pub mod tlb;
 
@@ -130,13 +132,11 @@ pub fn nmi_halt_if_requested() {
     }
 }
 
-/// An application processor's life once it is online: interrupts on, and halted until an
-/// interrupt (its timer, an IPI) arrives; the function-call IPI runs its work.
+/// An application processor's life once it is online: it polls the tasks of the running
+/// executor, and halts until an interrupt (its timer, an IPI) whenever it has nothing to do.
 fn ap_main() -> ! {
     crate::arch::interrupts::enable();
     loop {
-        crate::arch::interrupts::disable();
-        ipi::handle_call_function();
-        crate::arch::interrupts::enable_and_hlt();
+        crate::task::runtime::run_other_cpu();
     }
 }

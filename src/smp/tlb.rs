@@ -8,7 +8,16 @@
 //! in one IPI when the lock is released; past [`BATCH`] pages the targets flush everything.
 
 use crate::arch::cpu;
+use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::VirtAddr;
+
+/// Shootdown rounds (one IPI round each, however many pages) since boot.
+static ROUNDS: AtomicU64 = AtomicU64::new(0);
+
+/// How many shootdown rounds reached other CPUs since boot.
+pub fn rounds() -> u64 {
+    ROUNDS.load(Ordering::Relaxed)
+}
 
 /// Pages flushed one by one (`invlpg`); more than this and a full flush is cheaper.
 pub const BATCH: usize = 32;
@@ -66,6 +75,16 @@ impl Default for Batch {
     }
 }
 
+/// Flushes `batch` on every other online CPU (this one flushed each page as it unmapped it);
+/// returns how many CPUs flushed. Same rules as [`shootdown`].
+pub fn shootdown_others(batch: &Batch) -> u32 {
+    if batch.is_empty() || super::online_count() <= 1 {
+        return 0;
+    }
+    ROUNDS.fetch_add(1, Ordering::Relaxed);
+    super::ipi::call_on_others(|| batch.flush_here())
+}
+
 /// Flushes `batch` on this CPU and every other online CPU; returns how many other CPUs
 /// flushed. Must not be called with a lock held that another CPU may take with interrupts off
 /// (`memory::paging` calls it after releasing the page-table lock).
@@ -74,10 +93,7 @@ pub fn shootdown(batch: &Batch) -> u32 {
         return 0;
     }
     batch.flush_here();
-    if super::online_count() <= 1 {
-        return 0;
-    }
-    super::ipi::call_on_others(|| batch.flush_here())
+    shootdown_others(batch)
 }
 
 #[cfg(test)]

@@ -1,98 +1,185 @@
-//! The task executor: polls tasks when their wakers fire, and only then.
+//! The task executor: polls tasks when their wakers fire, and only then, on every CPU that
+//! runs it.
 //!
-//! Full-queue policy: the ready queue can never overflow, by construction. A task is in it at
-//! most once (its waker's `queued` flag), a finished task never re-enters it, and its capacity
-//! is twice the task limit (live tasks plus stale entries of tasks that finished while queued).
-//! Backpressure happens earlier, at spawn time: spawning beyond the limit returns
-//! [`SpawnError::TooManyTasks`] instead of queueing without bound.
+//! Every CPU's executor loop (`task::runtime`) calls [`Executor::run_ready`] or
+//! [`Shared::run_ready`] on the same executor. A task spawned with [`Spawner::spawn`] stays on
+//! the boot CPU (the shell and its companions drive the thread scheduler, which runs there);
+//! one spawned with [`Spawner::spawn_anywhere`] is polled by whichever CPU pops it first.
+//!
+//! A task runs on one CPU at a time, by its state ([`TaskCell::state`]): a wake moves IDLE to
+//! QUEUED and pushes the id once; the CPU that pops it moves QUEUED to RUNNING; a wake while it
+//! runs only marks it NOTIFIED, and the CPU polling it queues it again afterwards. So no wake is
+//! lost, and no two CPUs ever poll the same task.
+//!
+//! Full-queue policy: the ready queues can never overflow, by construction. A task is in its
+//! queue at most once (QUEUED), a finished task never re-enters it, and each queue's capacity
+//! is twice the task limit. Backpressure happens earlier, at spawn time: spawning beyond the
+//! limit returns [`SpawnError::TooManyTasks`] instead of queueing without bound.
 
 use super::ready_queue::ReadyQueue;
 use super::{SpawnError, Task, TaskId};
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::arch::percpu;
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::future::Future;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Waker};
 use spin::Mutex;
 
-/// One task's waker. Waking only sets a flag and pushes the id onto the lock-free ready queue:
-/// no lock, no allocation, so it is safe from interrupt handlers.
-struct TaskWaker {
-    id: TaskId,
-    queued: AtomicBool,
-    ready: Arc<ReadyQueue>,
+const IDLE: u8 = 0;
+const QUEUED: u8 = 1;
+const RUNNING: u8 = 2;
+/// Woken while running: queue again after the poll.
+const NOTIFIED: u8 = 3;
+const DONE: u8 = 4;
+
+/// The ready queues and who waits for them, shared by the executor and every waker.
+struct Queues {
+    /// Tasks any CPU may poll.
+    any: ReadyQueue,
+    /// Tasks that stay on the boot CPU.
+    boot: ReadyQueue,
+    /// CPUs halted in their executor loop with nothing to do (bit n: CPU n).
+    idle: AtomicU64,
+    /// Ends a halted CPU's `hlt` (an IPI); `None` on the host.
+    wake_cpu: Option<fn(u32)>,
 }
 
-impl Wake for TaskWaker {
+impl Queues {
+    fn push(&self, id: TaskId, anywhere: bool) {
+        let queue = if anywhere { &self.any } else { &self.boot };
+        // Cannot fail: see the module comment on the queue's capacity. Were it to, the task
+        // would never run again, so debug builds say so.
+        let pushed = queue.push(id);
+        debug_assert!(pushed.is_ok(), "ready queue full: task {id} lost");
+        // Pairs with the fence in `Shared::going_idle`: either the halting CPU sees the task,
+        // or this sees its idle bit.
+        core::sync::atomic::fence(Ordering::SeqCst);
+        let Some(wake) = self.wake_cpu else { return };
+        let me = percpu::cpu_id();
+        let mut idle = self.idle.load(Ordering::SeqCst);
+        loop {
+            let others = idle & !(1u64 << me.min(63));
+            let target = if anywhere {
+                (others != 0).then(|| others.trailing_zeros())
+            } else {
+                (others & 1 != 0).then_some(0)
+            };
+            let Some(cpu) = target else { return };
+            // Take the CPU out of the idle mask as it is chosen, so that the next wake-up picks
+            // another idle CPU instead of this one again.
+            match self.idle.compare_exchange_weak(
+                idle,
+                idle & !(1u64 << cpu),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return wake(cpu),
+                Err(actual) => idle = actual,
+            }
+        }
+    }
+}
+
+/// One task and its state. The waker is an `Arc` of this.
+struct TaskCell {
+    id: TaskId,
+    name: &'static str,
+    anywhere: bool,
+    state: AtomicU8,
+    /// Taken only by the CPU that moved `state` to RUNNING, so never contended.
+    task: Mutex<Option<Task>>,
+    polls: AtomicU64,
+    queues: Arc<Queues>,
+}
+
+impl Wake for TaskCell {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
+    /// Only atomics and a lock-free push (and an IPI): safe from interrupt handlers.
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            // Cannot fail: see the module comment on the queue's capacity. Were it to, the task
-            // would never run again, so debug builds say so.
-            let pushed = self.ready.push(self.id);
-            debug_assert!(pushed.is_ok(), "ready queue full: task {} lost", self.id);
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                IDLE => QUEUED,
+                RUNNING => NOTIFIED,
+                _ => return, // queued already, notified already, or finished
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if next == QUEUED => return self.queues.push(self.id, self.anywhere),
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
         }
     }
 }
 
 struct Entry {
-    task: Task,
-    state: Arc<TaskWaker>,
+    cell: Arc<TaskCell>,
     /// Built once per task: creating a `Waker` on every poll would allocate.
     waker: Waker,
 }
 
-/// Tasks spawned but not yet taken in by the executor, shared with every [`Spawner`].
-struct Spawns {
-    pending: Mutex<VecDeque<Task>>,
-    /// Live tasks plus pending spawns, checked against `limit` at spawn time.
+/// What every CPU running the executor shares.
+pub struct Shared {
+    tasks: Mutex<BTreeMap<TaskId, Entry>>,
+    queues: Arc<Queues>,
+    /// Live tasks, checked against `limit` at spawn time.
     count: AtomicUsize,
     limit: usize,
-    /// What the executor runs, readable from inside tasks (the `tasks` shell command).
-    registry: Mutex<BTreeMap<TaskId, TaskInfo>>,
 }
 
 /// A handle that spawns tasks onto an executor, also from inside its tasks.
 #[derive(Clone)]
 pub struct Spawner {
-    spawns: Arc<Spawns>,
+    shared: Arc<Shared>,
 }
 
 impl Spawner {
+    /// Spawns a task that runs on the boot CPU.
     pub fn spawn(
         &self,
         name: &'static str,
         future: impl Future<Output = ()> + Send + 'static,
     ) -> Result<TaskId, SpawnError> {
-        let limit = self.spawns.limit;
-        self.spawns
-            .count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .map_err(|_| SpawnError::TooManyTasks { limit })?;
-        let task = Task::new(name, future);
-        let id = task.id();
-        self.spawns.pending.lock().push_back(task);
-        Ok(id)
+        self.shared.spawn(name, future, false)
+    }
+
+    /// Spawns a task that any CPU running the executor may poll (one at a time).
+    pub fn spawn_anywhere(
+        &self,
+        name: &'static str,
+        future: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<TaskId, SpawnError> {
+        self.shared.spawn(name, future, true)
     }
 
     /// The executor's tasks, in spawn order (also callable from inside a task).
     pub fn tasks(&self) -> Vec<TaskInfo> {
-        self.spawns.registry.lock().values().copied().collect()
+        let tasks = self.shared.tasks.lock();
+        tasks
+            .values()
+            .map(|entry| TaskInfo {
+                id: entry.cell.id,
+                name: entry.cell.name,
+                polls: entry.cell.polls.load(Ordering::Relaxed),
+            })
+            .collect()
     }
 
     pub fn task_count(&self) -> usize {
-        self.spawns.count.load(Ordering::Acquire)
+        self.shared.count.load(Ordering::Acquire)
     }
 
     pub fn task_limit(&self) -> usize {
-        self.spawns.limit
+        self.shared.limit
     }
 }
 
@@ -104,31 +191,174 @@ pub struct TaskInfo {
     pub polls: u64,
 }
 
+impl Shared {
+    fn spawn(
+        &self,
+        name: &'static str,
+        future: impl Future<Output = ()> + Send + 'static,
+        anywhere: bool,
+    ) -> Result<TaskId, SpawnError> {
+        let limit = self.limit;
+        self.count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .map_err(|_| SpawnError::TooManyTasks { limit })?;
+        let task = Task::new(name, future);
+        let id = task.id();
+        let cell = Arc::new(TaskCell {
+            id,
+            name: task.name(),
+            anywhere,
+            // A new task is polled once to get going.
+            state: AtomicU8::new(QUEUED),
+            task: Mutex::new(Some(task)),
+            polls: AtomicU64::new(0),
+            queues: self.queues.clone(),
+        });
+        let waker = Waker::from(cell.clone());
+        self.tasks.lock().insert(id, Entry { cell, waker });
+        self.queues.push(id, anywhere);
+        Ok(id)
+    }
+
+    /// Polls the tasks ready now for this CPU, once each, and returns how many were polled.
+    /// Tasks woken during this pass wait for the next one, so a task that keeps waking itself
+    /// cannot starve the caller's timer and idle checks.
+    pub fn run_ready(&self) -> usize {
+        let boot_cpu = percpu::cpu_id() == 0;
+        let mut polled = 0;
+        if boot_cpu {
+            for _ in 0..self.queues.boot.len() {
+                let Some(id) = self.queues.boot.pop() else {
+                    break;
+                };
+                polled += self.poll(id);
+            }
+        }
+        for _ in 0..self.queues.any.len() {
+            let Some(id) = self.queues.any.pop() else {
+                break;
+            };
+            polled += self.poll(id);
+        }
+        percpu::this()
+            .tasks_polled
+            .fetch_add(polled as u64, Ordering::Relaxed);
+        polled
+    }
+
+    fn poll(&self, id: TaskId) -> usize {
+        let Some((cell, waker)) = self
+            .tasks
+            .lock()
+            .get(&id)
+            .map(|entry| (entry.cell.clone(), entry.waker.clone()))
+        else {
+            return 0;
+        };
+        if cell
+            .state
+            .compare_exchange(QUEUED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return 0;
+        }
+        let mut slot = cell
+            .task
+            .try_lock()
+            .expect("a RUNNING task is polled by one CPU only");
+        let task = slot.as_mut().expect("a queued task has not finished");
+        let mut context = Context::from_waker(&waker);
+        let finished = task.poll(&mut context).is_ready();
+        cell.polls.fetch_add(1, Ordering::Relaxed);
+        if finished {
+            cell.state.store(DONE, Ordering::Release);
+            let task = slot.take();
+            drop(slot);
+            drop(task);
+            self.tasks.lock().remove(&id);
+            self.count.fetch_sub(1, Ordering::AcqRel);
+        } else {
+            drop(slot);
+            if cell
+                .state
+                .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                // Woken during the poll (NOTIFIED): queue it again.
+                cell.state.store(QUEUED, Ordering::Release);
+                self.queues.push(id, cell.anywhere);
+            }
+        }
+        1
+    }
+
+    /// Whether a call to [`Shared::run_ready`] on this CPU would find work.
+    pub fn has_ready(&self) -> bool {
+        !self.queues.any.is_empty() || (percpu::cpu_id() == 0 && !self.queues.boot.is_empty())
+    }
+
+    pub fn task_count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Before halting with interrupts off: records this CPU as idle, so that a wake-up sends
+    /// it an IPI, and returns whether work arrived meanwhile (then it must not halt).
+    pub fn going_idle(&self) -> bool {
+        let bit = 1u64 << percpu::cpu_id().min(63);
+        self.queues.idle.fetch_or(bit, Ordering::SeqCst);
+        core::sync::atomic::fence(Ordering::SeqCst);
+        let work = self.has_ready();
+        if work {
+            self.woke();
+        }
+        work
+    }
+
+    /// After the halt: this CPU is busy again.
+    pub fn woke(&self) {
+        let bit = 1u64 << percpu::cpu_id().min(63);
+        self.queues.idle.fetch_and(!bit, Ordering::SeqCst);
+    }
+}
+
 pub struct Executor {
-    tasks: BTreeMap<TaskId, Entry>,
-    ready: Arc<ReadyQueue>,
-    spawner: Spawner,
+    shared: Arc<Shared>,
 }
 
 impl Executor {
     /// An executor for at most `max_tasks` tasks at a time.
     pub fn new(max_tasks: usize) -> Self {
+        Self::with_waker(max_tasks, None)
+    }
+
+    /// The same, with the function that ends a halted CPU's `hlt` when work arrives for it.
+    pub fn with_waker(max_tasks: usize, wake_cpu: Option<fn(u32)>) -> Self {
         Executor {
-            tasks: BTreeMap::new(),
-            ready: Arc::new(ReadyQueue::with_capacity(2 * max_tasks)),
-            spawner: Spawner {
-                spawns: Arc::new(Spawns {
-                    pending: Mutex::new(VecDeque::new()),
-                    count: AtomicUsize::new(0),
-                    limit: max_tasks,
-                    registry: Mutex::new(BTreeMap::new()),
+            shared: Arc::new(Shared {
+                tasks: Mutex::new(BTreeMap::new()),
+                queues: Arc::new(Queues {
+                    any: ReadyQueue::with_capacity(2 * max_tasks),
+                    boot: ReadyQueue::with_capacity(2 * max_tasks),
+                    idle: AtomicU64::new(0),
+                    wake_cpu,
                 }),
-            },
+                count: AtomicUsize::new(0),
+                limit: max_tasks,
+            }),
         }
     }
 
     pub fn spawner(&self) -> Spawner {
-        self.spawner.clone()
+        Spawner {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// What the other CPUs run.
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
     }
 
     pub fn spawn(
@@ -136,76 +366,33 @@ impl Executor {
         name: &'static str,
         future: impl Future<Output = ()> + Send + 'static,
     ) -> Result<TaskId, SpawnError> {
-        self.spawner.spawn(name, future)
+        self.shared.spawn(name, future, false)
     }
 
-    /// Polls every task that is ready now, once each, and returns how many were polled. Tasks
-    /// woken during this pass wait for the next one, so a task that keeps waking itself cannot
-    /// starve the caller's timer and idle checks.
+    pub fn spawn_anywhere(
+        &self,
+        name: &'static str,
+        future: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<TaskId, SpawnError> {
+        self.shared.spawn(name, future, true)
+    }
+
+    /// See [`Shared::run_ready`].
     pub fn run_ready(&mut self) -> usize {
-        self.accept_spawns();
-        let mut polled = 0;
-        for _ in 0..self.ready.len() {
-            let Some(id) = self.ready.pop() else { break };
-            let Some(entry) = self.tasks.get_mut(&id) else {
-                continue; // a stale entry of a task that has finished
-            };
-            // Cleared before polling, so a wake during the poll queues the task again.
-            entry.state.queued.store(false, Ordering::Release);
-            let mut context = Context::from_waker(&entry.waker);
-            polled += 1;
-            let finished = entry.task.poll(&mut context).is_ready();
-            let spawns = &self.spawner.spawns;
-            if finished {
-                // Keep the flag set forever: a late wake of a finished task queues nothing.
-                entry.state.queued.store(true, Ordering::Release);
-                self.tasks.remove(&id);
-                spawns.registry.lock().remove(&id);
-                spawns.count.fetch_sub(1, Ordering::AcqRel);
-            } else if let Some(info) = spawns.registry.lock().get_mut(&id) {
-                info.polls += 1;
-            }
-        }
-        polled
+        self.shared.run_ready()
     }
 
     /// Whether a call to [`Executor::run_ready`] would find work.
     pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty() || !self.spawner.spawns.pending.lock().is_empty()
+        self.shared.has_ready()
     }
 
     pub fn task_count(&self) -> usize {
-        self.spawner.task_count()
+        self.shared.task_count()
     }
 
     pub fn tasks(&self) -> Vec<TaskInfo> {
-        self.spawner.tasks()
-    }
-
-    fn accept_spawns(&mut self) {
-        loop {
-            // Pop one at a time: a lock held while inserting could be wanted by nothing else,
-            // but keeping critical sections short is cheap insurance.
-            let Some(task) = self.spawner.spawns.pending.lock().pop_front() else {
-                break;
-            };
-            let state = Arc::new(TaskWaker {
-                id: task.id,
-                queued: AtomicBool::new(false),
-                ready: self.ready.clone(),
-            });
-            let waker = Waker::from(state.clone());
-            waker.wake_by_ref(); // a new task is polled once to get going
-            self.spawner.spawns.registry.lock().insert(
-                task.id,
-                TaskInfo {
-                    id: task.id,
-                    name: task.name,
-                    polls: 0,
-                },
-            );
-            self.tasks.insert(task.id, Entry { task, state, waker });
-        }
+        self.spawner().tasks()
     }
 }
 
@@ -214,6 +401,7 @@ mod tests {
     use super::*;
     extern crate std;
     use core::pin::Pin;
+    use core::sync::atomic::AtomicBool;
     use core::task::Poll;
     use std::sync::Mutex as StdMutex;
     use std::vec;
@@ -371,5 +559,48 @@ mod tests {
             assert!(passes < 10_000, "executor stopped making progress");
         }
         assert_eq!(executor.task_count(), 0);
+    }
+
+    #[test]
+    fn tasks_anywhere_run_once_each_across_threads() {
+        // Four threads run the same executor (as four CPUs do); every task wakes itself a few
+        // times: each must run exactly its number of polls, none lost, none run twice at once.
+        use std::sync::atomic::AtomicU32;
+        const TASKS: usize = 400;
+        let executor = Executor::new(TASKS);
+        let shared = executor.shared();
+        let finished = Arc::new(AtomicUsize::new(0));
+        let running = Arc::new(AtomicU32::new(0));
+        for _ in 0..TASKS {
+            let finished = finished.clone();
+            let running = running.clone();
+            executor
+                .spawn_anywhere("t", async move {
+                    for _ in 0..5 {
+                        assert!(running.fetch_add(1, Ordering::SeqCst) < 4);
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        yield_now().await;
+                    }
+                    finished.fetch_add(1, Ordering::SeqCst);
+                })
+                .unwrap();
+        }
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let mut polled = 0;
+                    while shared.task_count() > 0 {
+                        polled += shared.run_ready();
+                    }
+                    polled
+                })
+            })
+            .collect();
+        let polled: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(finished.load(Ordering::SeqCst), TASKS);
+        assert_eq!(polled, TASKS * 6, "each task polled exactly 6 times");
+        assert_eq!(executor.task_count(), 0);
+        assert!(executor.tasks().is_empty());
     }
 }

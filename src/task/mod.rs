@@ -52,6 +52,10 @@ impl Task {
         self.id
     }
 
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     fn poll(&mut self, context: &mut Context) -> Poll<()> {
         self.future.as_mut().poll(context)
     }

@@ -4,7 +4,6 @@
 
 use core::time::Duration;
 use kestrel::boot::BootInfo;
-use kestrel::task::executor::Executor;
 use kestrel::task::runtime;
 use kestrel::{devices, serial_println, shell};
 
@@ -13,7 +12,9 @@ kestrel::entry_point!(main);
 fn main(boot: &'static BootInfo) -> ! {
     kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
     devices::start(boot);
-    let executor = Executor::new(16);
+    // With `-smp N` in the conf the other CPUs join the executor (one CPU otherwise).
+    kestrel::smp::start(boot);
+    let executor = runtime::new_executor(32);
     let spawner = executor.spawner();
     executor
         .spawn("shell", shell::run(spawner.clone(), || {}))

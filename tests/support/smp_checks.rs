@@ -95,3 +95,93 @@ pub fn counters_add_up_across_cpus() {
         "atomic increments were lost"
     );
 }
+
+/// Reads the word at `addr`; `None` when that faults (the fault hook below resumes after it).
+fn read_or_fault(addr: u64) -> Option<u64> {
+    let value: u64;
+    let faulted: u64;
+    // SAFETY: a read of `addr`; a page fault on it resumes at label 2 (the hook jumps to the
+    // address in RDX), which reports the fault instead of the value.
+    unsafe {
+        core::arch::asm!(
+            "xor ecx, ecx",
+            "lea rdx, [rip + 2f]",
+            "mov rax, [rdi]",
+            "jmp 3f",
+            "2:",
+            "mov ecx, 1",
+            "3:",
+            in("rdi") addr,
+            out("rax") value,
+            out("rdx") _,
+            out("rcx") faulted,
+            options(nostack),
+        );
+    }
+    (faulted == 0).then_some(value)
+}
+
+static PROBED_PAGE: AtomicU64 = AtomicU64::new(0);
+
+fn resume_after_probe(report: &kestrel::trap::ExceptionReport) -> kestrel::trap::FaultAction {
+    let page = PROBED_PAGE.load(Ordering::SeqCst);
+    if report.vector == 14 && report.cr2 & !0xFFF == page {
+        kestrel::trap::FaultAction::ResumeAt(report.frame.regs.rdx)
+    } else {
+        kestrel::trap::FaultAction::Default
+    }
+}
+
+/// Another CPU reads a kernel page (so its TLB holds the translation); this CPU unmaps it; a
+/// read on the other CPU must then fault. Three pages unmapped at once take one shootdown.
+pub fn unmapped_pages_fault_on_every_cpu() {
+    const PAGES: u64 = 3;
+    let region = kestrel::memory::map_anonymous(PAGES * 4096, 4096).expect("map");
+    let start = region.start().as_u64();
+    for page in 0..PAGES {
+        // SAFETY: the region is mapped, writable and ours.
+        unsafe { ((start + page * 4096) as *mut u64).write_volatile(0x5eed_0000 + page) };
+    }
+    kestrel::trap::set_test_fault_hook(Some(resume_after_probe));
+    let others: [u32; MAX_CPUS] = core::array::from_fn(|i| i as u32);
+    let others = || {
+        others
+            .into_iter()
+            .filter(|&id| id != smp::cpu_id() && smp::is_online(id))
+    };
+    for cpu in others() {
+        for page in 0..PAGES {
+            let addr = start + page * 4096;
+            let seen = AtomicU64::new(0);
+            assert!(smp::ipi::call_on(cpu, || {
+                seen.store(read_or_fault(addr).unwrap_or(u64::MAX), Ordering::SeqCst)
+            }));
+            assert_eq!(seen.load(Ordering::SeqCst), 0x5eed_0000 + page, "CPU {cpu}");
+        }
+    }
+    let rounds = smp::tlb::rounds();
+    drop(region);
+    assert_eq!(
+        smp::tlb::rounds(),
+        rounds + 1,
+        "one shootdown for the whole batch"
+    );
+    for cpu in others() {
+        for page in 0..PAGES {
+            let addr = start + page * 4096;
+            PROBED_PAGE.store(addr, Ordering::SeqCst);
+            let faulted = AtomicU32::new(0);
+            assert!(smp::ipi::call_on(cpu, || {
+                if read_or_fault(addr).is_none() {
+                    faulted.store(1, Ordering::SeqCst);
+                }
+            }));
+            assert_eq!(
+                faulted.load(Ordering::SeqCst),
+                1,
+                "CPU {cpu} still reads page {page} after it was unmapped"
+            );
+        }
+    }
+    kestrel::trap::set_test_fault_hook(None);
+}

@@ -12,10 +12,11 @@ pub mod index;
 
 use super::frames::FrameSource;
 use crate::arch::cpu;
+use crate::smp::tlb::Batch;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 use index::{Level, table_address};
-use spin::Mutex;
+use spin::{Mutex, MutexGuard};
 use x86_64::structures::paging::{Page, PageTable, PageTableFlags as Flags, PhysFrame, Size4KiB};
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -109,13 +110,74 @@ impl fmt::Display for UnmapError {
     }
 }
 
+/// Where the kernel half of every address space begins (P4 entry 256).
+const KERNEL_HALF_START: u64 = 0xFFFF_8000_0000_0000;
+
 /// Access to the page tables reachable through the recursive entry. Only one value exists,
 /// inside [`PAGE_TABLES`].
 pub struct PageTables {
-    _private: (),
+    /// Kernel-half pages unmapped under the current lock holder: the other CPUs' TLBs may
+    /// still hold them, until the guard's drop shoots them down (`smp::tlb`).
+    stale: Batch,
 }
 
-pub static PAGE_TABLES: Mutex<PageTables> = Mutex::new(PageTables { _private: () });
+/// The page-table lock. Its guard, on release, shoots down the kernel pages its holder
+/// unmapped, in one batch, after unlocking: another CPU may be waiting for the lock with
+/// interrupts off (a system call), and could not answer the IPI while it waits.
+pub struct PageTablesLock {
+    inner: Mutex<PageTables>,
+}
+
+pub struct PageTablesGuard<'a> {
+    guard: Option<MutexGuard<'a, PageTables>>,
+}
+
+impl PageTablesLock {
+    pub fn lock(&self) -> PageTablesGuard<'_> {
+        PageTablesGuard {
+            guard: Some(self.inner.lock()),
+        }
+    }
+
+    pub fn try_lock(&self) -> Option<PageTablesGuard<'_>> {
+        Some(PageTablesGuard {
+            guard: Some(self.inner.try_lock()?),
+        })
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+}
+
+impl core::ops::Deref for PageTablesGuard<'_> {
+    type Target = PageTables;
+
+    fn deref(&self) -> &PageTables {
+        self.guard.as_ref().expect("held until drop")
+    }
+}
+
+impl core::ops::DerefMut for PageTablesGuard<'_> {
+    fn deref_mut(&mut self) -> &mut PageTables {
+        self.guard.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for PageTablesGuard<'_> {
+    fn drop(&mut self) {
+        let mut guard = self.guard.take().expect("held until drop");
+        let stale = guard.stale.take();
+        drop(guard);
+        crate::smp::tlb::shootdown_others(&stale);
+    }
+}
+
+pub static PAGE_TABLES: PageTablesLock = PageTablesLock {
+    inner: Mutex::new(PageTables {
+        stale: Batch::new(),
+    }),
+};
 
 /// The table at `level` that translates `addr`, seen through the recursive mapping.
 ///
@@ -293,6 +355,10 @@ impl PageTables {
         let frame = PhysFrame::containing_address(entry.addr());
         entry.set_unused();
         cpu::flush_tlb_page(addr);
+        // The kernel half is every CPU's; the user half runs on one CPU (docs/smp.md).
+        if addr.as_u64() >= KERNEL_HALF_START {
+            self.stale.push(addr.as_u64());
+        }
         Ok(frame)
     }
 
