@@ -270,6 +270,61 @@ pub fn user_page_present(addr: u64) -> bool {
     unsafe { user_entry(&tables, page_floor(addr)) }.is_some()
 }
 
+/// The lowest page in `[from, end)` of the current space's user half that has a frame, found
+/// by walking the tables and skipping every absent one whole, so that a sparse range (a huge
+/// `PROT_NONE` reservation) costs its tables, not its pages. Callers loop from the page after.
+pub fn next_present_user_page(from: u64, end: u64) -> Option<u64> {
+    let end = end.min(1 << 47);
+    let mut addr = page_floor(from);
+    let _tables = PAGE_TABLES.lock();
+    // The next multiple of `span` above `addr`.
+    let skip = |addr: u64, span: u64| (addr | (span - 1)) + 1;
+    while addr < end {
+        // SAFETY: the P4 is always mapped through the recursive entry; the lock is held.
+        let p4 = unsafe { table_at(Level::P4, 0) };
+        if !p4[index::index(addr, Level::P4) as usize]
+            .flags()
+            .contains(Flags::PRESENT)
+        {
+            addr = skip(addr, index::entry_span(Level::P4));
+            continue;
+        }
+        // SAFETY: the P4 entry is present, so the P3 is visible; the lock is held.
+        let p3 = unsafe { table_at(Level::P3, addr) };
+        if !p3[index::index(addr, Level::P3) as usize]
+            .flags()
+            .contains(Flags::PRESENT)
+        {
+            addr = skip(addr, index::entry_span(Level::P3));
+            continue;
+        }
+        // SAFETY: the P3 entry is present (never huge in the user half): the P2 is visible.
+        let p2 = unsafe { table_at(Level::P2, addr) };
+        if !p2[index::index(addr, Level::P2) as usize]
+            .flags()
+            .contains(Flags::PRESENT)
+        {
+            addr = skip(addr, index::entry_span(Level::P2));
+            continue;
+        }
+        // SAFETY: the P2 entry is present and not huge: the P1 is visible.
+        let p1 = unsafe { table_at(Level::P1, addr) };
+        let first = index::index(addr, Level::P1) as usize;
+        match p1
+            .iter()
+            .skip(first)
+            .position(|e| e.flags().contains(Flags::PRESENT))
+        {
+            Some(offset) => {
+                let found = addr + offset as u64 * 4096;
+                return (found < end).then_some(found);
+            }
+            None => addr = skip(addr, index::entry_span(Level::P2)),
+        }
+    }
+    None
+}
+
 /// `mprotect` on one page of the current space: gives a mapped page the flags of `access`,
 /// keeping a copy-on-write page read-only (its first write still copies). Nothing happens to
 /// a page that is not mapped (it is demand-paged with the area's new access).

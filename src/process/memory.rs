@@ -185,6 +185,11 @@ impl UserMemory {
             .checked_next_multiple_of(PAGE_SIZE)
             .filter(|&l| l > 0 && l <= USER_END)
             .ok_or(MapFailure::NoMemory)?;
+        // A shared area is filled at once: refuse one larger than the free memory up front,
+        // rather than taking every frame and giving them back.
+        if shared && len / PAGE_SIZE > crate::memory::frames::stats().free {
+            return Err(MapFailure::NoMemory);
+        }
         let fits =
             |start: u64| start >= USER_MIN && start.checked_add(len).is_some_and(|e| e <= USER_END);
         let start = match placement {
@@ -253,9 +258,9 @@ impl UserMemory {
         self.vmas
             .protect(start, end, access)
             .map_err(|_| MapFailure::NoMemory)?;
-        for page in (start..end).step_by(PAGE_SIZE as usize) {
-            address_space::protect_user_page(page, access);
-        }
+        for_each_present(start, end, |page| {
+            address_space::protect_user_page(page, access)
+        });
         Ok(())
     }
 
@@ -339,11 +344,14 @@ impl UserMemory {
         self.vmas
             .insert(tail(target, target + new_len))
             .map_err(|_| MapFailure::NoMemory)?;
-        for offset in (0..kept).step_by(PAGE_SIZE as usize) {
-            if address_space::move_user_page(old + offset, target + offset).is_err() {
-                return Err(MapFailure::NoMemory);
+        let mut moved = Ok(());
+        for_each_present(old, old + kept, |page| {
+            if moved.is_ok() && address_space::move_user_page(page, target + (page - old)).is_err()
+            {
+                moved = Err(MapFailure::NoMemory);
             }
-        }
+        });
+        moved?;
         // The moved pages are gone from the old range; what is left there is dropped.
         self.vmas.remove(old, old + kept);
         self.unmap(old + kept, old_end);
@@ -357,10 +365,22 @@ impl UserMemory {
     fn unmap_pages(&mut self, start: u64, end: u64) {
         let start = start.max(USER_MIN);
         let end = end.min(USER_END);
-        for page in (start..end).step_by(PAGE_SIZE as usize) {
+        let mut unmapped = 0;
+        for_each_present(start, end, |page| {
             if address_space::unmap_user_page(page) {
-                self.resident_pages = self.resident_pages.saturating_sub(1);
+                unmapped += 1;
             }
-        }
+        });
+        self.resident_pages = self.resident_pages.saturating_sub(unmapped);
+    }
+}
+
+/// Calls `f` on every page of `[start, end)` of the current space that has a frame, lowest
+/// first, skipping absent page tables whole (`f` may change the tables).
+pub fn for_each_present(start: u64, end: u64, mut f: impl FnMut(u64)) {
+    let mut at = start;
+    while let Some(page) = address_space::next_present_user_page(at, end) {
+        f(page);
+        at = page + PAGE_SIZE;
     }
 }

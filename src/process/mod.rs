@@ -371,11 +371,11 @@ pub fn fork(
     let memory = {
         let memory = parent.memory.lock();
         for vma in memory.vmas.iter() {
-            for page in (vma.start..vma.end).step_by(layout::PAGE_SIZE as usize) {
+            memory::for_each_present(vma.start, vma.end, |page| {
                 if let Some(shared) = address_space::share_user_page(page, vma.shared) {
                     pages.push((page, shared));
                 }
-            }
+            });
         }
         UserMemory {
             space: Some(space),
