@@ -95,33 +95,49 @@ fn print_bytes(bytes: &[u8]) {
 }
 
 pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
-    match file(fd)? {
-        File::Console => {
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                print_bytes(&kernel[..n]);
-                done += n as u64;
-            }
-            Ok(count)
-        }
-        File::PipeWrite(pipe) => {
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                match pipe.write(&kernel[..n]) {
-                    Ok(written) => done += written as u64,
-                    Err(_) if done > 0 => break,
-                    Err(crate::process::pipe::PipeError::Broken) => return Err(EPIPE),
-                    Err(crate::process::pipe::PipeError::Interrupted) => return Err(EINTR),
+    let file = file(fd)?;
+    if !is_writable(&file) {
+        return Err(EBADF);
+    }
+    let mut kernel = vec![0; (count as usize).min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let n = ((count - done) as usize).min(CHUNK);
+        copy_from_user(&mut kernel[..n], buf + done)?;
+        match write_chunk(fd, &file, &kernel[..n]) {
+            Ok(written) => {
+                done += written as u64;
+                if written < n {
+                    break;
                 }
             }
-            Ok(done)
+            // What went out before the error counts, as on Linux.
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
         }
+    }
+    Ok(done)
+}
+
+fn is_writable(file: &File) -> bool {
+    matches!(
+        file,
+        File::Console | File::PipeWrite(_) | File::Node { writable: true, .. }
+    )
+}
+
+/// Writes kernel bytes to `file` (descriptor `fd`, whose offset moves): what `write` and
+/// `sendfile` share. Returns how many went out.
+fn write_chunk(fd: u64, file: &File, data: &[u8]) -> Result<usize, Errno> {
+    match file {
+        File::Console => {
+            print_bytes(data);
+            Ok(data.len())
+        }
+        File::PipeWrite(pipe) => pipe.write(data).map_err(|err| match err {
+            crate::process::pipe::PipeError::Broken => EPIPE,
+            crate::process::pipe::PipeError::Interrupted => EINTR,
+        }),
         File::Node {
             at,
             writable: true,
@@ -129,35 +145,84 @@ pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
             ..
         } => {
             let process = current()?;
-            let fs = crate::rootfs::vfs().fs(at);
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                let offset = if append {
-                    fs.metadata(at.ino).map_err(|e| e.errno())?.size
-                } else {
-                    match process.files.lock().get(fd) {
-                        Some(File::Node { offset, .. }) => *offset,
-                        _ => return Err(EBADF),
-                    }
-                };
-                let written = fs
-                    .write(at.ino, offset, &kernel[..n])
-                    .map_err(|e| e.errno())?;
-                if let Some(File::Node { offset: pos, .. }) = process.files.lock().get(fd) {
-                    *pos = offset + written as u64;
+            let fs = crate::rootfs::vfs().fs(*at);
+            let offset = if *append {
+                fs.metadata(at.ino).map_err(|e| e.errno())?.size
+            } else {
+                match process.files.lock().get(fd) {
+                    Some(File::Node { offset, .. }) => *offset,
+                    _ => return Err(EBADF),
                 }
-                done += written as u64;
-                if written < n {
-                    break;
-                }
+            };
+            let written = fs.write(at.ino, offset, data).map_err(|e| e.errno())?;
+            if let Some(File::Node { offset: pos, .. }) = process.files.lock().get(fd) {
+                *pos = offset + written as u64;
             }
-            Ok(done)
+            Ok(written)
         }
         File::Node { .. } | File::PipeRead(_) => Err(EBADF),
     }
+}
+
+/// `sendfile(out_fd, in_fd, offset, count)`: copies from a regular file to any writable
+/// descriptor inside the kernel (busybox's `cp` and `cat` try it first). With `offset` not
+/// NULL, reading starts there, the new offset is stored back and `in_fd`'s own offset stays.
+pub fn sendfile(out_fd: u64, in_fd: u64, offset: u64, count: u64) -> SysResult {
+    let input = file(in_fd)?;
+    let output = file(out_fd)?;
+    let (at, position) = match input {
+        File::Node {
+            readable: false, ..
+        } => return Err(EBADF),
+        File::Node {
+            directory: false,
+            at,
+            offset,
+            ..
+        } => (at, offset),
+        _ => return Err(EINVAL),
+    };
+    if !is_writable(&output) {
+        return Err(EBADF);
+    }
+    let mut pos = if offset != 0 {
+        let start = uaccess::read_u64(offset)? as i64;
+        u64::try_from(start).map_err(|_| EINVAL)?
+    } else {
+        position
+    };
+    if offset != 0 {
+        uaccess::check_writable(offset, 8)?;
+    }
+    let count = count.min(i32::MAX as u64 & !0xfff);
+    let mut kernel = vec![0; (count as usize).min(CHUNK)];
+    let vfs = crate::rootfs::vfs();
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(CHUNK);
+        let n = vfs
+            .read(at, pos, &mut kernel[..want])
+            .map_err(|e| e.errno())?;
+        if n == 0 {
+            break;
+        }
+        let written = match write_chunk(out_fd, &output, &kernel[..n]) {
+            Ok(written) => written,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        pos += written as u64;
+        done += written as u64;
+        if written < n {
+            break;
+        }
+    }
+    if offset != 0 {
+        uaccess::write_u64(offset, pos)?;
+    } else if let Some(File::Node { offset, .. }) = current()?.files.lock().get(in_fd) {
+        *offset = pos;
+    }
+    Ok(done)
 }
 
 /// `pipe2(fds, flags)` (and `pipe`): two descriptors, read end first.
