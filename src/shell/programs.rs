@@ -39,7 +39,7 @@ pub async fn run(line: &str) {
             match key {
                 Key::INTERRUPT => {
                     println!("^C");
-                    process::kill(pid, SIGINT);
+                    interrupt(pid);
                 }
                 Key::Char(ch) => tty::feed(ch),
                 Key::Enter => tty::feed('\n'),
@@ -60,6 +60,26 @@ pub async fn run(line: &str) {
     tty::set_foreground(None);
     if let Some(reaped) = reaped {
         report(reaped, false);
+    }
+}
+
+/// Ctrl-C for the foreground program `pid`: SIGINT for what it runs (a shell's commands),
+/// else for itself. Until there are process groups and signal handlers, this is how an
+/// interactive shell survives the Ctrl-C of a command, as on Linux, where the shell ignores
+/// the SIGINT its foreground process group gets: `sleep 10` ends with status 130 and ash
+/// prompts again.
+fn interrupt(pid: process::Pid) {
+    let running: Vec<process::Pid> = process::list()
+        .iter()
+        .filter(|p| p.pid != pid && p.exit_status().is_none())
+        .map(|p| p.pid)
+        .filter(|&p| process::is_descendant(p, pid))
+        .collect();
+    if running.is_empty() {
+        process::kill(pid, SIGINT);
+    }
+    for child in running {
+        process::kill(child, SIGINT);
     }
 }
 
