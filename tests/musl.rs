@@ -1,5 +1,6 @@
 //! Unmodified static musl C programs (user/c/, `musl-gcc -static`) run on Kestrel: stdio
-//! hello world, file I/O on /tmp and the initramfs, fork/execve/waitpid. Their exit statuses
+//! hello world, file I/O on /tmp and the initramfs, fork/execve/waitpid, and the name and
+//! attribute calls busybox needs (c-paths). Their exit statuses
 //! are checked here; their output lines by tests/qemu/musl.conf.
 
 #![no_std]
@@ -24,6 +25,7 @@ fn main(boot: &'static BootInfo) -> ! {
         c_hello_prints_and_exits_zero,
         c_fileio_round_trips_a_file,
         c_forkexec_runs_a_child,
+        c_paths_gets_linux_answers,
         c_programs_return_every_frame,
     );
 }
@@ -55,9 +57,13 @@ fn c_forkexec_runs_a_child() {
     assert_eq!(run(&["/bin/c-forkexec"]), 0);
 }
 
+fn c_paths_gets_linux_answers() {
+    assert_eq!(run(&["/bin/c-paths"]), 0);
+}
+
 fn c_programs_return_every_frame() {
     let before = frames::stats().free;
-    for program in ["/bin/c-hello", "/bin/c-fileio", "/bin/c-forkexec"] {
+    for program in ["/bin/c-hello", "/bin/c-fileio", "/bin/c-forkexec", "/bin/c-paths"] {
         assert_eq!(run(&[program]), 0, "{program}");
     }
     let after = frames::stats().free;

@@ -18,7 +18,7 @@ bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 # c-*: static musl C programs of user/c/ (make user).
-programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec)
+programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-paths)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
