@@ -63,7 +63,12 @@ fn c_paths_gets_linux_answers() {
 
 fn c_programs_return_every_frame() {
     let before = frames::stats().free;
-    for program in ["/bin/c-hello", "/bin/c-fileio", "/bin/c-forkexec", "/bin/c-paths"] {
+    for program in [
+        "/bin/c-hello",
+        "/bin/c-fileio",
+        "/bin/c-forkexec",
+        "/bin/c-paths",
+    ] {
         assert_eq!(run(&[program]), 0, "{program}");
     }
     let after = frames::stats().free;

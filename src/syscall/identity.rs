@@ -98,10 +98,18 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
     Ok(0)
 }
 
+/// `getrlimit(resource, old)`: unlike prlimit64's, its pointer is not optional (NULL is
+/// `EFAULT`, as on Linux).
 pub fn getrlimit(resource: u64, old: u64) -> SysResult {
+    if old == 0 {
+        return Err(EFAULT);
+    }
     prlimit64(0, resource, 0, old)
 }
 
 pub fn setrlimit(resource: u64, new: u64) -> SysResult {
+    if new == 0 {
+        return Err(EFAULT);
+    }
     prlimit64(0, resource, new, 0)
 }
