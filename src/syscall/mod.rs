@@ -14,6 +14,7 @@ pub mod errno;
 mod files;
 mod identity;
 mod memory;
+mod names;
 mod paths;
 mod process;
 mod signals;
@@ -175,7 +176,8 @@ fn unknown(number: u64) -> Errno {
     };
     if first {
         let pid = sched::current_process().map_or(0, |p| p.pid);
-        log::warn!("syscall {number} is not implemented (pid {pid}): ENOSYS");
+        let name = names::name(number).unwrap_or("unknown");
+        log::warn!("syscall {number} ({name}) is not implemented (pid {pid}): ENOSYS");
     }
     ENOSYS
 }
