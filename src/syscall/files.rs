@@ -12,8 +12,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 pub const AT_FDCWD: i64 = -100;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-const AT_EMPTY_PATH: u64 = 0x1000;
+pub(super) const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub(super) const AT_EMPTY_PATH: u64 = 0x1000;
+/// Accepted and meaningless: Kestrel has no automounts.
+pub(super) const AT_NO_AUTOMOUNT: u64 = 0x800;
 const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
@@ -502,31 +504,50 @@ pub fn check_fd(fd: u64) -> SysResult {
 }
 
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
-    let bytes = match file(fd)? {
+    copy_to_user(buf, &fd_stat(fd)?)?;
+    Ok(0)
+}
+
+/// The `struct stat` of what descriptor `fd` refers to.
+pub(super) fn fd_stat(fd: u64) -> Result<[u8; 144], Errno> {
+    Ok(match file(fd)? {
         File::Console => console_stat(),
         File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
         File::Node { at, .. } => stat_bytes(
             at,
             &crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?,
         ),
+    })
+}
+
+/// The `struct stat` of what `path` (from `dirfd`) names, as newfstatat's `flags` say:
+/// `AT_SYMLINK_NOFOLLOW`, and `AT_EMPTY_PATH` with an empty path for `dirfd` itself.
+pub(super) fn path_stat(dirfd: i64, path: u64, flags: u64) -> Result<[u8; 144], Errno> {
+    if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
+        return fd_stat(dirfd as u64);
+    }
+    let follow = if flags & AT_SYMLINK_NOFOLLOW == 0 {
+        Follow::Yes
+    } else {
+        Follow::No
     };
-    copy_to_user(buf, &bytes)?;
-    Ok(0)
+    let at = resolve(dirfd, path, follow)?;
+    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
+    Ok(stat_bytes(at, &meta))
 }
 
 pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
-    let follow = if follow { Follow::Yes } else { Follow::No };
-    let at = resolve(dirfd, path, follow)?;
-    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
-    copy_to_user(buf, &stat_bytes(at, &meta))?;
+    let flags = if follow { 0 } else { AT_SYMLINK_NOFOLLOW };
+    copy_to_user(buf, &path_stat(dirfd, path, flags)?)?;
     Ok(0)
 }
 
 pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
-    if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
-        return fstat(dirfd as u64, buf);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
+        return Err(EINVAL);
     }
-    stat(dirfd, path, buf, flags & AT_SYMLINK_NOFOLLOW == 0)
+    copy_to_user(buf, &path_stat(dirfd, path, flags)?)?;
+    Ok(0)
 }
 
 /// `getdents64`: `struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type;

@@ -18,6 +18,7 @@ mod names;
 mod paths;
 mod process;
 mod signals;
+mod statx;
 mod stopgaps;
 pub mod uaccess;
 
@@ -111,6 +112,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         268 => paths::fchmodat(int(a0), a1, a2),
         280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
         302 => identity::prlimit64(a0, a1 as u32 as u64, a2, a3),
+        332 => statx::statx(int(a0), a1, a2 as u32 as u64, a3 as u32 as u64, a4),
         316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
         96 => process::gettimeofday(a0, a1),

@@ -1,6 +1,6 @@
 /* Names, attributes and the other calls busybox needs, with their errno values: umask,
  * symlink/readlink, link, rename (every replace rule), chmod, truncate, utimensat, fchdir,
- * sendfile, clone in the shape of fork, prctl names, and 32-bit int arguments. It works in
+ * statx, sendfile, clone in the shape of fork, prctl names, and 32-bit int arguments. It works in
  * a fresh directory (argv[1], default /tmp/c-paths) and prints the same lines on Linux. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,6 +131,25 @@ int main(int argc, char **argv)
     r = utimensat(AT_FDCWD, "f", times, 0);
     stat("f", &st);
     printf("c-paths: utimensat %s mtime=%lld\n", err(r), (long long)st.st_mtime);
+
+    /* statx agrees with stat (the layout of statx(2), read by offset). */
+    unsigned char sx[256];
+    r = syscall(SYS_statx, AT_FDCWD, "f", 0, 0x7ff, sx);
+    stat("f", &st);
+    unsigned mask, mode;
+    unsigned long long size, ino, mtime;
+    memcpy(&mask, sx, 4);
+    mode = sx[28] | sx[29] << 8;
+    memcpy(&ino, sx + 32, 8);
+    memcpy(&size, sx + 40, 8);
+    memcpy(&mtime, sx + 112, 8);
+    printf("c-paths: statx %s basic=%d mode=%o same as stat=%d, link %s, bad flags %s\n", err(r),
+           (mask & 0x7ff) == 0x7ff, mode,
+           ino == (unsigned long long)st.st_ino && size == (unsigned long long)st.st_size &&
+               mtime == (unsigned long long)st.st_mtime,
+           (syscall(SYS_statx, AT_FDCWD, "s", AT_SYMLINK_NOFOLLOW, 0x7ff, sx), (sx[29] & 0xf0) == 0xa0
+                ? "S_IFLNK" : "?"),
+           err(syscall(SYS_statx, AT_FDCWD, "f", 0x6000, 0x7ff, sx)));
 
     /* fchdir and getcwd. */
     fd = open("empty", O_RDONLY | O_DIRECTORY);

@@ -111,7 +111,9 @@ fn main(_args: Args) -> i32 {
             ("rt_sigaction(oldact)", 13, [2, 0, bad, 8, 0, 0]),
         ];
         // The name, attribute and identity calls busybox uses.
-        let more: [(&str, usize, [usize; 6]); 31] = [
+        let more: [(&str, usize, [usize; 6]); 33] = [
+            ("statx(path)", 332, [fdcwd, bad, 0, 0x7ff, good_ptr, 0]),
+            ("statx(buf)", 332, [fdcwd, motd, 0, 0x7ff, bad, 0]),
             ("readlink(path)", 89, [bad, good_ptr, 16, 0, 0, 0]),
             ("readlink(buf)", 89, [link, bad, 16, 0, 0, 0]),
             ("readlinkat(buf)", 267, [fdcwd, link, bad, 16, 0, 0]),
