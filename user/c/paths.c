@@ -151,6 +151,17 @@ int main(int argc, char **argv)
                 ? "S_IFLNK" : "?"),
            err(syscall(SYS_statx, AT_FDCWD, "f", 0x6000, 0x7ff, sx)));
 
+    /* A directory read twice through lseek(0); O_DIRECTORY on a file; dup2 onto itself. */
+    fd = open(".", O_RDONLY | O_DIRECTORY);
+    char dents[4096];
+    long first = syscall(SYS_getdents64, fd, dents, sizeof dents);
+    off_t back = lseek(fd, 0, SEEK_SET);
+    long again = syscall(SYS_getdents64, fd, dents, sizeof dents);
+    printf("c-paths: getdents again=%d lseek=%lld, O_DIRECTORY on a file %s, dup2 self=%d\n",
+           first > 0 && first == again, (long long)back, err(open("f", O_RDONLY | O_DIRECTORY)),
+           dup2(fd, fd) == fd);
+    close(fd);
+
     /* fchdir and getcwd. */
     fd = open("empty", O_RDONLY | O_DIRECTORY);
     r = fchdir(fd);
