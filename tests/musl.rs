@@ -1,6 +1,6 @@
 //! Unmodified static musl C programs (user/c/, `musl-gcc -static`) run on Kestrel: stdio
 //! hello world, file I/O on /tmp and the initramfs, fork/execve/waitpid, signals, process
-//! groups and the terminal. Their exit statuses
+//! groups and the terminal, and the name and attribute calls busybox needs (c-paths). Their exit statuses
 //! are checked here; their output lines by tests/qemu/musl.conf.
 
 #![no_std]
@@ -26,6 +26,7 @@ fn main(boot: &'static BootInfo) -> ! {
         c_fileio_round_trips_a_file,
         c_forkexec_runs_a_child,
         c_signals_passes_every_check,
+        c_paths_gets_linux_answers,
         c_programs_return_every_frame,
     );
 }
@@ -71,6 +72,10 @@ fn c_signals_passes_every_check() {
     assert_eq!(run(&["/bin/c-signals"]), 0);
 }
 
+fn c_paths_gets_linux_answers() {
+    assert_eq!(run(&["/bin/c-paths"]), 0);
+}
+
 fn c_programs_return_every_frame() {
     let before = frames::stats().free;
     for program in [
@@ -78,6 +83,7 @@ fn c_programs_return_every_frame() {
         "/bin/c-fileio",
         "/bin/c-forkexec",
         "/bin/c-signals",
+        "/bin/c-paths",
     ] {
         assert_eq!(run(&[program]), 0, "{program}");
     }

@@ -196,3 +196,18 @@ pub fn chdir(path: u64) -> SysResult {
     cwd.at = at;
     Ok(0)
 }
+
+/// `fchdir(fd)`: the working directory becomes the directory open on `fd` (`ENOTDIR` for
+/// anything else); its path is found by walking `..` up to the root.
+pub fn fchdir(fd: u64) -> SysResult {
+    let at = match file(fd)? {
+        File::Node(node) if node.directory => node.at,
+        _ => return Err(ENOTDIR),
+    };
+    let path = crate::rootfs::vfs().path_of(at).map_err(|e| e.errno())?;
+    let process = process()?;
+    let mut cwd = process.cwd.lock();
+    cwd.path = path;
+    cwd.at = at;
+    Ok(0)
+}

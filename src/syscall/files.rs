@@ -12,8 +12,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 pub const AT_FDCWD: i64 = -100;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-const AT_EMPTY_PATH: u64 = 0x1000;
+pub(super) const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub(super) const AT_EMPTY_PATH: u64 = 0x1000;
+/// Accepted and meaningless: Kestrel has no automounts.
+pub(super) const AT_NO_AUTOMOUNT: u64 = 0x800;
 const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
@@ -88,72 +90,134 @@ pub fn pread64(fd: u64, buf: u64, count: u64, offset: u64) -> SysResult {
 }
 
 pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
-    match file(fd)? {
-        File::Console => {
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                tty::write(&kernel[..n]);
-                done += n as u64;
-            }
-            Ok(count)
-        }
-        File::PipeWrite(pipe) => {
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                match pipe.write(&kernel[..n]) {
-                    Ok(written) => done += written as u64,
-                    Err(_) if done > 0 => break,
-                    Err(crate::process::pipe::PipeError::Broken) => {
-                        // Linux sends SIGPIPE to the writer as well (pipe(7)).
-                        let process = current()?;
-                        crate::process::signal::deliver::send(
-                            &process,
-                            crate::process::signal::Target::Process,
-                            crate::process::signal::SigInfo::user(
-                                crate::process::signal::SIGPIPE,
-                                process.pid,
-                            ),
-                        );
-                        return Err(EPIPE);
-                    }
-                    Err(crate::process::pipe::PipeError::Interrupted) => {
-                        return Err(ERESTARTSYS);
-                    }
-                }
-            }
-            Ok(done)
-        }
-        File::Node(node) if node.writable => {
-            let fs = crate::rootfs::vfs().fs(node.at);
-            let mut kernel = vec![0; (count as usize).min(CHUNK)];
-            let mut done = 0;
-            // The shared offset stays locked for the whole write, as Linux's f_pos_lock.
-            let mut offset = node.offset.lock();
-            while done < count {
-                let n = ((count - done) as usize).min(CHUNK);
-                copy_from_user(&mut kernel[..n], buf + done)?;
-                if node.append() {
-                    *offset = fs.metadata(node.at.ino).map_err(|e| e.errno())?.size;
-                }
-                let written = fs
-                    .write(node.at.ino, *offset, &kernel[..n])
-                    .map_err(|e| e.errno())?;
-                *offset += written as u64;
+    let file = file(fd)?;
+    if !is_writable(&file) {
+        return Err(EBADF);
+    }
+    let mut kernel = vec![0; (count as usize).min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let n = ((count - done) as usize).min(CHUNK);
+        copy_from_user(&mut kernel[..n], buf + done)?;
+        match write_chunk(&file, &kernel[..n]) {
+            Ok(written) => {
                 done += written as u64;
                 if written < n {
                     break;
                 }
             }
-            Ok(done)
+            // What went out before the error counts, as on Linux.
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(done)
+}
+
+fn is_writable(file: &File) -> bool {
+    match file {
+        File::Console | File::PipeWrite(_) => true,
+        File::Node(node) => node.writable,
+        File::PipeRead(_) => false,
+    }
+}
+
+/// Writes kernel bytes to `file` at its (shared) offset: what `write` and `sendfile` share.
+/// Returns how many went out.
+fn write_chunk(file: &File, data: &[u8]) -> Result<usize, Errno> {
+    match file {
+        File::Console => {
+            tty::write(data);
+            Ok(data.len())
+        }
+        File::PipeWrite(pipe) => match pipe.write(data) {
+            Ok(written) => Ok(written),
+            Err(crate::process::pipe::PipeError::Broken) => {
+                // Linux sends SIGPIPE to the writer as well (pipe(7)).
+                let process = current()?;
+                crate::process::signal::deliver::send(
+                    &process,
+                    crate::process::signal::Target::Process,
+                    crate::process::signal::SigInfo::user(
+                        crate::process::signal::SIGPIPE,
+                        process.pid,
+                    ),
+                );
+                Err(EPIPE)
+            }
+            Err(crate::process::pipe::PipeError::Interrupted) => Err(ERESTARTSYS),
+        },
+        File::Node(node) if node.writable => {
+            let fs = crate::rootfs::vfs().fs(node.at);
+            // The shared offset stays locked for the whole chunk, as Linux's f_pos_lock.
+            let mut offset = node.offset.lock();
+            if node.append() {
+                *offset = fs.metadata(node.at.ino).map_err(|e| e.errno())?.size;
+            }
+            let written = fs
+                .write(node.at.ino, *offset, data)
+                .map_err(|e| e.errno())?;
+            *offset += written as u64;
+            Ok(written)
         }
         File::Node(_) | File::PipeRead(_) => Err(EBADF),
     }
+}
+
+/// `sendfile(out_fd, in_fd, offset, count)`: copies from a regular file to any writable
+/// descriptor inside the kernel (busybox's `cp` and `cat` try it first). With `offset` not
+/// NULL, reading starts there, the new offset is stored back and `in_fd`'s own offset stays.
+pub fn sendfile(out_fd: u64, in_fd: u64, offset: u64, count: u64) -> SysResult {
+    let input = file(in_fd)?;
+    let output = file(out_fd)?;
+    let node = match &input {
+        File::Node(node) if !node.readable => return Err(EBADF),
+        File::Node(node) if !node.directory => node.clone(),
+        _ => return Err(EINVAL),
+    };
+    let at = node.at;
+    let position = *node.offset.lock();
+    if !is_writable(&output) {
+        return Err(EBADF);
+    }
+    let mut pos = if offset != 0 {
+        let start = uaccess::read_u64(offset)? as i64;
+        u64::try_from(start).map_err(|_| EINVAL)?
+    } else {
+        position
+    };
+    if offset != 0 {
+        uaccess::check_writable(offset, 8)?;
+    }
+    let count = count.min(i32::MAX as u64 & !0xfff);
+    let mut kernel = vec![0; (count as usize).min(CHUNK)];
+    let vfs = crate::rootfs::vfs();
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(CHUNK);
+        let n = vfs
+            .read(at, pos, &mut kernel[..want])
+            .map_err(|e| e.errno())?;
+        if n == 0 {
+            break;
+        }
+        let written = match write_chunk(&output, &kernel[..n]) {
+            Ok(written) => written,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        pos += written as u64;
+        done += written as u64;
+        if written < n {
+            break;
+        }
+    }
+    if offset != 0 {
+        uaccess::write_u64(offset, pos)?;
+    } else {
+        *node.offset.lock() = pos;
+    }
+    Ok(done)
 }
 
 /// `pipe2(fds, flags)` (and `pipe`): two descriptors, read end first.
@@ -432,7 +496,13 @@ pub fn check_fd(fd: u64) -> SysResult {
 }
 
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
-    let bytes = match file(fd)? {
+    copy_to_user(buf, &fd_stat(fd)?)?;
+    Ok(0)
+}
+
+/// The `struct stat` of what descriptor `fd` refers to.
+pub(super) fn fd_stat(fd: u64) -> Result<[u8; 144], Errno> {
+    Ok(match file(fd)? {
         File::Console => console_stat(),
         File::PipeRead(_) | File::PipeWrite(_) => pipe_stat(),
         File::Node(node) => stat_bytes(
@@ -441,24 +511,37 @@ pub fn fstat(fd: u64, buf: u64) -> SysResult {
                 .metadata(node.at)
                 .map_err(|e| e.errno())?,
         ),
+    })
+}
+
+/// The `struct stat` of what `path` (from `dirfd`) names, as newfstatat's `flags` say:
+/// `AT_SYMLINK_NOFOLLOW`, and `AT_EMPTY_PATH` with an empty path for `dirfd` itself.
+pub(super) fn path_stat(dirfd: i64, path: u64, flags: u64) -> Result<[u8; 144], Errno> {
+    if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
+        return fd_stat(dirfd as u64);
+    }
+    let follow = if flags & AT_SYMLINK_NOFOLLOW == 0 {
+        Follow::Yes
+    } else {
+        Follow::No
     };
-    copy_to_user(buf, &bytes)?;
-    Ok(0)
+    let at = resolve(dirfd, path, follow)?;
+    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
+    Ok(stat_bytes(at, &meta))
 }
 
 pub fn stat(dirfd: i64, path: u64, buf: u64, follow: bool) -> SysResult {
-    let follow = if follow { Follow::Yes } else { Follow::No };
-    let at = resolve(dirfd, path, follow)?;
-    let meta = crate::rootfs::vfs().metadata(at).map_err(|e| e.errno())?;
-    copy_to_user(buf, &stat_bytes(at, &meta))?;
+    let flags = if follow { 0 } else { AT_SYMLINK_NOFOLLOW };
+    copy_to_user(buf, &path_stat(dirfd, path, flags)?)?;
     Ok(0)
 }
 
 pub fn newfstatat(dirfd: i64, path: u64, buf: u64, flags: u64) -> SysResult {
-    if flags & AT_EMPTY_PATH != 0 && uaccess::read_user_string(path, PATH_MAX)?.is_empty() {
-        return fstat(dirfd as u64, buf);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
+        return Err(EINVAL);
     }
-    stat(dirfd, path, buf, flags & AT_SYMLINK_NOFOLLOW == 0)
+    copy_to_user(buf, &path_stat(dirfd, path, flags)?)?;
+    Ok(0)
 }
 
 /// `getdents64`: `struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type;

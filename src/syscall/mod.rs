@@ -16,11 +16,13 @@ mod files;
 mod identity;
 mod limits;
 mod memory;
+mod names;
 mod paths;
 mod poll;
 mod process;
 mod sessions;
 mod signals;
+mod statx;
 mod system;
 mod threads;
 pub mod uaccess;
@@ -77,9 +79,11 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),
         87 => files::unlinkat(files::AT_FDCWD, a0, 0),
         39 => process::getpid(),
+        40 => files::sendfile(fd(a0), fd(a1), a2, a3),
         72 => descriptors::fcntl(fd(a0), a1 as u32 as u64, a2),
         79 => descriptors::getcwd(a0, a1),
         80 => descriptors::chdir(a0),
+        81 => descriptors::fchdir(fd(a0)),
         57 | 58 => process::fork(frame),
         59 => process::execve(a0, a1, a2),
         60 => threads::exit(a0),
@@ -128,6 +132,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         268 => paths::fchmodat(int(a0), a1, a2),
         280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
         302 => limits::prlimit64(a0, a1 as u32 as u64, a2, a3),
+        332 => statx::statx(int(a0), a1, a2 as u32 as u64, a3 as u32 as u64, a4),
         316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
         96 => clock::gettimeofday(a0, a1),
@@ -205,7 +210,8 @@ fn unknown(number: u64) -> Errno {
     };
     if first {
         let pid = sched::current_process().map_or(0, |p| p.pid);
-        log::warn!("syscall {number} is not implemented (pid {pid}): ENOSYS");
+        let name = names::name(number).unwrap_or("unknown");
+        log::warn!("syscall {number} ({name}) is not implemented (pid {pid}): ENOSYS");
         if number >= 512 {
             log::warn!("(further system calls numbered 512 or more are not logged)");
         }

@@ -214,6 +214,10 @@ pub fn utimensat(dirfd: i64, path: u64, times: u64, flags: u64) -> SysResult {
         }
     };
     let at = if path == 0 {
+        // futimens: the descriptor itself (a NULL path from AT_FDCWD is a bad pointer).
+        if dirfd == AT_FDCWD {
+            return Err(EFAULT);
+        }
         node_of_fd(dirfd as u64)?
     } else {
         node_at(dirfd, path, flags)?

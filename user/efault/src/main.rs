@@ -54,6 +54,15 @@ fn main(_args: Args) -> i32 {
     // A futex word holding 0: FUTEX_WAIT with value 0 reaches the timeout pointer.
     let word = 0u32;
     let word_ptr = &word as *const u32 as usize;
+    // A symbolic link for readlink's buffer cases (EEXIST when a run before left it).
+    let link = c"/tmp/efault-link".as_ptr() as usize;
+    let linked = syscall(88, [motd, link, 0, 0, 0, 0]);
+    if linked < 0 && linked != -17 {
+        println!("efault: FAIL cannot make /tmp/efault-link ({linked})");
+        return 1;
+    }
+    let tmp_path = c"/tmp/efault".as_ptr() as usize;
+    let fdcwd = (-100isize) as usize;
     let mut good = [0u8; 256];
     let good_ptr = good.as_mut_ptr() as usize;
     let mut failures = 0;
@@ -119,6 +128,60 @@ fn main(_args: Args) -> i32 {
             ("prctl(PR_SET_NAME)", 157, [15, bad, 0, 0, 0, 0]),
             ("prctl(PR_GET_NAME)", 157, [16, bad, 0, 0, 0, 0]),
         ];
+        // The name, attribute and identity calls busybox uses.
+        let more: [(&str, usize, [usize; 6]); 33] = [
+            ("statx(path)", 332, [fdcwd, bad, 0, 0x7ff, good_ptr, 0]),
+            ("statx(buf)", 332, [fdcwd, motd, 0, 0x7ff, bad, 0]),
+            ("readlink(path)", 89, [bad, good_ptr, 16, 0, 0, 0]),
+            ("readlink(buf)", 89, [link, bad, 16, 0, 0, 0]),
+            ("readlinkat(buf)", 267, [fdcwd, link, bad, 16, 0, 0]),
+            ("symlink(target)", 88, [bad, tmp_path, 0, 0, 0, 0]),
+            ("symlink(path)", 88, [motd, bad, 0, 0, 0, 0]),
+            ("symlinkat(path)", 266, [motd, fdcwd, bad, 0, 0, 0]),
+            ("link(old)", 86, [bad, tmp_path, 0, 0, 0, 0]),
+            ("link(new)", 86, [tmp_path, bad, 0, 0, 0, 0]),
+            ("linkat(new)", 265, [fdcwd, tmp_path, fdcwd, bad, 0, 0]),
+            ("rename(old)", 82, [bad, tmp_path, 0, 0, 0, 0]),
+            ("rename(new)", 82, [tmp_path, bad, 0, 0, 0, 0]),
+            ("renameat2(new)", 316, [fdcwd, tmp_path, fdcwd, bad, 0, 0]),
+            ("chmod", 90, [bad, 0o644, 0, 0, 0, 0]),
+            ("fchmodat", 268, [fdcwd, bad, 0o644, 0, 0, 0]),
+            ("chown", 92, [bad, 0, 0, 0, 0, 0]),
+            ("fchownat", 260, [fdcwd, bad, 0, 0, 0, 0]),
+            ("utimensat(path)", 280, [fdcwd, bad, 0, 0, 0, 0]),
+            ("utimensat(times)", 280, [fdcwd, tmp_path, bad, 0, 0, 0]),
+            ("truncate", 76, [bad, 0, 0, 0, 0, 0]),
+            ("getrlimit", 97, [3, bad, 0, 0, 0, 0]),
+            ("setrlimit", 160, [3, bad, 0, 0, 0, 0]),
+            ("prlimit64(new)", 302, [0, 3, bad, 0, 0, 0]),
+            ("prlimit64(old)", 302, [0, 3, 0, bad, 0, 0]),
+            ("getresuid", 118, [bad, good_ptr, good_ptr, 0, 0, 0]),
+            ("gettimeofday", 96, [bad, 0, 0, 0, 0, 0]),
+            ("time", 201, [bad, 0, 0, 0, 0, 0]),
+            ("clock_nanosleep", 230, [1, 0, bad, 0, 0, 0]),
+            ("prctl(PR_SET_NAME)", 157, [15, bad, 0, 0, 0, 0]),
+            ("prctl(PR_GET_NAME)", 157, [16, bad, 0, 0, 0, 0]),
+            ("sendfile(offset)", 40, [tmp, file, bad, 1, 0, 0]),
+            ("lchown", 94, [bad, 0, 0, 0, 0, 0]),
+        ];
+        for (name, number, args) in more {
+            // NULL is "not given" for these pointers (utimensat's times: now; a NULL path
+            // from AT_FDCWD is a fault, so it stays).
+            let optional = matches!(
+                (name, bad),
+                ("utimensat(times)" | "prlimit64(new)" | "prlimit64(old)", 0)
+                    | ("gettimeofday" | "time" | "sendfile(offset)", 0)
+            );
+            if optional {
+                continue;
+            }
+            calls += 1;
+            let result = syscall(number, args);
+            if result != EFAULT {
+                println!("efault: FAIL {name} with {bad:#x} returned {result}");
+                failures += 1;
+            }
+        }
         for (name, number, args) in cases {
             // A null status pointer means "do not store it": not a fault.
             // So does a null set or old set for the signal calls.
