@@ -16,9 +16,10 @@
 //! way), so the lock does not disable interrupts, which keeps `Box::new` at a few dozen cycles.
 //! Two checks back the rule. In every build, finding the lock already taken by this same CPU
 //! can only mean an interrupt arrived mid-allocation and its handler is allocating: that panics
-//! with a message instead of deadlocking ([`CpuMutex`]; another CPU holding it is waited for). In debug builds, code that must not allocate (an
-//! interrupt handler) holds a [`ForbidAllocation`] guard, and any allocation meanwhile panics
-//! even when it would not have collided.
+//! with a message instead of deadlocking ([`CpuMutex`]; another CPU holding it is waited
+//! for). In debug builds, code that must not allocate (an interrupt handler) holds a
+//! [`ForbidAllocation`] guard, and any allocation on its CPU meanwhile panics even when it
+//! would not have collided.
 
 use super::buddy::{CachedBuddy, block_order};
 use super::layout::{HEAP_MAX_SIZE, HEAP_START};

@@ -26,6 +26,9 @@ static LISTED: AtomicU32 = AtomicU32::new(1);
 /// The CPU (number + 1) that is reporting the kernel's death; 0 while alive. Every NMI on
 /// another CPU then halts it.
 static HALTER: AtomicU32 = AtomicU32::new(0);
+/// The reporting CPU's APIC id, for the NMI handler, which must not trust GS: an NMI can arrive
+/// in kernel mode before the entry code's `swapgs` (the first instruction of `syscall_entry`).
+static HALTER_APIC: AtomicU32 = AtomicU32::new(u32::MAX);
 
 /// One CPU as the `cpus` command shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +90,12 @@ pub fn halt_others() {
     let first = HALTER
         .compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst)
         .is_ok();
-    if !first || online_count() <= 1 || !local::is_enabled() {
+    if !first || !local::is_enabled() {
+        return;
+    }
+    // Before the NMIs go out, so that every handler sees it.
+    HALTER_APIC.store(local::id(), Ordering::SeqCst);
+    if online_count() <= 1 {
         return;
     }
     local::send_ipi(IpiTarget::AllButSelf, Ipi::Nmi);
@@ -118,12 +126,21 @@ pub fn halted_by_other() -> bool {
 }
 
 /// The NMI handler's part: when another CPU is reporting the kernel's death, mark this CPU
-/// halted and stop it for good. Returns when the NMI means something else.
+/// halted and stop it for good. Returns when the NMI means something else. Finds this CPU by
+/// its APIC id, not through GS (see [`HALTER_APIC`]).
 pub fn nmi_halt_if_requested() {
-    if !halted_by_other() {
+    if HALTER.load(Ordering::SeqCst) == 0 || !local::is_enabled() {
         return;
     }
-    if let Some(cpu) = percpu::cpu(cpu_id()) {
+    let apic = local::id();
+    if apic == HALTER_APIC.load(Ordering::SeqCst) {
+        return;
+    }
+    let slots = CPU_SLOTS.load(Ordering::Acquire);
+    if let Some(cpu) = (0..slots)
+        .filter_map(percpu::cpu)
+        .find(|cpu| cpu.apic_id() == apic)
+    {
         cpu.set_state(CpuState::Halted);
     }
     loop {

@@ -15,11 +15,11 @@ pub const ISA_LINES: u8 = pic::IRQ_COUNT;
 /// The local APIC timer's line.
 pub const LOCAL_TIMER_LINE: u8 = ISA_LINES;
 pub const LINE_COUNT: u8 = ISA_LINES + 1;
-/// The local APIC's error and spurious vectors (spurious: low four bits set, SDM §11.9).
-pub const ERROR_VECTOR: u8 = 0xFE;
 /// Inter-processor interrupts (`crate::smp`): run the queued function calls; end a `hlt`.
 pub const CALL_FUNCTION_VECTOR: u8 = 0xF8;
 pub const WAKE_VECTOR: u8 = 0xF9;
+/// The local APIC's error and spurious vectors (spurious: low four bits set, SDM §11.9).
+pub const ERROR_VECTOR: u8 = 0xFE;
 pub const SPURIOUS_VECTOR: u8 = 0xFF;
 pub const MAX_IO_APICS: usize = 8;
 
