@@ -9,7 +9,8 @@
 //! - ICANON: a line is edited until NL, VEOL or VEOL2 ends it, or VEOF hands it over without
 //!   a terminator (on an empty line: end of file, a read of 0). VERASE erases a character
 //!   (a whole UTF-8 sequence), VWERASE a word, VKILL the line, VLNEXT quotes the next byte,
-//!   VREPRINT shows the line again. Lines hold at most [`MAX_LINE`] bytes.
+//!   VREPRINT shows the line again. Lines hold at most [`MAX_LINE`] bytes, and unread lines
+//!   at most [`MAX_RAW`] in all.
 //! - Otherwise bytes are readable as they come (VMIN and VTIME are the reader's business).
 //! - ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL (controls shown as `^X`).
 
@@ -261,7 +262,10 @@ impl Discipline {
         }
         let t = self.termios;
         let ends = c == b'\n' || t.is(VEOL, c) || t.is(VEOL2, c);
-        if !ends && self.line.len() >= MAX_LINE {
+        // Unread lines and the line being edited share one buffer (Linux's 4 KiB), so a
+        // program that never reads cannot make typed input grow without bound.
+        let full = self.available() + self.line.len() >= MAX_RAW;
+        if (!ends && self.line.len() >= MAX_LINE) || full {
             // Full: the byte is dropped, as Linux does (and rings the bell).
             fx.echo.push(0x07);
             return;
@@ -446,5 +450,10 @@ mod tests {
         assert!(fx.echo.contains(&0x07), "the bell for dropped bytes");
         feed(&mut d, b"\n");
         assert_eq!(d.read_line(usize::MAX).unwrap().len(), MAX_LINE + 1);
+        // Lines nobody reads fill the buffer, then input is dropped.
+        for _ in 0..10_000 {
+            feed(&mut d, b"y\n");
+        }
+        assert!(d.available() <= MAX_RAW);
     }
 }
