@@ -136,12 +136,15 @@ fn syscall_exit_slow(frame: &mut SyscallFrame, number: u64, pending: bool) {
     };
     let mut context = user_context::from_syscall(frame);
     match process {
-        Some(process) => run(
-            &process,
-            &mut context,
-            FaultDetails::default(),
-            Some(number),
-        ),
+        Some(process) => {
+            let fatal = run(
+                &process,
+                &mut context,
+                FaultDetails::default(),
+                Some(number),
+            );
+            end_if_fatal(process, fatal);
+        }
         // A restart code without a signal (it went away meanwhile): run the call again.
         None => restart(&mut context, number, None),
     }
@@ -160,7 +163,8 @@ pub fn on_interrupt_exit(frame: &mut InterruptFrame) {
     };
     let mut context = user_context::from_interrupt(frame);
     let before = context;
-    run(&process, &mut context, FaultDetails::default(), None);
+    let fatal = run(&process, &mut context, FaultDetails::default(), None);
+    end_if_fatal(process, fatal);
     if context != before {
         user_context::to_interrupt(&context, frame);
     }
@@ -172,7 +176,8 @@ pub fn on_fault(frame: &mut InterruptFrame, info: SigInfo, fault: FaultDetails) 
     let process = sched::current_process().expect("a user fault has a process");
     force(&process, sched::current(), info);
     let mut context = user_context::from_interrupt(frame);
-    run(&process, &mut context, fault, None);
+    let fatal = run(&process, &mut context, fault, None);
+    end_if_fatal(process, fatal);
     user_context::to_interrupt(&context, frame);
 }
 
@@ -213,12 +218,24 @@ fn restart(context: &mut UserContext, number: u64, handler_flags: Option<u64>) {
 
 /// Delivers what is pending for the running thread into `context`: handlers get frames,
 /// ignored signals vanish, a fatal one ends the process here.
+/// Ends the process with the wait status `run` returned, if it did. The caller's reference
+/// is dropped first: `exit_current` never returns, and a reference left in this frame would
+/// keep the process (and all it holds) for good.
+fn end_if_fatal(process: Arc<Process>, fatal: Option<i32>) {
+    drop(process);
+    if let Some(status) = fatal {
+        crate::process::exit_current(status);
+    }
+}
+
+/// Delivers what is pending for the running thread into `context`; returns the wait status
+/// when a default action ends the process (the caller then calls [`end_if_fatal`]).
 fn run(
     process: &Arc<Process>,
     context: &mut UserContext,
     fault: FaultDetails,
     mut syscall: Option<u64>,
-) {
+) -> Option<i32> {
     let tid = sched::current();
     loop {
         let (info, action) = {
@@ -233,8 +250,7 @@ fn run(
             SIG_IGN => continue,
             SIG_DFL => match default_action(info.signal) {
                 DefaultAction::Terminate | DefaultAction::Core => {
-                    let status = termination_status(info.signal);
-                    crate::process::exit_current(status)
+                    return Some(termination_status(info.signal));
                 }
                 _ => continue,
             },
@@ -270,6 +286,7 @@ fn run(
     if !signals.any_pending() {
         process.signal_hint.store(false, Ordering::SeqCst);
     }
+    None
 }
 
 fn on_stack(sp: u64, stack: &StackT) -> bool {
@@ -427,8 +444,8 @@ pub fn sigreturn(frame: &SyscallFrame) {
             process.signal_hint.store(true, Ordering::SeqCst);
             fpu.restore();
             let mut context = restored.context;
-            run(&process, &mut context, FaultDetails::default(), None);
-            drop(process);
+            let fatal = run(&process, &mut context, FaultDetails::default(), None);
+            end_if_fatal(process, fatal);
             // SAFETY: interrupts are off (a system call); `read_frame` checked that RIP is a
             // user address, and handler entries are checked by `setup_frame`; `parse` kept
             // the privileged RFLAGS bits; this thread's kernel stack is the per-CPU one.
