@@ -73,8 +73,9 @@ fn crashes_kill_only_the_process() {
         ("div", SIGFPE),
         ("breakpoint", SIGTRAP),
     ] {
-        // Each of these signals' default action dumps core: the wait status says so (0x80).
-        assert_eq!(run(&["/bin/crash", kind]), signal | 0x80, "crash {kind}");
+        // Each of these signals' default action dumps core, but no core file is written, so
+        // the wait status is the bare signal, as on Linux with a core limit of 0.
+        assert_eq!(run(&["/bin/crash", kind]), signal, "crash {kind}");
     }
     // The kernel carries on: the next program runs normally.
     assert_eq!(run(&["/bin/hello"]), 0);

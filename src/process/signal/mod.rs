@@ -102,7 +102,7 @@ pub fn valid(signal: u64) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultAction {
     Terminate,
-    /// Terminate with the "core dumped" bit (0x80) in the wait status.
+    /// Terminate and dump core (no core file is written: see [`termination_status`]).
     Core,
     Ignore,
     Stop,
@@ -121,13 +121,11 @@ pub const fn default_action(signal: Signal) -> DefaultAction {
 }
 
 /// The wait status of a process ended by `signal`'s default action (wait(2): the signal in
-/// bits 0–6, bit 7 for a core dump; Kestrel writes no core file but sets the bit for the
-/// signals whose action is "core", so `WCOREDUMP` tells them apart).
+/// bits 0–6, bit 7 when a core file was written). Kestrel writes no core file (RLIMIT_CORE
+/// reads 0), so bit 7 stays clear even for the "core" signals, as on a Linux whose core
+/// limit is 0: shells say "Segmentation fault", not "(core dumped)".
 pub const fn termination_status(signal: Signal) -> i32 {
-    match default_action(signal) {
-        DefaultAction::Core => signal as i32 | 0x80,
-        _ => signal as i32,
-    }
+    signal as i32
 }
 
 pub const fn name(signal: Signal) -> &'static str {
@@ -625,7 +623,7 @@ mod tests {
         assert_eq!(default_action(SIGTSTP), DefaultAction::Stop);
         assert_eq!(default_action(SIGRTMIN + 3), DefaultAction::Terminate);
         assert_eq!(termination_status(SIGINT), 2);
-        assert_eq!(termination_status(SIGSEGV), 11 | 0x80);
+        assert_eq!(termination_status(SIGSEGV), 11);
         assert_eq!(termination_status(SIGKILL), 9);
     }
 
