@@ -9,19 +9,19 @@
 
 extern crate alloc;
 
-use alloc::vec::Vec;
 use kestrel::boot::BootInfo;
 use kestrel::memory::frames;
-use kestrel::process::{self, KERNEL_PID};
-use kestrel::{devices, random, rootfs, sched, serial_println};
+use kestrel::{random, serial_println};
+
+#[path = "support/user_programs.rs"]
+mod user_programs;
+use user_programs::run;
 
 kestrel::entry_point!(main);
 
 fn main(boot: &'static BootInfo) -> ! {
     kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
-    devices::start(boot);
-    sched::init();
-    rootfs::mount(boot);
+    user_programs::start(boot);
     kestrel::run_tests!(
         random_source_gives_distinct_bytes,
         device_files_getrandom_uname_sysinfo,
@@ -29,20 +29,6 @@ fn main(boot: &'static BootInfo) -> ! {
         duplicates_share_one_open_file_description,
         hostile_arguments_get_errnos_and_leak_nothing,
     );
-}
-
-/// Runs a program to its end; returns its wait status.
-fn run(words: &[&str]) -> i32 {
-    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-    serial_println!();
-    let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID)
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
-    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
-        process::wait(KERNEL_PID, i64::from(pid), false)
-    })
-    .expect("wait for the child");
-    assert_eq!(reaped.pid, pid);
-    reaped.status
 }
 
 fn random_source_gives_distinct_bytes() {

@@ -8,19 +8,19 @@
 
 extern crate alloc;
 
-use alloc::vec::Vec;
 use kestrel::boot::BootInfo;
 use kestrel::memory::frames;
-use kestrel::process::{self, KERNEL_PID, tty};
-use kestrel::{devices, rootfs, sched, serial_println};
+use kestrel::serial_println;
+
+#[path = "support/user_programs.rs"]
+mod user_programs;
+use user_programs::run;
 
 kestrel::entry_point!(main);
 
 fn main(boot: &'static BootInfo) -> ! {
     kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
-    devices::start(boot);
-    sched::init();
-    rootfs::mount(boot);
+    user_programs::start(boot);
     kestrel::run_tests!(
         c_hello_prints_and_exits_zero,
         c_fileio_round_trips_a_file,
@@ -29,29 +29,6 @@ fn main(boot: &'static BootInfo) -> ! {
         c_paths_gets_linux_answers,
         c_programs_return_every_frame,
     );
-}
-
-/// Runs a program to its end, as the console's foreground process group (the kernel shell
-/// does the same); returns its wait status.
-fn run(words: &[&str]) -> i32 {
-    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-    // The program's output starts on a line of its own (musl.conf checks whole lines).
-    serial_println!();
-    let pid = kestrel::arch::interrupts::without_interrupts(|| {
-        let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID);
-        if let Ok(pid) = pid {
-            tty::set_foreground(Some(pid));
-        }
-        pid
-    })
-    .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
-    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
-        process::wait(KERNEL_PID, i64::from(pid), false)
-    })
-    .expect("wait for the child");
-    tty::set_foreground(None);
-    assert_eq!(reaped.pid, pid);
-    reaped.status
 }
 
 fn c_hello_prints_and_exits_zero() {

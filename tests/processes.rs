@@ -12,17 +12,19 @@ use alloc::vec::Vec;
 use kestrel::boot::BootInfo;
 use kestrel::memory::frames;
 use kestrel::process::fault::{SIGFPE, SIGILL, SIGINT, SIGSEGV, SIGTRAP};
-use kestrel::process::{self, KERNEL_PID, Reaped, SpawnError};
+use kestrel::process::{self, KERNEL_PID, SpawnError};
 use kestrel::vfs::FsError;
-use kestrel::{devices, rootfs, sched, serial_println, time};
+use kestrel::{sched, serial_println, time};
+
+#[path = "support/user_programs.rs"]
+mod user_programs;
+use user_programs::run;
 
 kestrel::entry_point!(main);
 
 fn main(boot: &'static BootInfo) -> ! {
     kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
-    devices::start(boot);
-    sched::init();
-    rootfs::mount(boot);
+    user_programs::start(boot);
     kestrel::run_tests!(
         hello_runs_and_exits_zero,
         arguments_reach_the_program,
@@ -38,18 +40,6 @@ fn main(boot: &'static BootInfo) -> ! {
 
 fn argv(words: &[&str]) -> Vec<Vec<u8>> {
     words.iter().map(|w| w.as_bytes().to_vec()).collect()
-}
-
-/// Runs a program to its end; returns its wait status.
-fn run(words: &[&str]) -> i32 {
-    let pid = process::spawn(words[0].as_bytes(), argv(words), KERNEL_PID)
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
-    let reaped: Reaped = kestrel::arch::interrupts::without_interrupts(|| {
-        process::wait(KERNEL_PID, i64::from(pid), false)
-    })
-    .expect("wait for the child");
-    assert_eq!(reaped.pid, pid);
-    reaped.status
 }
 
 fn hello_runs_and_exits_zero() {

@@ -10,40 +10,26 @@
 
 extern crate alloc;
 
-use alloc::vec::Vec;
 use kestrel::boot::BootInfo;
 use kestrel::memory::frames;
-use kestrel::process::{self, KERNEL_PID};
-use kestrel::{devices, rootfs, sched, serial_println};
+use kestrel::process::{self};
+use kestrel::serial_println;
+
+#[path = "support/user_programs.rs"]
+mod user_programs;
+use user_programs::run;
 
 kestrel::entry_point!(main);
 
 fn main(boot: &'static BootInfo) -> ! {
     kestrel::testing::exit_on_panic(env!("CARGO_CRATE_NAME"));
-    devices::start(boot);
-    sched::init();
-    rootfs::mount(boot);
+    user_programs::start(boot);
     kestrel::run_tests!(
         std_demo_runs_every_part,
         std_demo_panics_with_status_101,
         c_vm_checks_memory_and_thread_semantics,
         std_demo_returns_every_frame,
     );
-}
-
-/// Runs a program to its end; returns its wait status.
-fn run(words: &[&str]) -> i32 {
-    let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-    // The program's output starts on a line of its own (std.conf checks whole lines).
-    serial_println!();
-    let pid = process::spawn(words[0].as_bytes(), argv, KERNEL_PID)
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", words[0]));
-    let reaped = kestrel::arch::interrupts::without_interrupts(|| {
-        process::wait(KERNEL_PID, i64::from(pid), false)
-    })
-    .expect("wait for the child");
-    assert_eq!(reaped.pid, pid);
-    reaped.status
 }
 
 fn std_demo_runs_every_part() {
