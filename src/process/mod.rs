@@ -456,6 +456,8 @@ pub fn exit_current(status: i32) -> ! {
     let _ = process
         .group_exit
         .compare_exchange(-1, status, Ordering::SeqCst, Ordering::SeqCst);
+    // The system-call exit of the other threads looks only at the hint on its fast path.
+    process.hint_signals();
     process.wake_threads();
     let status = process.exiting().unwrap_or(status);
     leave(process, status)
@@ -468,6 +470,7 @@ pub fn leave_other_threads(process: &Arc<Process>) {
     let me = sched::current();
     if process.live_threads.load(Ordering::SeqCst) > 1 {
         process.exec_thread.store(me, Ordering::SeqCst);
+        process.hint_signals();
         process.wake_threads();
         while process.live_threads.load(Ordering::SeqCst) > 1 {
             if let Some(status) = process.exiting() {

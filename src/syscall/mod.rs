@@ -173,11 +173,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         Ok(value) => value,
         Err(errno) => (-i64::from(errno)) as u64,
     };
-    // Another thread ended the process (exit_group, a fatal signal) or execs: this one goes.
-    if let Some(status) = sched::with_current_process(|p| p.and_then(|p| p.must_leave())) {
-        crate::process::exit_current(status);
-    }
-    // Signals: a handler's frame, a restart of an interrupted call, or the end of the process.
+    // Signals: a handler's frame, a restart of an interrupted call, or the end of the process
+    // (also when another thread ended it or execs: `Process::must_leave`).
     crate::process::signal::deliver::on_syscall_exit(frame, number);
     // `sysret` to a non-canonical RCX faults in ring 0 with the user's stack (Intel). Signal
     // delivery checks handler addresses, so this is a last guard.

@@ -134,6 +134,12 @@ fn syscall_exit_slow(frame: &mut SyscallFrame, number: u64, pending: bool) {
     } else {
         None
     };
+    if let Some(status) = process.as_ref().and_then(|p| p.must_leave()) {
+        // Another thread ended the process (exit_group, a fatal signal) or execs: this one
+        // goes. No reference may stay in this frame: exit_current never returns.
+        drop(process);
+        crate::process::exit_current(status);
+    }
     let mut context = user_context::from_syscall(frame);
     match process {
         Some(process) => {
@@ -283,7 +289,8 @@ fn run(
     if let Some(mask) = thread.saved_mask.take() {
         thread.mask = mask;
     }
-    if !signals.any_pending() {
+    // The hint also stands for a group exit or another thread's execve (`must_leave`).
+    if !signals.any_pending() && process.must_leave().is_none() {
         process.signal_hint.store(false, Ordering::SeqCst);
     }
     None
