@@ -175,7 +175,7 @@ impl Spawner {
     }
 
     pub fn task_count(&self) -> usize {
-        self.shared.count.load(Ordering::Acquire)
+        self.shared.task_count()
     }
 
     pub fn task_limit(&self) -> usize {
@@ -323,8 +323,10 @@ impl Shared {
     }
 }
 
+/// The executor: a [`Spawner`] (through `Deref`, so it spawns and lists tasks the same way)
+/// plus the boot CPU's polling loop.
 pub struct Executor {
-    shared: Arc<Shared>,
+    spawner: Spawner,
 }
 
 impl Executor {
@@ -335,64 +337,47 @@ impl Executor {
 
     /// The same, with the function that ends a halted CPU's `hlt` when work arrives for it.
     pub fn with_waker(max_tasks: usize, wake_cpu: Option<fn(u32)>) -> Self {
-        Executor {
-            shared: Arc::new(Shared {
-                tasks: Mutex::new(BTreeMap::new()),
-                queues: Arc::new(Queues {
-                    any: ReadyQueue::with_capacity(2 * max_tasks),
-                    boot: ReadyQueue::with_capacity(2 * max_tasks),
-                    idle: AtomicU64::new(0),
-                    wake_cpu,
-                }),
-                count: AtomicUsize::new(0),
-                limit: max_tasks,
+        let shared = Arc::new(Shared {
+            tasks: Mutex::new(BTreeMap::new()),
+            queues: Arc::new(Queues {
+                any: ReadyQueue::with_capacity(2 * max_tasks),
+                boot: ReadyQueue::with_capacity(2 * max_tasks),
+                idle: AtomicU64::new(0),
+                wake_cpu,
             }),
+            count: AtomicUsize::new(0),
+            limit: max_tasks,
+        });
+        Executor {
+            spawner: Spawner { shared },
         }
     }
 
     pub fn spawner(&self) -> Spawner {
-        Spawner {
-            shared: self.shared.clone(),
-        }
+        self.spawner.clone()
     }
 
     /// What the other CPUs run.
     pub fn shared(&self) -> Arc<Shared> {
-        self.shared.clone()
-    }
-
-    pub fn spawn(
-        &self,
-        name: &'static str,
-        future: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<TaskId, SpawnError> {
-        self.shared.spawn(name, future, false)
-    }
-
-    pub fn spawn_anywhere(
-        &self,
-        name: &'static str,
-        future: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<TaskId, SpawnError> {
-        self.shared.spawn(name, future, true)
+        self.spawner.shared.clone()
     }
 
     /// See [`Shared::run_ready`].
     pub fn run_ready(&mut self) -> usize {
-        self.shared.run_ready()
+        self.spawner.shared.run_ready()
     }
 
     /// Whether a call to [`Executor::run_ready`] would find work.
     pub fn has_ready(&self) -> bool {
-        self.shared.has_ready()
+        self.spawner.shared.has_ready()
     }
+}
 
-    pub fn task_count(&self) -> usize {
-        self.shared.task_count()
-    }
+impl core::ops::Deref for Executor {
+    type Target = Spawner;
 
-    pub fn tasks(&self) -> Vec<TaskInfo> {
-        self.spawner().tasks()
+    fn deref(&self) -> &Spawner {
+        &self.spawner
     }
 }
 
