@@ -15,6 +15,7 @@
 use super::frames;
 use super::layout::{KERNEL_STACK_SLOT_SIZE, KERNEL_STACKS_START};
 use super::paging::index::{self, ENTRIES, Level, RECURSIVE_INDEX, table_address};
+use super::paging::present::PresentSlots;
 use super::paging::{MapError, PAGE_TABLES, effective_flags};
 use crate::arch::cpu;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -138,42 +139,68 @@ impl AddressSpace {
             "clearing an inactive space"
         );
         let _tables = PAGE_TABLES.lock();
-        for i4 in 0..ENTRIES / 2 {
-            // SAFETY: the P4 is always mapped through its recursive entry; the lock is held.
-            let p4 = unsafe { &mut *(table_address(Level::P4, 0) as *mut PageTable) };
-            if !p4[i4 as usize].flags().contains(Flags::PRESENT) {
-                continue;
-            }
-            for i3 in 0..ENTRIES {
-                // SAFETY: P4 entry i4 is present, so its P3 is visible; the lock is held.
-                let p3 = unsafe { table_at(Level::P3, index::address_of(i4, i3, 0, 0)) };
-                if !p3[i3 as usize].flags().contains(Flags::PRESENT) {
-                    continue;
-                }
-                for i2 in 0..ENTRIES {
-                    // SAFETY: P3 entry i3 is present (and a user table: no huge pages are
-                    // ever mapped in the user half), so its P2 is visible.
-                    let p2 = unsafe { table_at(Level::P2, index::address_of(i4, i3, i2, 0)) };
-                    if !p2[i2 as usize].flags().contains(Flags::PRESENT) {
-                        continue;
-                    }
+        // SAFETY: the P4 is always mapped through its recursive entry; the lock is held.
+        let user_p4 = unsafe { present_slots(table_address(Level::P4, 0), ENTRIES / 2) };
+        for i4 in user_p4 {
+            let i4 = i4 as u64;
+            // SAFETY: P4 entry i4 is present, so its P3 is visible; the lock is held.
+            let p3s = unsafe {
+                present_slots(
+                    table_address(Level::P3, index::address_of(i4, 0, 0, 0)),
+                    ENTRIES,
+                )
+            };
+            for i3 in p3s {
+                let i3 = i3 as u64;
+                // SAFETY: P3 entry i3 is present (and a user table: no huge pages are ever
+                // mapped in the user half), so its P2 is visible.
+                let p2s = unsafe {
+                    present_slots(
+                        table_address(Level::P2, index::address_of(i4, i3, 0, 0)),
+                        ENTRIES,
+                    )
+                };
+                for i2 in p2s {
+                    let i2 = i2 as u64;
+                    let leaf_table = table_address(Level::P1, index::address_of(i4, i3, i2, 0));
                     // SAFETY: P2 entry i2 is present and not huge, so its P1 is visible.
-                    let p1 = unsafe { table_at(Level::P1, index::address_of(i4, i3, i2, 0)) };
-                    for entry in p1.iter_mut().filter(|e| e.flags().contains(Flags::PRESENT)) {
-                        release_user_frame(entry.addr());
-                        entry.set_unused();
+                    let leaves = unsafe { present_slots(leaf_table, ENTRIES) };
+                    // SAFETY: as above; no other reference to this P1 is live.
+                    let p1 = unsafe { &mut *(leaf_table as *mut PageTable) };
+                    for i1 in leaves {
+                        release_user_frame(p1[i1].addr());
+                        p1[i1].set_unused();
                     }
+                    // SAFETY: P3 entry i3 is present, so this P2 is visible.
+                    let p2 = unsafe { table_at(Level::P2, index::address_of(i4, i3, i2, 0)) };
                     free(p2[i2 as usize].addr());
                     p2[i2 as usize].set_unused();
                 }
+                // SAFETY: P4 entry i4 is present, so this P3 is visible.
+                let p3 = unsafe { table_at(Level::P3, index::address_of(i4, i3, 0, 0)) };
                 free(p3[i3 as usize].addr());
                 p3[i3 as usize].set_unused();
             }
+            // SAFETY: the P4 is always mapped through its recursive entry.
+            let p4 = unsafe { &mut *(table_address(Level::P4, 0) as *mut PageTable) };
             free(p4[i4 as usize].addr());
             p4[i4 as usize].set_unused();
         }
         cpu::flush_tlb_all();
     }
+}
+
+/// The present entries among the first `count` of the table mapped at `table`.
+///
+/// # Safety
+/// `table` must be a page table's mapped address (the tables above present), with the
+/// page-table lock held and no `&mut` to that table live.
+unsafe fn present_slots(table: u64, count: u64) -> PresentSlots {
+    // SAFETY: a page table is 512 `u64` entries (`PageTable` is `repr(C)` around
+    // `[PageTableEntry; 512]`, an entry `repr(transparent)` around `u64`); the slice lives
+    // only for the scan, and nobody writes the table meanwhile (the caller holds the lock).
+    let entries = unsafe { core::slice::from_raw_parts(table as *const u64, count as usize) };
+    PresentSlots::scan(entries)
 }
 
 /// # Safety

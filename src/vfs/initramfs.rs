@@ -139,7 +139,24 @@ impl<'a> Initramfs<'a> {
                 fs.add(&entry?, &mut hard_links)?;
             }
         }
+        fs.count_directory_links();
         Ok(fs)
+    }
+
+    /// Sets each directory's link count to 2 plus its subdirectories, once: the tree never
+    /// changes after it is built, and counting on every `stat` made each path lookup through
+    /// /bin (busybox's 300 names) cost thousands of instructions.
+    fn count_directory_links(&mut self) {
+        for dir in 0..self.nodes.len() {
+            let Content::Directory { entries, .. } = &self.nodes[dir].content else {
+                continue;
+            };
+            let subdirs = entries
+                .values()
+                .filter(|&&child| self.nodes[child as usize].meta.is_dir())
+                .count();
+            self.nodes[dir].meta.nlink = 2 + subdirs as u32;
+        }
     }
 
     /// Number of nodes reachable or not (for `mem`-style reports).
@@ -335,15 +352,7 @@ impl FileSystem for Initramfs<'_> {
     }
 
     fn metadata(&self, ino: InodeId) -> Result<Metadata, FsError> {
-        let node = self.node(ino)?;
-        let mut meta = node.meta;
-        if let Content::Directory { entries, .. } = &node.content {
-            let subdirs = entries
-                .values()
-                .filter(|&&c| self.nodes[c as usize].meta.is_dir());
-            meta.nlink = 2 + subdirs.count() as u32;
-        }
-        Ok(meta)
+        Ok(self.node(ino)?.meta)
     }
 
     fn lookup(&self, dir: InodeId, name: &[u8]) -> Result<InodeId, FsError> {

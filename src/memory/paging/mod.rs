@@ -9,6 +9,7 @@
 //! then page tables, then frames; interrupt handlers take none of them.
 
 pub mod index;
+pub mod present;
 
 use super::frames::FrameSource;
 use crate::arch::cpu;
