@@ -35,6 +35,7 @@ fn main(boot: &'static BootInfo) -> ! {
         frames_return_after_100_spawns,
         fork_execve_and_pipes_return_every_frame,
         kernel_threads_are_preempted_too,
+        one_event_wakes_every_waiter,
     );
 }
 
@@ -180,4 +181,54 @@ fn kernel_threads_are_preempted_too() {
         kestrel::arch::interrupts::enable_and_hlt();
     }
     assert_eq!(frames::stats().free, before);
+}
+
+/// `wake_all` gathers waiters 32 at a time without allocating; all 40 here must wake on one
+/// event, or those left blocked would wait for another that may never come. The second round
+/// must give back every frame (the first may grow the heap for the thread table).
+fn one_event_wakes_every_waiter() {
+    wake_40_waiters_at_once();
+    let before = frames::stats().free;
+    wake_40_waiters_at_once();
+    assert_eq!(frames::stats().free, before);
+}
+
+fn wake_40_waiters_at_once() {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    use kestrel::arch::interrupts::{enable_and_hlt, without_interrupts};
+    use sched::{State, Wait};
+    const WAITERS: u64 = 40;
+    static WOKEN: AtomicU64 = AtomicU64::new(0);
+    WOKEN.store(0, Ordering::SeqCst);
+    for _ in 0..WAITERS {
+        sched::spawn_kernel("waiter", || {
+            without_interrupts(|| sched::block(Wait::Pipe));
+            WOKEN.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    let blocked = || {
+        sched::threads()
+            .iter()
+            .filter(|t| t.name == "waiter" && t.state == State::Blocked(Wait::Pipe))
+            .count() as u64
+    };
+    let deadline = time::clock_ticks() + 1000;
+    while blocked() < WAITERS && time::clock_ticks() < deadline {
+        sched::yield_now();
+    }
+    assert_eq!(blocked(), WAITERS, "the waiters did not all block");
+    without_interrupts(|| sched::wake_all(Wait::Pipe));
+    let deadline = time::clock_ticks() + 1000;
+    while sched::threads().iter().any(|t| t.name == "waiter") && time::clock_ticks() < deadline {
+        sched::yield_now();
+        enable_and_hlt();
+    }
+    assert_eq!(
+        WOKEN.load(Ordering::SeqCst),
+        WAITERS,
+        "waiters left blocked"
+    );
+    // The last one's stack is freed by the next switch.
+    sched::yield_now();
 }

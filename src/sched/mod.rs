@@ -320,23 +320,27 @@ fn wake_locked(s: &mut Scheduler, tid: Tid) {
 /// Wakes every thread blocked for `wait` (children exiting, console input arriving).
 pub fn wake_all(wait: Wait) {
     with(|s| {
-        // No allocation: this runs in interrupt handlers too. More than 32 waiters are woken
-        // on the next event (callers re-check their condition in a loop).
-        let tids = s
-            .threads
-            .values()
-            .filter(|t| t.state == State::Blocked(wait))
-            .map(|t| t.tid);
-        let mut found = [0; 32];
-        let mut count = 0;
-        for tid in tids {
-            if count < found.len() {
+        // No allocation: this runs in interrupt handlers too. So the waiters are found 32 at
+        // a time; a woken one is no longer blocked, so each pass finds the next ones, and
+        // every waiter is woken by this event (one left blocked might never see another).
+        loop {
+            let tids = s
+                .threads
+                .values()
+                .filter(|t| t.state == State::Blocked(wait))
+                .map(|t| t.tid);
+            let mut found = [0; 32];
+            let mut count = 0;
+            for tid in tids.take(found.len()) {
                 found[count] = tid;
                 count += 1;
             }
-        }
-        for &tid in &found[..count] {
-            wake_locked(s, tid);
+            for &tid in &found[..count] {
+                wake_locked(s, tid);
+            }
+            if count < found.len() {
+                break;
+            }
         }
     });
 }
