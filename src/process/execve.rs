@@ -32,6 +32,7 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
         }
         memory.vmas.clear();
         memory.resident_pages = 0;
+        memory.image = None;
     }
     let program = Program {
         path,

@@ -2,12 +2,13 @@
 //! first thing a process's thread does, on its own kernel stack and its own P4.
 
 use super::elf::{LoadPlan, Permissions};
-use super::layout::{PAGE_SIZE, STACK_TOP};
+use super::image::ProgramImage;
+use super::layout::STACK_TOP;
 use super::memory::{Vma, VmaKind};
 use super::user_stack::{self, ProgramInfo, StackSpec};
 use super::{Process, exit_current};
 use crate::arch::user_mode;
-use crate::memory::address_space::{self, UserAccess};
+use crate::memory::address_space::UserAccess;
 use crate::syscall::uaccess;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -67,35 +68,17 @@ pub(super) fn load(process: &Process, program: &Program) -> Result<(u64, u64), &
     let plan = &program.plan;
     {
         let mut memory = process.memory.lock();
+        // Nothing is mapped yet: each page is filled from the file on first touch.
         for mapping in plan.mappings() {
-            let access = access(mapping.permissions);
-            for page in (mapping.start..mapping.end).step_by(PAGE_SIZE as usize) {
-                address_space::map_zeroed_user_page(page, access)
-                    .map_err(|_| "out of memory mapping the program")?;
-                memory.resident_pages += 1;
-            }
             memory.add(Vma {
                 start: mapping.start,
                 end: mapping.end,
-                access,
+                access: access(mapping.permissions),
                 kind: VmaKind::Image,
                 shared: false,
             });
         }
-        user_mode::with_read_only_writable(|| {
-            for segment in &plan.segments {
-                let bytes = segment.file_bytes(program.file);
-                // SAFETY: the plan keeps the segment inside pages just mapped in the current
-                // space, which this process owns alone.
-                unsafe {
-                    core::ptr::copy_nonoverlapping(
-                        bytes.as_ptr(),
-                        segment.vaddr as *mut u8,
-                        bytes.len(),
-                    )
-                };
-            }
-        });
+        memory.image = Some(ProgramImage::new(plan, program.file));
         memory.add_stack_and_heap(plan.image_end());
     }
     let argv: Vec<&[u8]> = program.argv.iter().map(Vec::as_slice).collect();

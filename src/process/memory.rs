@@ -1,16 +1,18 @@
 //! A process's user memory: its address space and the areas ([`VmaList`]) that say what may be
-//! mapped where, shared by all its threads. Program images are mapped when the program loads;
-//! private anonymous memory (stack, `brk` heap, `mmap`) is mapped one zero-filled page at a
-//! time, on the first touch: the page-fault handler (or a system call's user copy) calls
-//! [`UserMemory::fault_in`]. `MAP_SHARED` anonymous areas are filled when they are made, so
+//! mapped where, shared by all its threads. Every private page is mapped on its first touch:
+//! the page-fault handler (or a system call's user copy) calls [`UserMemory::fault_in`], which
+//! fills a program-image page from the file ([`super::image`]) and zeroes an anonymous one
+//! (stack, `brk` heap, `mmap`). `MAP_SHARED` anonymous areas are filled when they are made, so
 //! that a later `fork` finds every frame to share.
 //!
 //! The methods follow Linux's `mmap`, `munmap`, `mprotect`, `mremap`, `madvise` and `brk`;
 //! the syscall layer (`syscall::memory`) checks the arguments and maps [`MapFailure`] to errno.
 
+use super::image::ProgramImage;
 use super::layout::{PAGE_SIZE, STACK_TOP, USER_END, USER_MIN, page_floor};
 pub use super::vma::{Vma, VmaKind, VmaList};
 use crate::memory::address_space::{self, AddressSpace, UserAccess};
+use alloc::sync::Arc;
 
 /// The stack may grow to 8 MiB, Linux's default `RLIMIT_STACK`.
 pub const STACK_SIZE: u64 = 8 << 20;
@@ -64,6 +66,8 @@ pub struct UserMemory {
     pub brk: u64,
     /// Pages mapped so far (for `ps`).
     pub resident_pages: u64,
+    /// What the program's [`VmaKind::Image`] pages are filled from on first touch.
+    pub image: Option<Arc<ProgramImage>>,
 }
 
 const RW: UserAccess = UserAccess {
@@ -88,12 +92,51 @@ impl UserMemory {
         if address_space::user_page_present(page) {
             return Ok(());
         }
-        if vma.kind != VmaKind::Anonymous {
-            return Err(BadAccess::Unmapped);
-        }
+        self.map_fresh_page(page, &vma)
+    }
+
+    /// Maps a frame at the absent `page` of `vma`: zeroed, or filled from the program image.
+    fn map_fresh_page(&mut self, page: u64, vma: &Vma) -> Result<(), BadAccess> {
         address_space::map_zeroed_user_page(page, vma.access)
             .map_err(|_| BadAccess::OutOfMemory)?;
         self.resident_pages += 1;
+        if vma.kind == VmaKind::Image
+            && let Some(image) = &self.image
+        {
+            crate::arch::user_mode::with_read_only_writable(|| {
+                for (offset, bytes) in image.runs(page) {
+                    // SAFETY: `page` was just mapped in the current space, which this process
+                    // owns; the run lies inside it (`ProgramImage::runs`); CR0.WP is clear
+                    // for a read-only page.
+                    unsafe {
+                        core::ptr::copy_nonoverlapping(
+                            bytes.as_ptr(),
+                            (page + offset as u64) as *mut u8,
+                            bytes.len(),
+                        )
+                    };
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Maps every absent page of the image areas in `[start, end)`: before their pages move
+    /// (`mremap`), since an image page is filled by its address.
+    fn fill_image_pages(&mut self, start: u64, end: u64) -> Result<(), BadAccess> {
+        let areas: alloc::vec::Vec<Vma> = self
+            .vmas
+            .iter()
+            .filter(|v| v.kind == VmaKind::Image && v.start < end && start < v.end)
+            .copied()
+            .collect();
+        for vma in areas {
+            for page in (vma.start.max(start)..vma.end.min(end)).step_by(PAGE_SIZE as usize) {
+                if !address_space::user_page_present(page) {
+                    self.map_fresh_page(page, &vma)?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -105,10 +148,7 @@ impl UserMemory {
         if address_space::user_page_present(page) {
             return Ok(());
         }
-        address_space::map_zeroed_user_page(page, vma.access)
-            .map_err(|_| BadAccess::OutOfMemory)?;
-        self.resident_pages += 1;
-        Ok(())
+        self.map_fresh_page(page, &vma)
     }
 
     /// A write to a present read-only page: copy-on-write when the area is writable (the page
@@ -341,6 +381,10 @@ impl UserMemory {
                 .ok_or(MapFailure::NoMemory)?,
         };
         let kept = old_len.min(new_len);
+        if vma.kind == VmaKind::Image {
+            self.fill_image_pages(old, old + kept)
+                .map_err(|_| MapFailure::NoMemory)?;
+        }
         self.vmas
             .insert(tail(target, target + new_len))
             .map_err(|_| MapFailure::NoMemory)?;

@@ -18,6 +18,7 @@ pub mod execve;
 pub mod fault;
 pub mod files;
 pub mod futex;
+pub mod image;
 pub mod layout;
 pub mod loader;
 pub mod memory;
@@ -383,6 +384,7 @@ pub fn fork(
             brk_start: memory.brk_start,
             brk: memory.brk,
             resident_pages: pages.len() as u64,
+            image: memory.image.clone(),
         }
     };
     let files = parent.files.lock().clone();

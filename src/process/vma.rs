@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmaKind {
-    /// The program's segments: mapped at load time.
+    /// The program's segments: filled from the file on first touch ([`super::image`]).
     Image,
     /// Zero-filled on first touch (or, when shared, at `mmap` time).
     Anonymous,
