@@ -802,6 +802,48 @@ mod tests {
     }
 
     #[test]
+    fn stop_signals_stop_unless_blocked_or_handled() {
+        let mut s = Signals::default();
+        assert!(s.stops_now(Target::Process, MAIN, SIGSTOP));
+        assert!(s.stops_now(Target::Thread(MAIN), MAIN, SIGTSTP));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGCONT));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGINT));
+        // Blocked, SIGTSTP waits pending (its default is no longer "ignore").
+        s.set_mask(MAIN, bit(SIGTSTP) | bit(SIGSTOP));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGTSTP));
+        assert!(s.stops_now(Target::Process, MAIN, SIGSTOP), "SIGSTOP cannot be blocked");
+        assert!(s.post(Target::Process, MAIN, SigInfo::kernel(SIGTSTP)));
+        assert_eq!(s.pending_blocked(MAIN), bit(SIGTSTP));
+        // SIGCONT's generation drops pending stop signals.
+        s.discard_set(STOP_SIGNALS);
+        assert!(!s.any_pending());
+        s.set_mask(MAIN, 0);
+        s.set_action(SIGTSTP, handler());
+        assert!(!s.stops_now(Target::Process, MAIN, SIGTSTP));
+        // SIGCONT with the default action continues at generation and is not kept.
+        assert!(!s.post(Target::Process, MAIN, SigInfo::kernel(SIGCONT)));
+    }
+
+    #[test]
+    fn the_terminal_asks_whether_a_thread_refuses_ttin_and_ttou() {
+        let mut s = Signals::default();
+        assert!(!s.refuses(MAIN, SIGTTIN));
+        s.set_mask(MAIN, bit(SIGTTIN));
+        assert!(s.refuses(MAIN, SIGTTIN));
+        s.set_action(
+            SIGTTOU,
+            Action {
+                handler: SIG_IGN,
+                ..Action::default()
+            },
+        );
+        assert!(s.refuses(MAIN, SIGTTOU));
+        assert!(!s.kill_pending(MAIN));
+        s.post(Target::Process, MAIN, SigInfo::kernel(SIGKILL));
+        assert!(s.kill_pending(MAIN));
+    }
+
+    #[test]
     fn siginfo_has_linuxs_layout() {
         let info = SigInfo {
             signal: SIGCHLD,
