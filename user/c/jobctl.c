@@ -10,6 +10,7 @@
  * The same binary passes on Linux (the terminal checks need a terminal in the foreground). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static void sleep_ms(long ms)
 /* Shared with the children. */
 struct shared {
     volatile unsigned long counter;
+    volatile unsigned long counter2;
     volatile int flag;
     volatile int go;
     volatile int result;
@@ -155,6 +157,43 @@ static void test_stop_and_continue(void)
     got = waitpid(pid, &status, 0);
     check("SIGKILL ends a stopped child",
           got == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static void *spin_second(void *arg)
+{
+    (void)arg;
+    for (;;)
+        sh->counter2++;
+    return NULL;
+}
+
+/* A group stop: every thread of the child stops, and every one runs again after SIGCONT. */
+static void test_threads(void)
+{
+    int status;
+    sh->counter = 0;
+    sh->counter2 = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t second;
+        pthread_create(&second, NULL, spin_second, NULL);
+        for (;;)
+            sh->counter++;
+    }
+    for (int i = 0; i < 400 && (!sh->counter || !sh->counter2); i++)
+        sleep_ms(5);
+    kill(pid, SIGSTOP);
+    pid_t got = waitpid(pid, &status, WUNTRACED);
+    sleep_ms(20);
+    unsigned long one = sh->counter, two = sh->counter2;
+    sleep_ms(100);
+    check("SIGSTOP stops every thread of a process",
+          got == pid && WIFSTOPPED(status) && one && two && sh->counter == one &&
+              sh->counter2 == two);
+    kill(pid, SIGCONT);
+    sleep_ms(100);
+    check("SIGCONT runs every thread again", sh->counter != one && sh->counter2 != two);
+    reap(pid);
 }
 
 static void test_nocldstop(void)
@@ -419,6 +458,7 @@ int main(void)
         return 1;
     }
     test_stop_and_continue();
+    test_threads();
     test_nocldstop();
     test_tstp();
     test_sleepers();
