@@ -24,8 +24,8 @@
 //! at once, without counting threads as Linux's group stop does.
 
 use super::{
-    Detail, SA_NOCLDSTOP, SIGCHLD, SIGCONT, SIGSTOP, STOP_SIGNALS, SigInfo, Signal, Target,
-    bit, code, deliver,
+    Detail, SA_NOCLDSTOP, SIGCHLD, SIGCONT, SIGSTOP, STOP_SIGNALS, SigInfo, Signal, Target, bit,
+    code, deliver,
 };
 use crate::process::{KERNEL_PID, Pid, Process};
 use crate::sched::{self, Wait};
@@ -78,7 +78,12 @@ impl Report {
 /// A report `wait` may give about `child`: a stop when `stopped` (`WUNTRACED`, `WSTOPPED`),
 /// a continue when `continued` (`WCONTINUED`). Each is given once: `consume` (all but
 /// `WNOWAIT`) takes it.
-pub fn take_report(child: &Process, stopped: bool, continued: bool, consume: bool) -> Option<Report> {
+pub fn take_report(
+    child: &Process,
+    stopped: bool,
+    continued: bool,
+    consume: bool,
+) -> Option<Report> {
     let job = &child.job;
     let report = job.report.load(Ordering::SeqCst);
     let found = match report {

@@ -811,7 +811,10 @@ mod tests {
         // Blocked, SIGTSTP waits pending (its default is no longer "ignore").
         s.set_mask(MAIN, bit(SIGTSTP) | bit(SIGSTOP));
         assert!(!s.stops_now(Target::Process, MAIN, SIGTSTP));
-        assert!(s.stops_now(Target::Process, MAIN, SIGSTOP), "SIGSTOP cannot be blocked");
+        assert!(
+            s.stops_now(Target::Process, MAIN, SIGSTOP),
+            "SIGSTOP cannot be blocked"
+        );
         assert!(s.post(Target::Process, MAIN, SigInfo::kernel(SIGTSTP)));
         assert_eq!(s.pending_blocked(MAIN), bit(SIGTSTP));
         // SIGCONT's generation drops pending stop signals.
