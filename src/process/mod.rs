@@ -507,6 +507,7 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
     }
     sched::set_current_root(address_space::kernel_p4());
     process.status.store(status, Ordering::SeqCst);
+    signal::jobctl::exited(&process);
     if signal::deliver::notify_parent(&process, status) {
         // The parent ignores SIGCHLD (or set SA_NOCLDWAIT): no zombie is left to reap.
         PROCESSES.lock().remove(&process.pid);

@@ -1,11 +1,12 @@
 /* Job control as Linux does it: stop signals stop a child (a counter it advances in shared
- * memory stands still), SIGCONT continues it, waitpid WUNTRACED / WCONTINUED and waitid
- * WSTOPPED / WCONTINUED report each change once, SIGCHLD carries CLD_STOPPED and
- * CLD_CONTINUED unless SA_NOCLDSTOP, SIGKILL ends a stopped child, a handled SIGTSTP does
- * not stop, a blocked one stops when unblocked unless SIGCONT came first, a child asleep in
- * nanosleep or a pipe read stops on its way back to user mode, a terminal stop signal to an
- * orphaned group is discarded, and a background group reading the terminal gets SIGTTIN
- * (EIO when it ignores it), writing with TOSTOP or calling tcsetpgrp gets SIGTTOU.
+ * memory stands still, in every thread), SIGCONT continues it, waitpid WUNTRACED /
+ * WCONTINUED and waitid WSTOPPED / WCONTINUED report each change once, SIGCHLD carries
+ * CLD_STOPPED and CLD_CONTINUED unless SA_NOCLDSTOP, SIGKILL ends a stopped child, a handled
+ * SIGTSTP does not stop, a blocked one stops when unblocked unless SIGCONT came first, a
+ * child asleep in nanosleep or a pipe read stops on its way back to user mode, a terminal
+ * stop signal to an orphaned group is discarded, a group orphaned with a stopped member gets
+ * SIGHUP and SIGCONT, and a background group reading the terminal gets SIGTTIN (EIO when it
+ * ignores it), writing with TOSTOP or calling tcsetpgrp gets SIGTTOU.
  * Every check prints "c-jobctl: NAME ok" or "... FAILED"; the exit status counts failures.
  * The same binary passes on Linux (the terminal checks need a terminal in the foreground). */
 #define _GNU_SOURCE
@@ -370,6 +371,38 @@ static void test_orphaned(void)
     check("SIGTSTP to an orphaned group is discarded", wait_for(&sh->flag, 2000));
 }
 
+static void on_hup(int sig)
+{
+    (void)sig;
+    sh->flag = 1;
+    _exit(0);
+}
+
+/* A group that becomes orphaned with a stopped member gets SIGHUP and SIGCONT: the stopped
+ * grandchild's SIGHUP handler runs once its parent (the group's link to the session) exits. */
+static void test_orphaned_stopped(void)
+{
+    sh->flag = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            signal(SIGHUP, on_hup);
+            kill(getpid(), SIGSTOP);
+            for (;;)
+                pause();
+        }
+        int status;
+        waitpid(grandchild, &status, WUNTRACED);
+        _exit(WIFSTOPPED(status) ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    check("a group orphaned with a stopped member gets SIGHUP and SIGCONT",
+          WIFEXITED(status) && WEXITSTATUS(status) == 0 && wait_for(&sh->flag, 2000));
+}
+
 static void test_terminal(void)
 {
     int status;
@@ -463,6 +496,7 @@ int main(void)
     test_tstp();
     test_sleepers();
     test_orphaned();
+    test_orphaned_stopped();
     test_terminal();
     printf("c-jobctl: done, %d failed\n", failures);
     return failures;

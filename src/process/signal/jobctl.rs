@@ -17,7 +17,8 @@
 //!   group is orphaned (POSIX): no process of the group has a parent in another group of the
 //!   same session, so no shell is there to continue it. Processes the kernel shell starts
 //!   have no parent process (their parent is the kernel): their groups count as orphaned, so
-//!   Ctrl-Z does not leave a program stopped under a shell that cannot resume it.
+//!   Ctrl-Z does not leave a program stopped under a shell that cannot resume it. A group
+//!   that becomes orphaned with a stopped member gets SIGHUP and SIGCONT ([`exited`]).
 //!
 //! Kestrel runs user threads on one CPU, so when a stop is generated no thread of the target
 //! runs user code until it has passed a return to user mode and parked: the parent is told
@@ -174,6 +175,54 @@ pub fn park(process: &Process) -> Option<i32> {
         sched::block(Wait::Stopped);
     }
     process.must_leave()
+}
+
+/// `process` has exited (its status is set): a process group that it kept from being
+/// orphaned and that has a stopped member gets SIGHUP, then SIGCONT, so that its jobs do not
+/// stay stopped with no shell to continue them (POSIX `_exit`; Linux `kill_orphaned_pgrp`).
+/// It kept its own group so when its parent is in another group of its session, and each of
+/// its children's groups when that group is not its own and is in its session.
+pub fn exited(process: &Process) {
+    let processes = crate::process::list();
+    let sid = process.sid();
+    let own = process.pgid();
+    let mut groups = alloc::vec::Vec::new();
+    let parent_outside = processes.iter().any(|parent| {
+        parent.pid == process.parent
+            && process.parent != KERNEL_PID
+            && parent.exit_status().is_none()
+            && parent.pgid() != own
+            && parent.sid() == sid
+    });
+    if parent_outside {
+        groups.push(own);
+    }
+    for child in processes.iter() {
+        let group = child.pgid();
+        if child.parent == process.pid
+            && child.exit_status().is_none()
+            && group != own
+            && child.sid() == sid
+            && !groups.contains(&group)
+        {
+            groups.push(group);
+        }
+    }
+    drop(processes);
+    for group in groups {
+        let members = crate::process::list();
+        let stopped = members
+            .iter()
+            .any(|p| p.pgid() == group && p.exit_status().is_none() && p.job.is_stopped());
+        if !stopped || !orphaned(group) {
+            continue;
+        }
+        for signal in [super::SIGHUP, SIGCONT] {
+            for member in members.iter().filter(|p| p.pgid() == group) {
+                deliver::send(member, Target::Process, SigInfo::kernel(signal));
+            }
+        }
+    }
 }
 
 /// A stopped or continued child's SIGCHLD (unless the parent set `SA_NOCLDSTOP`), and a
