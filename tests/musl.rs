@@ -1,6 +1,6 @@
 //! Unmodified static musl C programs (user/c/, `musl-gcc -static`) run on Kestrel: stdio
 //! hello world, file I/O on /tmp and the initramfs, fork/execve/waitpid, signals, process
-//! groups and the terminal, and the name and attribute calls busybox needs (c-paths). Their exit statuses
+//! groups and the terminal, job control (c-jobctl), and the name and attribute calls busybox needs (c-paths). Their exit statuses
 //! are checked here; their output lines by tests/qemu/musl.conf.
 
 #![no_std]
@@ -27,6 +27,7 @@ fn main(boot: &'static BootInfo) -> ! {
         c_forkexec_runs_a_child,
         c_signals_passes_every_check,
         c_paths_gets_linux_answers,
+        c_jobctl_passes_every_check,
         c_programs_return_every_frame,
     );
 }
@@ -53,6 +54,12 @@ fn c_paths_gets_linux_answers() {
     assert_eq!(run(&["/bin/c-paths"]), 0);
 }
 
+/// Stopped and continued children, wait reports, SIGCHLD codes, terminal job control: the
+/// program counts its failed checks in its exit status (musl.conf rejects "FAILED" lines).
+fn c_jobctl_passes_every_check() {
+    assert_eq!(run(&["/bin/c-jobctl"]), 0);
+}
+
 fn c_programs_return_every_frame() {
     let before = frames::stats().free;
     for program in [
@@ -61,6 +68,7 @@ fn c_programs_return_every_frame() {
         "/bin/c-forkexec",
         "/bin/c-signals",
         "/bin/c-paths",
+        "/bin/c-jobctl",
     ] {
         assert_eq!(run(&[program]), 0, "{program}");
     }

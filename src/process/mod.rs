@@ -68,6 +68,8 @@ pub struct Process {
     /// Set whenever a signal is generated, cleared when nothing is pending: the return path
     /// to user mode looks at it before taking the lock.
     signal_hint: AtomicBool,
+    /// Stopped or running, and what `wait` has not reported of it (`signal::jobctl`).
+    pub job: signal::jobctl::JobState,
     /// Process group and session (setpgid, setsid; inherited by fork).
     pub pgid: AtomicU32,
     pub sid: AtomicU32,
@@ -296,6 +298,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         umask: AtomicU32::new(0o022),
         signals: IrqMutex::new(signal::Signals::default()),
         signal_hint: AtomicBool::new(false),
+        job: signal::jobctl::JobState::new(),
         pgid: AtomicU32::new(0),
         sid: AtomicU32::new(0),
         status: AtomicI32::new(-1),
@@ -506,6 +509,7 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
     }
     sched::set_current_root(address_space::kernel_p4());
     process.status.store(status, Ordering::SeqCst);
+    signal::jobctl::exited(&process);
     if signal::deliver::notify_parent(&process, status) {
         // The parent ignores SIGCHLD (or set SA_NOCLDWAIT): no zombie is left to reap.
         PROCESSES.lock().remove(&process.pid);
@@ -536,6 +540,35 @@ pub enum WaitError {
 /// any in the caller's process group, < -1 any in group `-pid`. Blocks unless `no_hang`.
 /// Interrupts must be off when blocking.
 pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
+    wait_for(
+        parent,
+        pid,
+        WaitFor {
+            exited: true,
+            no_hang,
+            ..WaitFor::default()
+        },
+    )
+}
+
+/// What [`wait_for`] waits for (wait4's and waitid's options).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WaitFor {
+    /// An exited child (`WEXITED`; always for wait4).
+    pub exited: bool,
+    /// A stopped child not reported yet (`WUNTRACED`, `WSTOPPED`).
+    pub stopped: bool,
+    /// A continued child not reported yet (`WCONTINUED`).
+    pub continued: bool,
+    pub no_hang: bool,
+    /// `WNOWAIT`: report, but leave the child (or its report) for a later wait.
+    pub no_wait: bool,
+}
+
+/// [`wait`] with waitid's choices: exited, stopped (status `0x7f | signal << 8`) and
+/// continued (`0xffff`) children, each stop or continue reported once.
+pub fn wait_for(parent: Pid, pid: i64, options: WaitFor) -> Result<Reaped, WaitError> {
+    let no_hang = options.no_hang;
     let group = match pid {
         0 => Some(get(parent).map_or(0, |p| p.pgid())),
         p if p < -1 => Some(u32::try_from(-p).unwrap_or(u32::MAX)),
@@ -551,18 +584,37 @@ pub fn wait(parent: Pid, pid: i64, no_hang: bool) -> Result<Reaped, WaitError> {
             let mut children = table.values().filter(|p| p.parent == parent && chosen(p));
             let mut any = false;
             let mut exited = None;
+            let mut changed = None;
             for child in &mut children {
                 any = true;
                 if let Some(status) = child.exit_status() {
-                    exited = Some(Reaped {
+                    if options.exited {
+                        exited = Some(Reaped {
+                            pid: child.pid,
+                            status,
+                        });
+                        break;
+                    }
+                } else if let Some(report) = signal::jobctl::take_report(
+                    child,
+                    options.stopped,
+                    options.continued,
+                    !options.no_wait,
+                ) {
+                    changed = Some(Reaped {
                         pid: child.pid,
-                        status,
+                        status: report.status(),
                     });
                     break;
                 }
             }
             if let Some(reaped) = exited {
-                table.remove(&reaped.pid);
+                if !options.no_wait {
+                    table.remove(&reaped.pid);
+                }
+                return Ok(reaped);
+            }
+            if let Some(reaped) = changed {
                 return Ok(reaped);
             }
             if !any {

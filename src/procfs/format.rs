@@ -51,6 +51,7 @@ impl ProcInfo {
         match self.state {
             'R' => "R (running)",
             'Z' => "Z (zombie)",
+            'T' => "T (stopped)",
             _ => "S (sleeping)",
         }
     }

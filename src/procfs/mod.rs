@@ -129,6 +129,8 @@ fn info(p: &Process) -> ProcInfo {
         .collect();
     let state = if p.exit_status().is_some() || threads.is_empty() {
         'Z'
+    } else if p.job.is_stopped() {
+        'T'
     } else if threads.iter().any(|t| {
         matches!(
             t.state,
@@ -148,8 +150,8 @@ fn info(p: &Process) -> ProcInfo {
     ProcInfo {
         pid: p.pid,
         ppid: p.parent,
-        pgrp: p.pid,
-        session: p.pid,
+        pgrp: p.pgid(),
+        session: p.sid(),
         comm: p.name(),
         state,
         tty_nr: (5 << 8) | 1,

@@ -57,6 +57,8 @@ pub enum Wait {
     Pipe,
     /// On a futex without a deadline (`process::futex`; a timed wait sleeps instead).
     Futex,
+    /// Parked in a stopped process until SIGCONT or SIGKILL (`process::signal::jobctl`).
+    Stopped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +79,7 @@ impl State {
             State::Blocked(Wait::Console) => "wait-input",
             State::Blocked(Wait::Pipe) => "wait-pipe",
             State::Blocked(Wait::Futex) => "wait-futex",
+            State::Blocked(Wait::Stopped) => "stopped",
             State::Dead => "dead",
         }
     }
@@ -286,11 +289,12 @@ pub fn yield_now() {
 }
 
 /// Blocks the running thread until [`wake`] (or the tick, for sleeps). Interrupts must be off.
-/// Returns at once when a kill is pending for the thread's process. Callers re-check their
-/// condition in a loop: a wake-up is a hint, not a promise.
+/// Returns at once when a kill is pending for the thread's process (except for a stopped
+/// thread, which other signals leave parked). Callers re-check their condition in a loop: a
+/// wake-up is a hint, not a promise.
 pub fn block(wait: Wait) {
     debug_assert!(!interrupts::are_enabled());
-    if current_process().is_some_and(|p| p.kill_pending()) {
+    if wait != Wait::Stopped && current_process().is_some_and(|p| p.kill_pending()) {
         return;
     }
     with(|s| {

@@ -47,15 +47,27 @@ pub async fn run(line: &str) {
 }
 
 /// Feeds the console to `pid` (spawned on it) until it exits (Ctrl-C kills it); returns how
-/// it ended.
+/// it ended. A program that stops (SIGSTOP: the kernel shell's programs ignore Ctrl-Z, their
+/// groups being orphaned) goes on in the background: `kill -CONT PID` continues it there.
 async fn foreground(pid: process::Pid) -> Option<Reaped> {
+    let wanted = process::WaitFor {
+        exited: true,
+        stopped: true,
+        no_hang: true,
+        ..process::WaitFor::default()
+    };
     let reaped = loop {
         // Every key goes to the terminal: its line discipline echoes, edits lines and turns
         // Ctrl-C into SIGINT for the foreground process group (`process::tty`).
         while let Some(key) = input::read_key() {
             tty::feed_key(key);
         }
-        match process::wait(KERNEL_PID, i64::from(pid), true) {
+        match process::wait_for(KERNEL_PID, i64::from(pid), wanted) {
+            Ok(reaped) if reaped.status & 0xff == 0x7f => {
+                let signal = (reaped.status >> 8) & 0x7f;
+                println!("[{pid}] stopped by {}", signal_name(signal));
+                break None;
+            }
             Ok(reaped) => break Some(reaped),
             Err(WaitError::WouldBlock) => {}
             Err(_) => break None,

@@ -127,6 +127,7 @@ fn is_writable(file: &File) -> bool {
 fn write_chunk(file: &File, data: &[u8]) -> Result<usize, Errno> {
     match file {
         File::Console => {
+            tty::check_write(&*current()?)?;
             tty::write(data);
             Ok(data.len())
         }

@@ -99,6 +99,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         130 => signals::rt_sigsuspend(a0, a1),
         200 => signals::tkill(int(a0), int(a1) as u64),
         234 => signals::tgkill(int(a0), int(a1), int(a2) as u64),
+        247 => process::waitid(a0 as u32 as u64, a1 as u32 as u64, a2, a3 as u32 as u64, a4),
         74 | 75 => files::check_fd(fd(a0)), // fsync, fdatasync: RAM has nothing to flush
         76 => paths::truncate(a0, a1),
         77 => paths::ftruncate(fd(a0), a1),

@@ -25,17 +25,20 @@ pub fn exit(code: u64) -> SysResult {
 }
 
 const WNOHANG: u64 = 1;
-/// Options wait4 accepts and needs no work for: WUNTRACED (2) and WCONTINUED (8) report
-/// stopped and continued children, and no child is ever stopped yet; __WNOTHREAD, __WALL and
-/// __WCLONE choose among threads, and every process has one.
-const WAIT_ACCEPTED: u64 = 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+/// wait4's `WUNTRACED`, waitid's `WSTOPPED`: report stopped children.
+const WUNTRACED: u64 = 2;
+const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
+const WNOWAIT: u64 = 0x0100_0000;
+/// __WNOTHREAD, __WALL and __WCLONE choose among threads, and every child is a process.
+const THREAD_CHOICES: u64 = 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
 
 /// `struct rusage`: two timevals and 14 longs.
 const RUSAGE_SIZE: usize = 144;
 
 pub fn wait4(pid: i64, status: u64, options: u64, rusage: u64) -> SysResult {
     let process = current()?;
-    if options & !(WNOHANG | WAIT_ACCEPTED) != 0 {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | THREAD_CHOICES) != 0 {
         return Err(EINVAL);
     }
     if status != 0 {
@@ -48,21 +51,110 @@ pub fn wait4(pid: i64, status: u64, options: u64, rusage: u64) -> SysResult {
     if rusage != 0 {
         uaccess::check_writable(rusage, RUSAGE_SIZE as u64)?;
     }
-    match proc::wait(process.pid, pid, options & WNOHANG != 0) {
+    let choice = proc::WaitFor {
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        no_hang: options & WNOHANG != 0,
+        no_wait: false,
+    };
+    match proc::wait_for(process.pid, pid, choice) {
         Ok(reaped) => {
             if status != 0 {
                 uaccess::write_i32(status, reaped.status)?;
             }
-            if rusage != 0 {
-                // Known gap: no usage is accounted per child yet; every field reads 0.
-                uaccess::copy_to_user(rusage, &[0; RUSAGE_SIZE])?;
-            }
+            write_rusage(rusage)?;
             Ok(u64::from(reaped.pid))
         }
         Err(WaitError::NoChild) => Err(ECHILD),
         Err(WaitError::WouldBlock) => Ok(0),
         Err(WaitError::Interrupted) => Err(ERESTARTSYS),
     }
+}
+
+fn write_rusage(rusage: u64) -> Result<(), Errno> {
+    if rusage != 0 {
+        // Known gap: no usage is accounted per child yet; every field reads 0.
+        uaccess::copy_to_user(rusage, &[0; RUSAGE_SIZE])?;
+    }
+    Ok(())
+}
+
+/// waitid's `idtype` (Linux `uapi/linux/wait.h`).
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+
+/// The part of `siginfo_t` waitid fills: signo, errno, code, then pid, uid, status.
+const WAITID_INFO: usize = 28;
+
+/// `waitid(idtype, id, infop, options, rusage)` (waitid(2)): `WEXITED`, `WSTOPPED` and
+/// `WCONTINUED` choose what to wait for; `infop` gets SIGCHLD with `CLD_EXITED`,
+/// `CLD_KILLED`, `CLD_DUMPED`, `CLD_STOPPED` or `CLD_CONTINUED`, or zeros for `WNOHANG`
+/// when no child changed.
+pub fn waitid(idtype: u64, id: u64, infop: u64, options: u64, rusage: u64) -> SysResult {
+    use crate::process::signal::{self, code, jobctl};
+    let process = current()?;
+    let valid = WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | THREAD_CHOICES;
+    if options & !valid != 0 || options & (WUNTRACED | WEXITED | WCONTINUED) == 0 {
+        return Err(EINVAL);
+    }
+    let id = id as u32;
+    let pid = match idtype {
+        P_ALL => -1,
+        P_PID if id > 0 && id <= i32::MAX as u32 => i64::from(id),
+        P_PGID if id == 0 => 0,
+        P_PGID if id <= i32::MAX as u32 => -i64::from(id),
+        _ => return Err(EINVAL),
+    };
+    if infop != 0 {
+        uaccess::check_writable(infop, WAITID_INFO as u64)?;
+    }
+    if rusage != 0 {
+        uaccess::check_writable(rusage, RUSAGE_SIZE as u64)?;
+    }
+    let choice = proc::WaitFor {
+        exited: options & WEXITED != 0,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        no_hang: options & WNOHANG != 0,
+        no_wait: options & WNOWAIT != 0,
+    };
+    let info = match proc::wait_for(process.pid, pid, choice) {
+        Ok(reaped) => {
+            let status = reaped.status;
+            let (code, value) = if status == jobctl::CONTINUED_STATUS {
+                (code::CLD_CONTINUED, signal::SIGCONT as i32)
+            } else {
+                match (status & 0x7f, status & 0x80) {
+                    (0, _) => (code::CLD_EXITED, (status >> 8) & 0xff),
+                    (0x7f, _) => (code::CLD_STOPPED, (status >> 8) & 0xff),
+                    (sig, 0) => (code::CLD_KILLED, sig),
+                    (sig, _) => (code::CLD_DUMPED, sig),
+                }
+            };
+            signal::SigInfo {
+                signal: signal::SIGCHLD,
+                code,
+                detail: signal::Detail::Child {
+                    pid: reaped.pid,
+                    uid: 0,
+                    status: value,
+                    utime: 0,
+                    stime: 0,
+                },
+            }
+            .to_bytes()
+        }
+        Err(WaitError::NoChild) => return Err(ECHILD),
+        Err(WaitError::WouldBlock) => [0; signal::SIGINFO_SIZE],
+        Err(WaitError::Interrupted) => return Err(ERESTARTSYS),
+    };
+    if infop != 0 {
+        uaccess::copy_to_user(infop, &info[..WAITID_INFO])?;
+    }
+    write_rusage(rusage)?;
+    Ok(0)
 }
 
 pub fn sched_yield() -> SysResult {

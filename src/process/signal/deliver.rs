@@ -37,11 +37,30 @@ pub fn send(process: &Process, target: Target, info: SigInfo) {
         return;
     }
     let main = process.tid.load(Ordering::SeqCst);
+    if info.signal == SIGCONT {
+        // Continues the process whatever SIGCONT's disposition and mask (signal(7)).
+        jobctl::resume(process);
+    }
     let mut wake = [0u32; 8];
     let count;
     {
         let mut signals = process.signals.lock();
+        if bit(info.signal) & STOP_SIGNALS != 0 {
+            signals.discard_set(bit(SIGCONT));
+            if signals.stops_now(target, main, info.signal) {
+                drop(signals);
+                jobctl::stop(process, info.signal);
+                return;
+            }
+        }
         if !signals.post(target, main, info) {
+            return;
+        }
+        if info.signal == SIGKILL && process.job.is_stopped() {
+            // Parked threads wake to end (send wakes only those known to the signal state).
+            drop(signals);
+            process.hint_signals();
+            process.wake_threads();
             return;
         }
         process.signal_hint.store(true, Ordering::SeqCst);
@@ -244,6 +263,10 @@ fn run(
 ) -> Option<i32> {
     let tid = sched::current();
     loop {
+        // A stopped process's threads wait here, before they take any other signal.
+        if let Some(status) = jobctl::park(process) {
+            return Some(status);
+        }
         let (info, action) = {
             let mut signals = process.signals.lock();
             let Some(info) = signals.dequeue(tid) else {
@@ -257,6 +280,11 @@ fn run(
             SIG_DFL => match default_action(info.signal) {
                 DefaultAction::Terminate | DefaultAction::Core => {
                     return Some(termination_status(info.signal));
+                }
+                // A stop signal that was blocked when it came (the loop then parks).
+                DefaultAction::Stop => {
+                    jobctl::stop(process, info.signal);
+                    continue;
                 }
                 _ => continue,
             },
@@ -290,7 +318,7 @@ fn run(
         thread.mask = mask;
     }
     // The hint also stands for a group exit or another thread's execve (`must_leave`).
-    if !signals.any_pending() && process.must_leave().is_none() {
+    if !signals.any_pending() && process.must_leave().is_none() && !process.job.is_stopped() {
         process.signal_hint.store(false, Ordering::SeqCst);
     }
     None

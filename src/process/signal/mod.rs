@@ -10,10 +10,12 @@
 //!   handler or a fatal default.
 //! - Standard signals (1–31) are pending at most once; real-time ones (32–64) queue, up to
 //!   [`RT_QUEUE_LIMIT`] in all.
-//! - Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) have no stopped state to go to yet:
-//!   their default action is treated as "ignore", and SIGCONT's "continue" is too.
+//! - Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) stop the whole process and SIGCONT
+//!   continues it ([`jobctl`]); for the pending sets SIGCONT's default counts as "ignore"
+//!   (its effect happens when it is generated, as on Linux).
 
 pub mod deliver;
+pub mod jobctl;
 
 use alloc::collections::{BTreeMap, VecDeque};
 
@@ -88,6 +90,9 @@ pub const fn bit(signal: Signal) -> u64 {
 
 /// SIGKILL and SIGSTOP can be neither blocked, caught nor ignored.
 pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
+
+/// The signals whose default action stops the process.
+pub const STOP_SIGNALS: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
 
 /// The signals the CPU raises for the instruction that faulted: delivered before others, so
 /// that the handler sees the fault it is about (Linux `SYNCHRONOUS_MASK`).
@@ -234,6 +239,8 @@ pub mod code {
     pub const CLD_EXITED: i32 = 1;
     pub const CLD_KILLED: i32 = 2;
     pub const CLD_DUMPED: i32 = 3;
+    pub const CLD_STOPPED: i32 = 5;
+    pub const CLD_CONTINUED: i32 = 6;
 }
 
 /// The union part of `siginfo_t` that Kestrel fills.
@@ -451,7 +458,7 @@ impl Signals {
             SIG_IGN => true,
             SIG_DFL => matches!(
                 default_action(signal),
-                DefaultAction::Ignore | DefaultAction::Stop | DefaultAction::Continue
+                DefaultAction::Ignore | DefaultAction::Continue
             ),
             _ => false,
         }
@@ -474,20 +481,58 @@ impl Signals {
     /// target). Returns false when it was discarded (ignored and not blocked, or already
     /// pending).
     pub fn post(&mut self, target: Target, main: u32, info: SigInfo) -> bool {
-        let b = bit(info.signal);
-        let blocked = match target {
-            Target::Thread(tid) => self.mask(tid) & b != 0,
-            Target::Process => {
-                self.mask(main) & b != 0 && self.threads.values().all(|t| t.mask & b != 0)
-            }
-        };
-        if !blocked && self.ignores(info.signal) {
+        if !self.blocked(target, main, info.signal) && self.ignores(info.signal) {
             return false;
         }
         match target {
             Target::Thread(tid) => self.thread(tid).pending.push(info),
             Target::Process => self.shared.push(info),
         }
+    }
+
+    /// Whether `target` blocks `signal` (a process blocks it when every thread does).
+    fn blocked(&self, target: Target, main: u32, signal: Signal) -> bool {
+        let b = bit(signal);
+        match target {
+            Target::Thread(tid) => self.mask(tid) & b != 0,
+            Target::Process => {
+                self.mask(main) & b != 0 && self.threads.values().all(|t| t.mask & b != 0)
+            }
+        }
+    }
+
+    /// Whether generating `signal` for `target` stops the process at once: a stop signal
+    /// with the default action that is not blocked (a blocked one waits, pending, and stops
+    /// the process when it is delivered).
+    pub fn stops_now(&self, target: Target, main: u32, signal: Signal) -> bool {
+        bit(signal) & STOP_SIGNALS != 0
+            && self.action(signal).handler == SIG_DFL
+            && !self.blocked(target, main, signal)
+    }
+
+    /// Whether thread `tid` ignores or blocks `signal`: then the terminal does not send
+    /// SIGTTIN or SIGTTOU to its group (a read fails with `EIO`, a write goes through).
+    pub fn refuses(&self, tid: u32, signal: Signal) -> bool {
+        self.action(signal).handler == SIG_IGN || self.mask(tid) & bit(signal) != 0
+    }
+
+    /// Drops every pending instance of the signals in `set`, the process's and each
+    /// thread's (SIGCONT drops pending stop signals, a stop signal drops a pending SIGCONT).
+    pub fn discard_set(&mut self, set: u64) {
+        for signal in 1..=NSIG {
+            if set & bit(signal) != 0 {
+                self.shared.discard(signal);
+                for thread in self.threads.values_mut() {
+                    thread.pending.discard(signal);
+                }
+            }
+        }
+    }
+
+    /// Whether SIGKILL waits for thread `tid` (it ends a stopped process).
+    pub fn kill_pending(&self, tid: u32) -> bool {
+        let own = self.threads.get(&tid).map_or(0, |t| t.pending.set());
+        (own | self.shared.set()) & bit(SIGKILL) != 0
     }
 
     /// A signal the thread cannot refuse (a fault, a bad signal frame; Linux `force_sig`):
@@ -754,6 +799,51 @@ mod tests {
         assert_eq!(s.action(SIGUSR2).handler, SIG_IGN);
         assert_eq!(s.mask(MAIN), bit(SIGHUP));
         assert!(s.any_pending());
+    }
+
+    #[test]
+    fn stop_signals_stop_unless_blocked_or_handled() {
+        let mut s = Signals::default();
+        assert!(s.stops_now(Target::Process, MAIN, SIGSTOP));
+        assert!(s.stops_now(Target::Thread(MAIN), MAIN, SIGTSTP));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGCONT));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGINT));
+        // Blocked, SIGTSTP waits pending (its default is no longer "ignore").
+        s.set_mask(MAIN, bit(SIGTSTP) | bit(SIGSTOP));
+        assert!(!s.stops_now(Target::Process, MAIN, SIGTSTP));
+        assert!(
+            s.stops_now(Target::Process, MAIN, SIGSTOP),
+            "SIGSTOP cannot be blocked"
+        );
+        assert!(s.post(Target::Process, MAIN, SigInfo::kernel(SIGTSTP)));
+        assert_eq!(s.pending_blocked(MAIN), bit(SIGTSTP));
+        // SIGCONT's generation drops pending stop signals.
+        s.discard_set(STOP_SIGNALS);
+        assert!(!s.any_pending());
+        s.set_mask(MAIN, 0);
+        s.set_action(SIGTSTP, handler());
+        assert!(!s.stops_now(Target::Process, MAIN, SIGTSTP));
+        // SIGCONT with the default action continues at generation and is not kept.
+        assert!(!s.post(Target::Process, MAIN, SigInfo::kernel(SIGCONT)));
+    }
+
+    #[test]
+    fn the_terminal_asks_whether_a_thread_refuses_ttin_and_ttou() {
+        let mut s = Signals::default();
+        assert!(!s.refuses(MAIN, SIGTTIN));
+        s.set_mask(MAIN, bit(SIGTTIN));
+        assert!(s.refuses(MAIN, SIGTTIN));
+        s.set_action(
+            SIGTTOU,
+            Action {
+                handler: SIG_IGN,
+                ..Action::default()
+            },
+        );
+        assert!(s.refuses(MAIN, SIGTTOU));
+        assert!(!s.kill_pending(MAIN));
+        s.post(Target::Process, MAIN, SigInfo::kernel(SIGKILL));
+        assert!(s.kill_pending(MAIN));
     }
 
     #[test]

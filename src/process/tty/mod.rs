@@ -10,11 +10,17 @@
 //! the console itself starts a new line at NL, so ONLCR is always in effect).
 //!
 //! Job control: at boot the console is the controlling terminal of session 0, where the
-//! kernel shell starts every program as a process group of its own. A read from a process of
-//! that session outside the foreground group fails with `EIO` (Linux's answer when SIGTTIN
-//! cannot stop the reader; Kestrel has no stopped state). A process in another session
-//! (after setsid) reads without that check, as Linux allows for a terminal that is not one's
-//! controlling terminal, unless it takes the console with TIOCSCTTY.
+//! kernel shell starts every program as a process group of its own. A process of the
+//! terminal's session outside the foreground group (a background job) that reads it gets
+//! SIGTTIN for its group, and the read is restarted once the group is continued; the read
+//! fails with `EIO` instead when the reader ignores or blocks SIGTTIN or its group is
+//! orphaned (no shell to continue it), or when the terminal has no foreground group. A
+//! background write with TOSTOP set, and a background TCSETS*, TIOCSPGRP, TCFLSH or
+//! TCXONC, get SIGTTOU the same way, and go through when SIGTTOU is ignored or blocked (a
+//! shell taking the terminal back), `EIO` for an orphaned group (Linux `tty_check_change`).
+//! A process in another session (after setsid) reads without these checks, as Linux allows
+//! for a terminal that is not one's controlling terminal, unless it takes the console with
+//! TIOCSCTTY.
 
 pub mod discipline;
 pub mod keys;
@@ -133,6 +139,59 @@ fn signal_group(pgid: Pid, signal: u32) {
     }
 }
 
+/// Whether `process` is in the terminal's session but not its foreground group, and so
+/// whether there is a foreground group at all.
+fn background(process: &Process) -> (bool, bool) {
+    let tty = TTY.lock();
+    let outside = tty.is_controlling(process) && tty.foreground != Some(process.pgid());
+    (outside, tty.foreground.is_some())
+}
+
+/// Job control for a background process touching the terminal (Linux `__tty_check_change`
+/// for SIGTTOU, n_tty's `job_control` for SIGTTIN): `Ok` to go on, `ERESTARTSYS` after
+/// sending `signal` to the caller's group (the call runs again once it is continued),
+/// `EIO` when the group cannot be stopped. `refused` is the answer when the caller ignores
+/// or blocks `signal`: `EIO` for a read, `Ok` for output and settings.
+fn job_control(process: &Process, signal: u32, refused: Result<(), Errno>) -> Result<(), Errno> {
+    let (outside, has_foreground) = background(process);
+    if !outside {
+        return Ok(());
+    }
+    if !has_foreground {
+        // Nobody owns the terminal (the kernel shell between programs): reads end at once,
+        // as before job control; output and settings go through.
+        return if signal == signal::SIGTTIN {
+            Err(EIO)
+        } else {
+            Ok(())
+        };
+    }
+    if process.signals.lock().refuses(sched::current(), signal) {
+        return refused;
+    }
+    let pgid = process.pgid();
+    if signal::jobctl::orphaned(pgid) {
+        return Err(EIO);
+    }
+    signal_group(pgid, signal);
+    Err(ERESTARTSYS)
+}
+
+/// Before `process` writes to the console: with TOSTOP set, a background job gets SIGTTOU.
+pub fn check_write(process: &Process) -> Result<(), Errno> {
+    let tostop = TTY.lock().discipline().termios.local(termios::TOSTOP);
+    if !tostop {
+        return Ok(());
+    }
+    job_control(process, signal::SIGTTOU, Ok(()))
+}
+
+/// Before `process` changes the terminal's settings or foreground group: a background job
+/// gets SIGTTOU.
+fn check_change(process: &Process) -> Result<(), Errno> {
+    job_control(process, signal::SIGTTOU, Ok(()))
+}
+
 /// A program's output to the console.
 pub fn write(bytes: &[u8]) {
     let out = TTY.lock().discipline().output(bytes);
@@ -175,11 +234,9 @@ pub fn read(process: &Process, max: usize) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut deadline = None;
     loop {
+        job_control(process, signal::SIGTTIN, Err(EIO))?;
         {
             let mut tty = TTY.lock();
-            if tty.is_controlling(process) && tty.foreground != Some(process.pgid()) {
-                return Err(EIO);
-            }
             let d = tty.discipline();
             if d.termios.local(termios::ICANON) {
                 if let Some(line) = d.read_line(max) {
@@ -295,6 +352,7 @@ pub fn ioctl(process: &Process, request: u64, arg: u64) -> SysResult {
             Ok(0)
         }
         TCSETS | TCSETSW | TCSETSF => {
+            check_change(process)?;
             let mut raw = [0u8; TERMIOS_SIZE];
             copy_from_user(&mut raw, arg)?;
             let mut tty = TTY.lock();
@@ -309,11 +367,11 @@ pub fn ioctl(process: &Process, request: u64, arg: u64) -> SysResult {
             Ok(0)
         }
         TCSBRK => Ok(0),
-        TCXONC => match arg {
+        TCXONC => match check_change(process).map(|()| arg)? {
             0..=3 => Ok(0),
             _ => Err(EINVAL),
         },
-        TCFLSH => match arg {
+        TCFLSH => match check_change(process).map(|()| arg)? {
             0 | 2 => {
                 TTY.lock().discipline().flush_input();
                 Ok(0)
@@ -368,6 +426,7 @@ pub fn ioctl(process: &Process, request: u64, arg: u64) -> SysResult {
             }
             let pgid = read_i32(arg)?;
             let pgid = Pid::try_from(pgid).map_err(|_| EINVAL)?;
+            check_change(process)?;
             match group_in_session(pgid, process.sid()) {
                 None => Err(ESRCH),
                 Some(false) => Err(EPERM),
