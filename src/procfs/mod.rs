@@ -147,7 +147,7 @@ fn info(p: &Process) -> ProcInfo {
     let ticks: u64 = threads.iter().map(|t| t.ticks).sum();
     ProcInfo {
         pid: p.pid,
-        ppid: p.parent,
+        ppid: p.parent(),
         pgrp: p.pid,
         session: p.pid,
         comm: p.name(),

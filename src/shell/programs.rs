@@ -85,9 +85,13 @@ pub async fn run_init(path: &[u8]) {
             }
         };
     log::info!("init: started {shown} as PID {pid}");
+    // Orphans are its children while it runs (`process::orphans`).
+    process::orphans::set_init(Some(pid));
     // Test runners wait for this line before they type (the kernel shell prints it too).
     println!("kestrel: ready for input (init {shown} runs as PID {pid} on the console)");
-    let Some(reaped) = foreground(pid).await else {
+    let reaped = foreground(pid).await;
+    process::orphans::set_init(None);
+    let Some(reaped) = reaped else {
         return;
     };
     let signal = reaped.status & 0x7f;
