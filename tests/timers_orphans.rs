@@ -35,14 +35,22 @@ fn main(boot: &'static BootInfo) -> ! {
 
 fn c_timers_passes_every_check() {
     assert_eq!(run(&["/bin/c-timers"]), 0, "c-timers reported failures");
-    assert_eq!(itimer::armed_real_timers(), 0, "a timer outlived its process");
+    assert_eq!(
+        itimer::armed_real_timers(),
+        0,
+        "a timer outlived its process"
+    );
 }
 
 fn orphans_of_a_plain_process_are_reaped_by_the_kernel() {
     let before = process::list().len();
     assert_eq!(run(&["/bin/c-orphans"]), 0, "c-orphans reported failures");
     // The zombie and the grandchild were nobody's children: the kernel reaped both.
-    assert_eq!(process::list().len(), before, "an orphan was left in the table");
+    assert_eq!(
+        process::list().len(),
+        before,
+        "an orphan was left in the table"
+    );
 }
 
 /// Runs `words` as the init process (the one `init=` names), which adopts orphans.
@@ -85,7 +93,11 @@ fn timers_and_orphans_leave_nothing_behind() {
     serial_println!(
         "timers and orphans: frames free {frames_before} before, {frames_after} after; heap in use {heap_before} before, {heap_after} after"
     );
-    assert_eq!(process::list().len(), processes_before, "processes left over");
+    assert_eq!(
+        process::list().len(),
+        processes_before,
+        "processes left over"
+    );
     assert_eq!(itimer::armed_real_timers(), 0, "timers left over");
     assert_eq!(frames_before, frames_after, "frames leaked");
     assert_eq!(heap_before, heap_after, "heap leaked");

@@ -6,8 +6,8 @@
 use super::SysResult;
 use super::errno::*;
 use super::uaccess::{copy_from_user, copy_to_user};
-use crate::process::itimer::{self, ITIMERVAL_SIZE, Setting, Which};
 use crate::process::Process;
+use crate::process::itimer::{self, ITIMERVAL_SIZE, Setting, Which};
 use crate::sched;
 use alloc::sync::Arc;
 

@@ -80,7 +80,10 @@ impl<const N: usize> DeadlineQueue<N> {
 
     /// `pid`'s timer, if armed.
     pub fn find(&self, pid: Pid) -> Option<Timer> {
-        self.timers[..self.len].iter().find(|t| t.pid == pid).copied()
+        self.timers[..self.len]
+            .iter()
+            .find(|t| t.pid == pid)
+            .copied()
     }
 
     /// Disarms `pid`'s timer; returns it.

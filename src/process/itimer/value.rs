@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn bad_timevals_are_einval() {
-        assert_eq!(Setting::from_bytes(&raw([0, 1_000_000, 1, 0])), Err(Invalid));
+        assert_eq!(
+            Setting::from_bytes(&raw([0, 1_000_000, 1, 0])),
+            Err(Invalid)
+        );
         assert_eq!(Setting::from_bytes(&raw([0, 0, 1, -1])), Err(Invalid));
         assert_eq!(Setting::from_bytes(&raw([-1, 0, 1, 0])), Err(Invalid));
         assert_eq!(Setting::from_bytes(&raw([0, 0, i64::MIN, 0])), Err(Invalid));

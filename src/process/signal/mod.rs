@@ -783,7 +783,11 @@ mod tests {
         let room = s.shared.queue.capacity();
         // Real-time signals first fill their queue; then every standard one still fits.
         for round in 0..2 * RT_QUEUE_LIMIT as u32 {
-            s.post(Target::Process, MAIN, SigInfo::kernel(SIGRTMIN + round % 33));
+            s.post(
+                Target::Process,
+                MAIN,
+                SigInfo::kernel(SIGRTMIN + round % 33),
+            );
         }
         for signal in 1..SIGRTMIN {
             s.post(Target::Process, MAIN, SigInfo::kernel(signal));
