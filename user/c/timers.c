@@ -251,7 +251,7 @@ static void test_interrupts(void)
     struct timespec req = {2, 0}, rem = {0, 0};
     r = nanosleep(&req, &rem);
     check("SIGALRM ends nanosleep with EINTR and time left",
-          r == -1 && errno == EINTR && rem.tv_sec >= 1 && rem.tv_sec <= 2);
+          r == -1 && errno == EINTR && rem.tv_sec < 2 && (rem.tv_sec > 0 || rem.tv_nsec > 0));
 }
 
 /* --- a periodic timer ------------------------------------------------------------------ */
