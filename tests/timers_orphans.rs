@@ -77,6 +77,9 @@ fn orphans_go_to_the_init_process() {
     let before = process::list().len();
     assert_eq!(run_as_init(&["/bin/c-orphans", "reaper"]), 0);
     assert_eq!(process::list().len(), before);
+    // An init that ignores SIGCHLD has its adopted zombie reaped at once.
+    assert_eq!(run_as_init(&["/bin/c-orphans", "reaper-ignore"]), 0);
+    assert_eq!(process::list().len(), before);
 }
 
 fn timers_and_orphans_leave_nothing_behind() {
@@ -87,6 +90,7 @@ fn timers_and_orphans_leave_nothing_behind() {
         assert_eq!(run(&["/bin/c-timers"]), 0);
         assert_eq!(run(&["/bin/c-orphans"]), 0);
         assert_eq!(run_as_init(&["/bin/c-orphans", "reaper"]), 0);
+        assert_eq!(run_as_init(&["/bin/c-orphans", "reaper-ignore"]), 0);
     }
     let frames_after = frames::stats().free;
     let heap_after = kestrel::memory::heap::stats().in_use;

@@ -9,6 +9,8 @@
  *   c-orphans reaper   the program is the reaper (Kestrel's test kernel makes it the init
  *                      process; on Linux it becomes a child subreaper): it gets SIGCHLD for
  *                      the handed-over zombie first and reaps Z and G itself
+ *   c-orphans reaper-ignore   the reaper ignores SIGCHLD: nothing is left for it to reap, the
+ *                      handed-over zombie included
  *
  * Every check prints "c-orphans: NAME ok" or "... FAILED"; the exit status counts failures. */
 #define _GNU_SOURCE
@@ -103,9 +105,13 @@ static void child(int fd)
 
 int main(int argc, char **argv)
 {
-    int reaper = argc > 1 && strcmp(argv[1], "reaper") == 0;
+    int ignore = argc > 1 && strcmp(argv[1], "reaper-ignore") == 0;
+    int reaper = ignore || (argc > 1 && strcmp(argv[1], "reaper") == 0);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (reaper) {
+    if (ignore) {
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        signal(SIGCHLD, SIG_IGN);
+    } else if (reaper) {
         /* Linux's way to be the reaper without being PID 1 (Kestrel: its test kernel makes
          * this program the init process instead; the call is EINVAL there). */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -125,8 +131,15 @@ int main(int argc, char **argv)
     }
     close(fds[1]);
     int status = -1;
-    check("the child exits without waiting",
-          waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (ignore) {
+        /* Ignoring SIGCHLD: the child is reaped as it exits, and waitpid says ECHILD. */
+        errno = 0;
+        check("a child of a parent ignoring SIGCHLD leaves no zombie",
+              waitpid(c, &status, 0) == -1 && errno == ECHILD);
+    } else {
+        check("the child exits without waiting",
+              waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
     pid_t pids[2] = {0, 0};
     struct report r = {0, 0, 0};
     int got = read(fds[0], pids, sizeof pids) == (ssize_t)sizeof pids &&
@@ -136,7 +149,15 @@ int main(int argc, char **argv)
           r.changed && r.before == c && r.after != c);
     const char *who = r.after == 0 ? "kernel" : r.after == getpid() ? "me" : r.after == 1 ? "pid1" : "other";
     printf("c-orphans: grandchild re-parented to %s\n", who);
-    if (reaper) {
+    if (ignore) {
+        check("the reaper adopts the orphan", r.after == getpid());
+        errno = 0;
+        check("the handed-over zombie was reaped at once",
+              waitpid(pids[0], &status, WNOHANG) == -1 && errno == ECHILD);
+        /* wait blocks until the adopted grandchild is gone, then finds nothing to reap. */
+        errno = 0;
+        check("the adopted grandchild leaves no zombie", wait(NULL) == -1 && errno == ECHILD);
+    } else if (reaper) {
         check("the reaper adopts the orphan", r.after == getpid());
         /* The zombie handed over came with SIGCHLD (before the dead child's own). */
         check("SIGCHLD for the handed-over zombie", chld_count >= 1 && chld_pid[0] == pids[0]);
