@@ -19,9 +19,11 @@ pub mod fault;
 pub mod files;
 pub mod futex;
 pub mod image;
+pub mod itimer;
 pub mod layout;
 pub mod loader;
 pub mod memory;
+pub mod orphans;
 pub mod pipe;
 pub mod signal;
 pub mod thread;
@@ -50,7 +52,9 @@ pub const KERNEL_PID: Pid = 0;
 
 pub struct Process {
     pub pid: Pid,
-    pub parent: Pid,
+    /// The parent's pid: [`KERNEL_PID`] for what the kernel started, an adopting process's
+    /// for an orphan, [`orphans::KERNEL_REAPS`] for an orphan the kernel reaps ([`orphans`]).
+    parent: AtomicU32,
     /// The program's file name (changed by `execve`).
     name: IrqMutex<String>,
     pub memory: IrqMutex<UserMemory>,
@@ -88,6 +92,8 @@ pub struct Process {
     /// The scheduler id of a thread in `execve` waiting for the others to leave (0: none).
     exec_thread: AtomicU32,
     pub start_tick: u64,
+    /// `ITIMER_VIRTUAL` and `ITIMER_PROF` (`ITIMER_REAL` waits in `itimer`'s queue).
+    pub cpu_timers: itimer::CpuTimers,
 }
 
 /// A process's working directory: the node relative paths start from, and its absolute path
@@ -99,6 +105,21 @@ pub struct WorkingDirectory {
 }
 
 impl Process {
+    /// The parent's pid as getppid(2) reports it: 0 for the kernel, also when the kernel
+    /// adopted the process as an orphan.
+    pub fn parent(&self) -> Pid {
+        match self.parent.load(Ordering::SeqCst) {
+            orphans::KERNEL_REAPS => KERNEL_PID,
+            pid => pid,
+        }
+    }
+
+    /// Whether `pid` is this process's parent, the one that reaps it with [`wait`] (the
+    /// kernel's orphans are nobody's children).
+    pub fn is_child_of(&self, pid: Pid) -> bool {
+        self.parent.load(Ordering::SeqCst) == pid
+    }
+
     pub fn name(&self) -> String {
         self.name.lock().clone()
     }
@@ -285,7 +306,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
     let pid = NEXT_PID.fetch_add(1, Ordering::SeqCst);
     let process = Arc::new(Process {
         pid,
-        parent,
+        parent: AtomicU32::new(parent),
         name: IrqMutex::new(name),
         memory: IrqMutex::new(memory),
         files: IrqMutex::new(files),
@@ -308,6 +329,7 @@ fn create(name: String, parent: Pid, memory: UserMemory, files: FileTable) -> Ar
         live_threads: AtomicU32::new(1),
         exec_thread: AtomicU32::new(0),
         start_tick: crate::time::ticks(),
+        cpu_timers: itimer::CpuTimers::default(),
     });
     PROCESSES.lock().insert(pid, process.clone());
     process
@@ -508,10 +530,16 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
         space.teardown();
     }
     sched::set_current_root(address_space::kernel_p4());
+    // Its timers cannot fire into it any more.
+    itimer::process_exited(process.pid);
     process.status.store(status, Ordering::SeqCst);
+    // The orphaned-group check finds the children by their parent: before they move.
     signal::jobctl::exited(&process);
-    if signal::deliver::notify_parent(&process, status) {
-        // The parent ignores SIGCHLD (or set SA_NOCLDWAIT): no zombie is left to reap.
+    orphans::hand_over_children(&process);
+    let reap_now = signal::deliver::notify_parent(&process, status);
+    if reap_now || process.is_child_of(orphans::KERNEL_REAPS) {
+        // The parent ignores SIGCHLD (or set SA_NOCLDWAIT), or the kernel adopted it: no
+        // zombie is left to reap.
         PROCESSES.lock().remove(&process.pid);
     }
     drop(process);
@@ -581,7 +609,9 @@ pub fn wait_for(parent: Pid, pid: i64, options: WaitFor) -> Result<Reaped, WaitE
     loop {
         {
             let mut table = PROCESSES.lock();
-            let mut children = table.values().filter(|p| p.parent == parent && chosen(p));
+            let mut children = table
+                .values()
+                .filter(|p| p.is_child_of(parent) && chosen(p));
             let mut any = false;
             let mut exited = None;
             let mut changed = None;

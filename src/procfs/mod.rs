@@ -149,7 +149,7 @@ fn info(p: &Process) -> ProcInfo {
     let ticks: u64 = threads.iter().map(|t| t.ticks).sum();
     ProcInfo {
         pid: p.pid,
-        ppid: p.parent,
+        ppid: p.parent(),
         pgrp: p.pgid(),
         session: p.sid(),
         comm: p.name(),

@@ -379,14 +379,14 @@ pub fn idle() {
     }
 }
 
-/// The timer tick (interrupts off): CPU time, sleepers, the time slice.
+/// The timer tick (interrupts off): CPU time, sleepers, the time slice; then the processes'
+/// interval timers (`process::itimer`), which may wake threads.
 fn on_tick(now: u64) {
-    with(|s| {
+    let charged = with(|s| {
         let current = s.current;
         // A halted CPU's time is nobody's.
-        if !IDLE.load(Ordering::Relaxed)
-            && let Some(thread) = s.threads.get_mut(&current)
-        {
+        let charged = !IDLE.load(Ordering::Relaxed);
+        if charged && let Some(thread) = s.threads.get_mut(&current) {
             thread.ticks += 1;
         }
         let mut woken = [0; 32];
@@ -407,7 +407,9 @@ fn on_tick(now: u64) {
         if s.slice_left == 0 && !s.ready.is_empty() {
             NEED_RESCHED.store(true, Ordering::Relaxed);
         }
+        charged
     });
+    crate::process::itimer::on_tick(now, charged);
 }
 
 /// After every IRQ's EOI: switch if the slice is over (or thread 0 idles and work arrived),

@@ -87,19 +87,30 @@ const INIT_ENVIRONMENT: [&[u8]; 3] = [b"HOME=/", b"PATH=/bin:/usr/bin", b"TERM=l
 pub async fn run_init(path: &[u8]) {
     let shown = alloc::string::String::from_utf8_lossy(path).into_owned();
     let envp = INIT_ENVIRONMENT.iter().map(|v| v.to_vec()).collect();
-    let pid =
-        match process::spawn_on_console(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID) {
-            Ok(pid) => pid,
-            Err(err) => {
-                log::error!("init: cannot start {shown}: {err}");
-                println!("init: {shown}: {err}; starting the kernel shell");
-                return;
-            }
-        };
+    // Orphans are its children while it runs (`process::orphans`), from its first
+    // instruction on: it cannot run before it is named.
+    let spawned = crate::arch::interrupts::without_interrupts(|| {
+        let spawned =
+            process::spawn_on_console(path, alloc::vec![path.to_vec()], Some(envp), KERNEL_PID);
+        if let Ok(pid) = spawned {
+            process::orphans::set_init(Some(pid));
+        }
+        spawned
+    });
+    let pid = match spawned {
+        Ok(pid) => pid,
+        Err(err) => {
+            log::error!("init: cannot start {shown}: {err}");
+            println!("init: {shown}: {err}; starting the kernel shell");
+            return;
+        }
+    };
     log::info!("init: started {shown} as PID {pid}");
     // Test runners wait for this line before they type (the kernel shell prints it too).
     println!("kestrel: ready for input (init {shown} runs as PID {pid} on the console)");
-    let Some(reaped) = foreground(pid).await else {
+    let reaped = foreground(pid).await;
+    process::orphans::set_init(None);
+    let Some(reaped) = reaped else {
         return;
     };
     let signal = reaped.status & 0x7f;

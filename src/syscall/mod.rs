@@ -25,6 +25,7 @@ mod signals;
 mod statx;
 mod system;
 mod threads;
+mod timers;
 pub mod uaccess;
 
 use crate::arch::syscall::SyscallFrame;
@@ -74,6 +75,9 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         32 => descriptors::dup(fd(a0)),
         33 => descriptors::dup2(fd(a0), fd(a1)),
         35 => clock::nanosleep(a0, a1),
+        36 => timers::getitimer(int(a0), a1),
+        37 => timers::alarm(a0 as u32),
+        38 => timers::setitimer(int(a0), a1, a2),
         56 => threads::clone(frame, a0, a1, a2, a3, a4),
         83 => files::mkdirat(files::AT_FDCWD, a0, a1),
         84 => files::unlinkat(files::AT_FDCWD, a0, 0x200),

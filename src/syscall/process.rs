@@ -17,7 +17,7 @@ pub fn getpid() -> SysResult {
 }
 
 pub fn getppid() -> SysResult {
-    Ok(u64::from(current()?.parent))
+    Ok(u64::from(current()?.parent()))
 }
 
 pub fn exit(code: u64) -> SysResult {

@@ -32,10 +32,10 @@ pub fn setpgid(pid: i64, pgid: i64) -> SysResult {
     }
     let me = current()?;
     let who = target(&me, pid)?;
-    if who.pid != me.pid && who.parent != me.pid {
+    if who.pid != me.pid && !who.is_child_of(me.pid) {
         return Err(ESRCH);
     }
-    if who.parent == me.pid && who.sid() != me.sid() {
+    if who.is_child_of(me.pid) && who.sid() != me.sid() {
         return Err(EPERM);
     }
     // A session leader's group is its session's: it cannot leave it.

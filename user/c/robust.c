@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
         ERR(EFAULT, syscall(SYS_getrandom, p, 16, 0));
         ERR(EFAULT, syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p));
         ERR(EFAULT, syscall(SYS_nanosleep, p, 0));
+        ERR(EFAULT, syscall(SYS_getitimer, ITIMER_REAL, p));
         ERR(EFAULT, syscall(SYS_readlink, "/proc/self", p, 16));
         ERR(EFAULT, syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, p));
         if (p != 0) { /* NULL means "none" for these */
@@ -196,6 +198,9 @@ int main(int argc, char **argv)
             ERR(EFAULT, syscall(SYS_rt_sigaction, SIGUSR1, 0, p, 8));
             ERR(EFAULT, syscall(SYS_rt_sigprocmask, SIG_BLOCK, p, 0, 8));
             ERR(EFAULT, syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, p, 8));
+            ERR(EFAULT, syscall(SYS_setitimer, ITIMER_REAL, p, 0));
+            /* The old value is written after the change: a zero new value keeps it off. */
+            ERR(EFAULT, syscall(SYS_setitimer, ITIMER_REAL, &(struct itimerval){0}, p));
         }
         if (!host)
             ERR(EFAULT, syscall(SYS_ioctl, 1, 0x5413 /* TIOCGWINSZ */, p));
@@ -334,6 +339,14 @@ int main(int argc, char **argv)
     ERR(EINVAL, syscall(SYS_nanosleep, &(struct timespec){0, -1}, 0));
     /* The remaining-time pointer is written only when a signal interrupts the sleep. */
     OK(syscall(SYS_nanosleep, &(struct timespec){0, 1000}, KERNEL_PTR));
+    ERR(EINVAL, syscall(SYS_getitimer, 3, buf));
+    ERR(EINVAL, syscall(SYS_getitimer, -1L, buf));
+    ERR(EINVAL, syscall(SYS_setitimer, 3, &(struct itimerval){0}, 0));
+    ERR(EINVAL, syscall(SYS_setitimer, ITIMER_REAL,
+                        &(struct itimerval){{0, 0}, {0, 1000000}}, 0));
+    ERR(EINVAL, syscall(SYS_setitimer, ITIMER_PROF, &(struct itimerval){{0, -1}, {1, 0}}, 0));
+    ERR(EINVAL, syscall(SYS_setitimer, ITIMER_VIRTUAL, &(struct itimerval){{0, 0}, {-1, 0}}, 0));
+    OK(syscall(SYS_alarm, 0));
     ERR(EINVAL, syscall(SYS_arch_prctl, 0x9999, 0));
     ERR(EPERM, syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, NONCANON));
     ERR(EINVAL, syscall(SYS_rt_sigaction, 0, 0, 0, 8));

@@ -97,7 +97,7 @@ pub fn force(process: &Process, tid: u32, info: SigInfo) {
 /// `CLD_EXITED`, `CLD_KILLED` or `CLD_DUMPED`). Returns true when the parent asked for its
 /// children to be reaped at once (SIGCHLD ignored, or `SA_NOCLDWAIT`): then no zombie stays.
 pub fn notify_parent(child: &Process, status: i32) -> bool {
-    let Some(parent) = crate::process::get(child.parent) else {
+    let Some(parent) = crate::process::get(child.parent()) else {
         return false;
     };
     let action = parent.signals.lock().action(SIGCHLD);

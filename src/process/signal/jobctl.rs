@@ -113,9 +113,9 @@ pub fn orphaned(pgid: Pid) -> bool {
     let anchored = processes.iter().any(|member| {
         member.pgid() == pgid
             && member.exit_status().is_none()
-            && member.parent != KERNEL_PID
+            && member.parent() != KERNEL_PID
             && processes.iter().any(|parent| {
-                parent.pid == member.parent
+                parent.pid == member.parent()
                     && parent.exit_status().is_none()
                     && parent.pgid() != pgid
                     && parent.sid() == member.sid()
@@ -188,8 +188,8 @@ pub fn exited(process: &Process) {
     let own = process.pgid();
     let mut groups = alloc::vec::Vec::new();
     let parent_outside = processes.iter().any(|parent| {
-        parent.pid == process.parent
-            && process.parent != KERNEL_PID
+        parent.pid == process.parent()
+            && process.parent() != KERNEL_PID
             && parent.exit_status().is_none()
             && parent.pgid() != own
             && parent.sid() == sid
@@ -199,7 +199,7 @@ pub fn exited(process: &Process) {
     }
     for child in processes.iter() {
         let group = child.pgid();
-        if child.parent == process.pid
+        if child.parent() == process.pid
             && child.exit_status().is_none()
             && group != own
             && child.sid() == sid
@@ -228,7 +228,7 @@ pub fn exited(process: &Process) {
 /// A stopped or continued child's SIGCHLD (unless the parent set `SA_NOCLDSTOP`), and a
 /// wake-up for a parent blocked in `wait`.
 fn notify_parent(child: &Process, code: i32, status: i32) {
-    if let Some(parent) = crate::process::get(child.parent) {
+    if let Some(parent) = crate::process::get(child.parent()) {
         let action = parent.signals.lock().action(SIGCHLD);
         if action.flags & SA_NOCLDSTOP == 0 {
             deliver::send(

@@ -83,6 +83,10 @@ pub const MINSIGSTKSZ: u64 = 2048;
 /// How many real-time signals may wait in one pending set.
 pub const RT_QUEUE_LIMIT: usize = 64;
 
+/// The most entries a pending set ever holds: each standard signal once, besides the
+/// real-time queue.
+const MAX_QUEUED: usize = (SIGRTMIN - 1) as usize + RT_QUEUE_LIMIT;
+
 /// The bit of `signal` in a 64-bit `sigset_t`.
 pub const fn bit(signal: Signal) -> u64 {
     1 << (signal - 1)
@@ -393,6 +397,15 @@ impl Pending {
         self.queue.clear();
         self.set = 0;
     }
+
+    /// Makes room for as many entries as the set can hold, so that no later [`push`] allocates
+    /// (an interrupt handler generates timer signals; the queue never shrinks).
+    ///
+    /// [`push`]: Pending::push
+    pub fn reserve_all(&mut self) -> Result<(), alloc::collections::TryReserveError> {
+        self.queue
+            .try_reserve(MAX_QUEUED.saturating_sub(self.queue.len()))
+    }
 }
 
 /// One thread's share: its mask, its own pending set, its alternate stack.
@@ -622,6 +635,12 @@ impl Signals {
         }
     }
 
+    /// Lets the process-wide pending set take any signal without allocating (the timers send
+    /// theirs from the tick: `process::itimer`).
+    pub fn reserve_shared(&mut self) -> Result<(), alloc::collections::TryReserveError> {
+        self.shared.reserve_all()
+    }
+
     /// A thread of the process ended: its own pending signals go with it.
     pub fn thread_exited(&mut self, tid: u32) {
         self.threads.remove(&tid);
@@ -844,6 +863,29 @@ mod tests {
         assert!(!s.kill_pending(MAIN));
         s.post(Target::Process, MAIN, SigInfo::kernel(SIGKILL));
         assert!(s.kill_pending(MAIN));
+    }
+
+    #[test]
+    fn a_reserved_pending_set_never_grows() {
+        let mut s = Signals::default();
+        s.set_mask(MAIN, u64::MAX);
+        s.reserve_shared().unwrap();
+        let room = s.shared.queue.capacity();
+        // Real-time signals first fill their queue; then every standard one still fits.
+        for round in 0..2 * RT_QUEUE_LIMIT as u32 {
+            s.post(
+                Target::Process,
+                MAIN,
+                SigInfo::kernel(SIGRTMIN + round % 33),
+            );
+        }
+        for signal in 1..SIGRTMIN {
+            s.post(Target::Process, MAIN, SigInfo::kernel(signal));
+            s.post(Target::Process, MAIN, SigInfo::kernel(signal));
+        }
+        // SIGSTOP cannot be blocked, so it may be taken at once instead of kept.
+        assert!(s.shared.queue.len() >= MAX_QUEUED - 1);
+        assert_eq!(s.shared.queue.capacity(), room);
     }
 
     #[test]
