@@ -71,6 +71,12 @@ ROOTFS_EXTRA=""
 SMP=""
 SMP_UEFI=""
 conf="$root/tests/qemu/$name.conf"
+# A conf that does not parse would leave its expectations empty, and the test would pass
+# whatever the kernel printed.
+if [ -f "$conf" ] && ! bash -n "$conf"; then
+    echo "runner: $conf does not parse (above); $name cannot be checked" >&2
+    exit 1
+fi
 # shellcheck source=/dev/null
 [ -f "$conf" ] && source "$conf"
 

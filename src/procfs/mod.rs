@@ -3,7 +3,8 @@
 //! - `/proc/self`: a symbolic link to the calling process's directory;
 //! - `/proc/PID/stat`, `status`, `cmdline` (text made at each read from the process table and
 //!   the scheduler, [`format`]), and `/proc/PID/exe`, a link to the program's path;
-//! - `/proc/uptime`, `/proc/meminfo`, `/proc/cpuinfo` (one entry per CPU the kernel runs on);
+//! - `/proc/uptime`, `/proc/meminfo`, `/proc/cpuinfo` (one entry per CPU the kernel runs on),
+//!   `/proc/mounts` (the mount table, for `df` and `mount`);
 //! - listing `/proc` gives those files and one directory per process, zombies included.
 //!
 //! Inode numbers encode what a node is ([`Node`]), so nothing is stored: a directory of a
@@ -12,7 +13,7 @@
 pub mod format;
 
 use crate::process::{self, Process};
-use crate::vfs::{DirEntry, FileSystem, FileType, FsError, InodeId, Metadata};
+use crate::vfs::{DirEntry, FileSystem, FileType, FsError, FsUsage, InodeId, Metadata};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use format::{ProcInfo, USER_HZ};
@@ -25,6 +26,7 @@ pub enum Node {
     Uptime,
     Meminfo,
     Cpuinfo,
+    Mounts,
     Pid(u32, PidFile),
 }
 
@@ -45,15 +47,16 @@ const PID_FILES: [(PidFile, &[u8]); 4] = [
     (PidFile::Status, b"status"),
 ];
 
-const ROOT_FILES: [(Node, &[u8]); 4] = [
+const ROOT_FILES: [(Node, &[u8]); 5] = [
     (Node::Cpuinfo, b"cpuinfo"),
     (Node::Meminfo, b"meminfo"),
+    (Node::Mounts, b"mounts"),
     (Node::SelfLink, b"self"),
     (Node::Uptime, b"uptime"),
 ];
 
 impl Node {
-    /// The inode number: 1–5 for the fixed nodes, `(pid + 1) << 8 | file` for a process's.
+    /// The inode number: 1–8 for the fixed nodes, `(pid + 1) << 8 | file` for a process's.
     pub fn ino(self) -> InodeId {
         match self {
             Node::Root => 1,
@@ -61,6 +64,7 @@ impl Node {
             Node::Uptime => 3,
             Node::Meminfo => 4,
             Node::Cpuinfo => 5,
+            Node::Mounts => 8,
             Node::Pid(pid, file) => ((u64::from(pid) + 1) << 8) | file as u64,
         }
     }
@@ -72,6 +76,7 @@ impl Node {
             3 => Node::Uptime,
             4 => Node::Meminfo,
             5 => Node::Cpuinfo,
+            8 => Node::Mounts,
             _ => {
                 let pid = u32::try_from((ino >> 8).checked_sub(1)?).ok()?;
                 let file = match ino & 0xff {
@@ -179,6 +184,25 @@ fn cpuinfo() -> Vec<u8> {
     .into_bytes()
 }
 
+/// One line per mount, as Linux's /proc/mounts: device, mount point, type, options, 0 0.
+fn mounts() -> Vec<u8> {
+    let vfs = crate::rootfs::vfs();
+    let mut out = Vec::new();
+    for (fs, mountpoint) in vfs.mounts() {
+        let name = fs.name();
+        let path = match mountpoint {
+            None => alloc::vec![b'/'],
+            Some(at) => vfs.path_of(at).unwrap_or_else(|_| b"?".to_vec()),
+        };
+        let mode = if fs.usage().read_only { "ro" } else { "rw" };
+        out.extend_from_slice(name.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(&path);
+        out.extend_from_slice(alloc::format!(" {name} {mode} 0 0\n").as_bytes());
+    }
+    out
+}
+
 impl Procfs {
     /// The bytes of a file node.
     fn content(&self, node: Node) -> Result<Vec<u8>, FsError> {
@@ -192,6 +216,7 @@ impl Procfs {
                 format::meminfo(stats.total, stats.free).into_bytes()
             }
             Node::Cpuinfo => cpuinfo(),
+            Node::Mounts => mounts(),
             Node::Pid(pid, PidFile::Stat) => format::stat(&info(&*live(pid)?)).into_bytes(),
             Node::Pid(pid, PidFile::Status) => format::status(&info(&*live(pid)?)).into_bytes(),
             Node::Pid(pid, PidFile::Cmdline) => live(pid)?.cmdline.lock().clone(),
@@ -220,6 +245,13 @@ fn self_target() -> Result<Vec<u8>, FsError> {
 impl FileSystem for Procfs {
     fn name(&self) -> &str {
         "proc"
+    }
+
+    fn usage(&self) -> FsUsage {
+        FsUsage {
+            magic: FsUsage::PROC_SUPER_MAGIC,
+            ..FsUsage::default()
+        }
     }
 
     fn root(&self) -> InodeId {
@@ -372,6 +404,7 @@ mod tests {
             Node::Uptime,
             Node::Meminfo,
             Node::Cpuinfo,
+            Node::Mounts,
             Node::Pid(0, PidFile::Dir),
             Node::Pid(1, PidFile::Stat),
             Node::Pid(u32::MAX - 1, PidFile::Exe),
@@ -381,7 +414,7 @@ mod tests {
             assert_eq!(Node::from_ino(node.ino()), Some(node), "{node:?}");
         }
         assert_eq!(Node::from_ino(0), None);
-        assert_eq!(Node::from_ino(6), None);
+        assert_eq!(Node::from_ino(9), None);
         assert_eq!(Node::from_ino((8 << 8) | 9), None);
     }
 

@@ -22,6 +22,7 @@ mod poll;
 mod process;
 mod sessions;
 mod signals;
+mod statfs;
 mod statx;
 mod system;
 mod threads;
@@ -138,6 +139,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         280 => paths::utimensat(int(a0), a1, a2, a3 as u32 as u64),
         302 => limits::prlimit64(a0, a1 as u32 as u64, a2, a3),
         332 => statx::statx(int(a0), a1, a2 as u32 as u64, a3 as u32 as u64, a4),
+        137 => statfs::statfs(a0, a1),
+        138 => statfs::fstatfs(fd(a0), a1),
         316 => paths::renameat2(int(a0), a1, int(a2), a3, a4 as u32 as u64),
         110 => process::getppid(),
         96 => clock::gettimeofday(a0, a1),

@@ -12,7 +12,7 @@
 use alloc::vec::Vec;
 
 use super::FsError;
-use super::node::{DirEntry, FileSystem, FileType, InodeId, Metadata};
+use super::node::{DirEntry, FileSystem, FileType, FsUsage, InodeId, Metadata};
 
 /// The devices Kestrel provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,14 @@ impl Devfs {
 impl FileSystem for Devfs {
     fn name(&self) -> &str {
         "devfs"
+    }
+
+    /// As Linux's devtmpfs, a tmpfs.
+    fn usage(&self) -> FsUsage {
+        FsUsage {
+            magic: FsUsage::TMPFS_MAGIC,
+            ..FsUsage::default()
+        }
     }
 
     fn root(&self) -> InodeId {

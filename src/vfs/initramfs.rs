@@ -14,7 +14,7 @@ use core::fmt;
 
 use super::FsError;
 use super::cpio::{self, CpioError};
-use super::node::{DirEntry, FileSystem, FileType, InodeId, Metadata};
+use super::node::{DirEntry, FileSystem, FileType, FsUsage, InodeId, Metadata};
 use super::path::{NAME_MAX, PATH_MAX};
 
 enum Content<'a> {
@@ -345,6 +345,25 @@ impl<'a> Initramfs<'a> {
 impl FileSystem for Initramfs<'_> {
     fn name(&self) -> &str {
         "initramfs"
+    }
+
+    fn usage(&self) -> FsUsage {
+        let bytes: u64 = self
+            .nodes
+            .iter()
+            .map(|node| match node.content {
+                Content::File(data) => data.len() as u64,
+                _ => 0,
+            })
+            .sum();
+        FsUsage {
+            magic: FsUsage::RAMFS_MAGIC,
+            blocks: bytes.div_ceil(FsUsage::BLOCK_SIZE),
+            free_blocks: 0,
+            files: self.node_count() as u64,
+            free_files: 0,
+            read_only: true,
+        }
     }
 
     fn root(&self) -> InodeId {

@@ -27,5 +27,5 @@ pub use devfs::{Devfs, Device};
 pub use error::FsError;
 pub use initramfs::{BuildError, Initramfs};
 pub use namespace::{Follow, Location, MAX_SYMLINKS, MountId, Vfs};
-pub use node::{Attributes, DirEntry, FileSystem, FileType, InodeId, Metadata};
+pub use node::{Attributes, DirEntry, FileSystem, FileType, FsUsage, InodeId, Metadata};
 pub use tmpfs::Tmpfs;

@@ -89,9 +89,9 @@ impl<'a> Vfs<'a> {
         Ok(self.mounts.len() - 1)
     }
 
-    /// The mounts, as (file system name, mount point) pairs: for `/proc/mounts` and messages.
-    pub fn mounts(&self) -> impl Iterator<Item = (&str, Option<Location>)> {
-        self.mounts.iter().map(|m| (m.fs.name(), m.mountpoint))
+    /// The mounts, as (file system, mount point) pairs: for `/proc/mounts` and messages.
+    pub fn mounts(&self) -> impl Iterator<Item = (&(dyn FileSystem + 'a), Option<Location>)> {
+        self.mounts.iter().map(|m| (&*m.fs, m.mountpoint))
     }
 
     fn mounted_on(&self, at: Location) -> Option<MountId> {
@@ -236,12 +236,19 @@ impl<'a> Vfs<'a> {
     }
 
     /// The parent directory and last name of `path`, refusing a name that exists already
-    /// (`EEXIST` comes before `EROFS`, as on Linux).
+    /// (`EEXIST` comes before `EROFS`, as on Linux). `/`, `.` and `..` always exist once the
+    /// path up to them resolves: `mkdir -p /a/b` starts with `mkdir("/")` and expects
+    /// `EEXIST` (Linux's filename_create).
     fn parent_for_new<'p>(
         &self,
         cwd: Location,
         path: &'p [u8],
     ) -> Result<(Location, &'p [u8]), FsError> {
+        path::check(path)?;
+        if path::split_last(path).is_none_or(|(_, name)| name == b"." || name == b"..") {
+            self.resolve(cwd, path, Follow::Yes)?;
+            return Err(FsError::Exists);
+        }
         let (dir, name) = self.resolve_parent(cwd, path)?;
         match self.fs(dir).lookup(dir.ino, name) {
             Ok(_) => Err(FsError::Exists),

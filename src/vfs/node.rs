@@ -115,6 +115,25 @@ pub struct DirEntry<'n> {
     pub file_type: FileType,
 }
 
+/// What `statfs(2)` and `df` report about a file system: sizes in [`FsUsage::BLOCK_SIZE`]
+/// blocks, and Linux's magic number for its type (statfs(2) lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FsUsage {
+    pub magic: u64,
+    pub blocks: u64,
+    pub free_blocks: u64,
+    pub files: u64,
+    pub free_files: u64,
+    pub read_only: bool,
+}
+
+impl FsUsage {
+    pub const BLOCK_SIZE: u64 = 4096;
+    pub const RAMFS_MAGIC: u64 = 0x8584_58f6;
+    pub const TMPFS_MAGIC: u64 = 0x0102_1994;
+    pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+}
+
 /// A mounted file system. All methods take `&self`: a writable one keeps its own lock, so a
 /// namespace can be shared between CPUs.
 pub trait FileSystem: Send + Sync {
@@ -122,6 +141,14 @@ pub trait FileSystem: Send + Sync {
     fn name(&self) -> &str;
 
     fn root(&self) -> InodeId;
+
+    /// Its size and type for `statfs(2)`; the default is an empty, writable ramfs.
+    fn usage(&self) -> FsUsage {
+        FsUsage {
+            magic: FsUsage::RAMFS_MAGIC,
+            ..FsUsage::default()
+        }
+    }
 
     fn metadata(&self, ino: InodeId) -> Result<Metadata, FsError>;
 

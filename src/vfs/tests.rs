@@ -247,7 +247,7 @@ fn mounts_are_entered_and_left() {
         v.mount(mounted_root, Box::new(Initramfs::empty())).err(),
         Some(FsError::Busy)
     );
-    let names: Vec<&str> = v.mounts().map(|(name, _)| name).collect();
+    let names: Vec<&str> = v.mounts().map(|(fs, _)| fs.name()).collect();
     assert_eq!(names, ["initramfs", "initramfs"]);
 }
 
@@ -289,6 +289,18 @@ fn resolve_parent_for_creating_calls() {
         Some(FsError::InvalidArgument)
     );
     assert_eq!(v.resolve_parent(v.root(), b"/").err(), Some(FsError::Busy));
+    // Creating calls find that `/`, `.` and `..` exist (`mkdir -p` relies on it).
+    for path in [&b"/"[..], b"/tmp/.", b"/tmp/..", b".", b"//"] {
+        assert_eq!(
+            v.mkdir(v.root(), path, 0o755).err(),
+            Some(FsError::Exists),
+            "{path:?}"
+        );
+    }
+    assert_eq!(
+        v.mkdir(v.root(), b"/nope/..", 0o755).err(),
+        Some(FsError::NotFound)
+    );
 }
 
 #[test]

@@ -16,7 +16,9 @@ use alloc::vec::Vec;
 use spin::Mutex;
 
 use super::FsError;
-use super::node::{Attributes, DirEntry, FileSystem, FileType, InodeId, Metadata, check_new_name};
+use super::node::{
+    Attributes, DirEntry, FileSystem, FileType, FsUsage, InodeId, Metadata, check_new_name,
+};
 use super::path::PATH_MAX;
 
 /// What a node costs beyond its data, for the size limit: the table slot and map entry.
@@ -220,6 +222,22 @@ impl Tmpfs {
 impl FileSystem for Tmpfs {
     fn name(&self) -> &str {
         "tmpfs"
+    }
+
+    fn usage(&self) -> FsUsage {
+        let inner = self.inner.lock();
+        let block = FsUsage::BLOCK_SIZE as usize;
+        let nodes = inner.nodes.iter().filter(|n| n.is_some()).count() as u64;
+        // Every node costs NODE_COST bytes of the limit: that bounds how many more fit.
+        let free = (inner.limit - inner.used) as u64;
+        FsUsage {
+            magic: FsUsage::TMPFS_MAGIC,
+            blocks: (inner.limit / block) as u64,
+            free_blocks: free / FsUsage::BLOCK_SIZE,
+            files: nodes + free / NODE_COST as u64,
+            free_files: free / NODE_COST as u64,
+            read_only: false,
+        }
     }
 
     fn root(&self) -> InodeId {

@@ -71,7 +71,7 @@ fn main(_args: Args) -> i32 {
         // An iovec whose base is bad.
         let iov = [bad, 16usize];
         let iov_ptr = iov.as_ptr() as usize;
-        let cases: [(&str, usize, [usize; 6]); 50] = [
+        let cases: [(&str, usize, [usize; 6]); 53] = [
             ("write(tmpfs)", 1, [tmp, bad, 16, 0, 0, 0]),
             ("open(O_CREAT)", 2, [bad, 0o101, 0o644, 0, 0, 0]),
             ("mkdir", 83, [bad, 0o755, 0, 0, 0, 0]),
@@ -103,6 +103,9 @@ fn main(_args: Args) -> i32 {
                 [(-100isize) as usize, motd, bad, 0, 0, 0],
             ),
             ("pipe2", 293, [bad, 0, 0, 0, 0, 0]),
+            ("statfs(path)", 137, [bad, 0, 0, 0, 0, 0]),
+            ("statfs(buf)", 137, [motd, bad, 0, 0, 0, 0]),
+            ("fstatfs", 138, [file, bad, 0, 0, 0, 0]),
             ("access", 21, [bad, 0, 0, 0, 0, 0]),
             ("faccessat", 269, [(-100isize) as usize, bad, 0, 0, 0, 0]),
             ("faccessat2", 439, [(-100isize) as usize, bad, 0, 0, 0, 0]),
