@@ -188,6 +188,10 @@ impl AnsiParser {
             }
             (State::String, _) => None,
             (State::Ground, ch) => Some(Action::Print(ch)),
+            // Controls inside a sequence take effect at once (ECMA-48 §5.5).
+            (State::Escape | State::EscapeIntermediate | State::Csi, '\u{0}'..='\u{1f}') => {
+                Some(Action::Print(ch))
+            }
             (State::Escape | State::EscapeIntermediate, '\u{20}'..='\u{2f}') => {
                 self.state = State::EscapeIntermediate;
                 None
@@ -221,8 +225,6 @@ impl AnsiParser {
                     _ => None,
                 }
             }
-            // Controls inside a sequence take effect at once (ECMA-48 §5.5).
-            (State::Csi, '\u{0}'..='\u{1f}') => Some(Action::Print(ch)),
             (State::Csi, '0'..='9') => {
                 self.intermediate_check();
                 if self.params.len == 0 {
@@ -523,8 +525,14 @@ mod tests {
         );
         // Cancelled halfway, a sequence is gone; a control inside one still acts.
         assert_eq!(
-            actions("\x1b[12\x18a\x1b[1\n2A"),
-            [Action::Print('a'), Action::Print('\n'), Action::Up(12)]
+            actions("\x1b[12\x18a\x1b[1\n2A\x1b\rM"),
+            [
+                Action::Print('a'),
+                Action::Print('\n'),
+                Action::Up(12),
+                Action::Print('\r'),
+                Action::ReverseIndex
+            ]
         );
     }
 
