@@ -518,8 +518,10 @@ impl<S: CellSink> TextGrid<S> {
     fn scroll_region_down(&mut self, first: usize, last: usize, n: usize) {
         let n = n.min(last + 1 - first);
         let columns = self.columns;
-        self.cells
-            .copy_within(first * columns..(last + 1 - n) * columns, (first + n) * columns);
+        self.cells.copy_within(
+            first * columns..(last + 1 - n) * columns,
+            (first + n) * columns,
+        );
         self.put_rows(first + n, last + 1);
         for row in first..first + n {
             self.clear_row(row);
@@ -1028,9 +1030,9 @@ mod tests {
         let mut grid = small_grid(13, 7);
         grid.reserve_top_row();
         let pieces = [
-            "\x1b[", "\x1b", ";", "?", "1049", "h", "l", "r", "L", "M", "@", "P", "S", "T",
-            "99", "0", "2", "J", "K", "A", "B", "H", "d", "G", "m", "7", "8", "\n", "\r", "x",
-            "\u{8}", "\t", "é", "D", "6n", "X", ":",
+            "\x1b[", "\x1b", ";", "?", "1049", "h", "l", "r", "L", "M", "@", "P", "S", "T", "99",
+            "0", "2", "J", "K", "A", "B", "H", "d", "G", "m", "7", "8", "\n", "\r", "x", "\u{8}",
+            "\t", "é", "D", "6n", "X", ":",
         ];
         let mut seed = 0x9e37_79b9u32;
         for _ in 0..50_000 {
@@ -1039,7 +1041,7 @@ mod tests {
             seed ^= seed << 5;
             grid.write_str(pieces[seed as usize % pieces.len()]);
             let (row, col) = grid.cursor();
-            assert!(row >= 1 && row < 7 && col <= 13, "cursor {row},{col}");
+            assert!((1..7).contains(&row) && col <= 13, "cursor {row},{col}");
         }
         grid.write_str("\x1b[?1049l\x1b[r\x1b[m");
         assert_mirrored(&grid);

@@ -60,7 +60,7 @@ mod tests {
     fn finds_present_entries_and_skips_the_rest() {
         let mut table = [0u64; 512];
         for slot in [0, 7, 8, 63, 64, 300, 511] {
-            table[slot] = 0x1000 * slot as u64 | PRESENT;
+            table[slot] = (0x1000 * slot as u64) | PRESENT;
         }
         // Not present but not zero (a cleared present bit): scanned, not reported.
         table[9] = 0x5000;
