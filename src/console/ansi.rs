@@ -1,17 +1,19 @@
 //! The ANSI (ECMA-48, 5th edition) control sequences the console's screen obeys, so that the
-//! line editor and full-screen programs (busybox vi, less, top; `ls --color`) can drive the
+//! line editor and full-screen programs (busybox vi and less; `ls --color`) can drive the
 //! screen with the bytes they send a VT100-style terminal:
 //!
 //! - cursor moves: CUU/CUD/CUF/CUB (§8.3.22/19/20/18), CUP and HVP (§8.3.21/63), CHA and HPA
-//!   (§8.3.9/57), VPA (§8.3.158), CNL/CPL (§8.3.12/13); IND, NEL and RI (ESC D, E, M,
-//!   §8.3.64/86/104); save and restore (ESC 7 / ESC 8, CSI s / CSI u);
+//!   (§8.3.9/57), VPA (§8.3.158), CNL/CPL (§8.3.12/13); NEL and RI (ESC E, ESC M,
+//!   §8.3.86/104) and IND (ESC D, a VT100 one); save and restore (DEC's ESC 7 / ESC 8, and
+//!   CSI s / CSI u);
 //! - erasures: ED 0/1/2/3 (§8.3.39), EL 0/1/2 (§8.3.41), ECH (§8.3.38);
 //! - editing: IL/DL (§8.3.67/32), ICH/DCH (§8.3.64/26), SU/SD (§8.3.147/113), and the scrolling
 //!   region DECSTBM (CSI top;bottom r, a DEC private sequence);
 //! - SGR (§8.3.117): colours and renditions, handed over as [`Params`] (see `console::sgr`);
 //! - DEC private modes (CSI ? n h/l): cursor visibility (25) and the alternate screen (47,
 //!   1047, 1049); others are accepted and ignored;
-//! - DSR (§8.3.35): status (5) and cursor position (6) reports; RIS (ESC c) resets.
+//! - DSR (§8.3.35): status (5) and cursor position (6, answered with CPR, §8.3.14) reports;
+//!   RIS (ESC c, §8.3.105) resets.
 //!
 //! Everything else that is well formed, including character set selection (ESC ( B) and
 //! operating system commands (ESC ] ... BEL), is recognised and dropped, so it never shows as
