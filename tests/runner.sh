@@ -19,13 +19,18 @@
 #                  `serial=TEXT` sends TEXT (printf %b escapes, e.g. \r) to the serial port;
 #                  `paced=TEXT` sends it at the pace of a 115200-baud line (11520 bytes/s), as
 #                  a terminal paste arrives (QEMU's serial port is far faster unpaced);
-#                  `pause=SECONDS` waits that long.
+#                  `pause=SECONDS` waits that long;
+#                  `screen=NAME` saves what VGA text memory shows now, as NAME, for
+#                  SCREEN_EXPECT.
 #   EXPECT       array of strings that must appear on the serial console for a pass
 #   EXPECT_LINES array of strings that must each be a whole line of the serial console
 #   REJECT       array of strings that must not appear on the serial console
 #   REJECT_AFTER array of pairs MARKER TEXT: TEXT must not appear after the first MARKER (a
 #                report that must come out in one block)
 #   EXPECT_IN_ORDER array of strings that must appear on the serial console in this order
+#   SCREEN_EXPECT array of pairs NAME TEXT: TEXT must appear in the VGA screen saved by the
+#                `screen=NAME` step, as `tests/vga_text.py --dump` shows it (colours as
+#                `{xx}` attribute bytes where they change; BIOS boots only)
 #   EXPECT_EXIT  `failure` for a kernel that passes by exiting with the failure code (a fault
 #                report test), `reset` for one that passes by resetting the machine (QEMU runs
 #                with -no-reboot, so a reset ends it with status 0), `poweroff` for one that
@@ -70,6 +75,7 @@ INITRAMFS=""
 ROOTFS_EXTRA=""
 SMP=""
 SMP_UEFI=""
+SCREEN_EXPECT=()
 conf="$root/tests/qemu/$name.conf"
 # A conf that does not parse would leave its expectations empty, and the test would pass
 # whatever the kernel printed.
@@ -126,7 +132,7 @@ type_keys() {
     local delay=0.02 mark=0
     for step in "${KEYS[@]}"; do
         case $step in
-            wait=*|after=*|delay=*|pause=*) ;;
+            wait=*|after=*|delay=*|pause=*|screen=*) ;;
             *) mark=$(stat -c %s "$log") ;;
         esac
         case $step in
@@ -136,6 +142,7 @@ type_keys() {
             serial=*) printf '%b' "${step#serial=}" > "$serial_in" ;;
             paced=*) printf '%b' "${step#paced=}" | python3 "$root/tests/pace.py" "$serial_in" ;;
             pause=*) sleep "${step#pause=}" ;;
+            screen=*) printf 'dump %s xp /2000hx 0xb8000\n' "$work/screen-${step#screen=}.txt" ;;
             *)
                 printf 'sendkey %s\n' "$step"
                 [ "$delay" = 0 ] || sleep "$delay"
@@ -169,7 +176,7 @@ boot() {
         label="$name ($firmware)"
     fi
 
-    rm -f "$monitor" "$serial_in" "$qemu_done"
+    rm -f "$monitor" "$serial_in" "$qemu_done" "$work"/screen-*.txt
     mkfifo "$serial_in"
     # Held open read-write so that neither QEMU's read end nor the writers above ever block or
     # see end-of-file.
@@ -215,6 +222,17 @@ boot() {
     if [ ${#missing[@]} -gt 0 ]; then
         printf "runner: $label: expected on the serial console but missing: '%s'\n" "${missing[@]}"
     fi
+    local shown i
+    for ((i = 0; i + 1 < ${#SCREEN_EXPECT[@]}; i += 2)); do
+        [ "$firmware" = bios ] || continue
+        shown=$(python3 "$root/tests/vga_text.py" --dump "$work/screen-${SCREEN_EXPECT[i]}.txt" 2>&1)
+        case $shown in
+            *"${SCREEN_EXPECT[i + 1]}"*) ;;
+            *) printf "runner: $label: the screen '%s' lacks '%s'; it shows:\n%s\n" \
+                   "${SCREEN_EXPECT[i]}" "${SCREEN_EXPECT[i + 1]}" "$shown"
+               missing+=("${SCREEN_EXPECT[i + 1]} (on the screen '${SCREEN_EXPECT[i]}')") ;;
+        esac
+    done
     local rejected=()
     for text in "${REJECT[@]}"; do
         grep -qF -- "$text" "$log" && rejected+=("$text")

@@ -11,6 +11,7 @@ pub mod cp437;
 pub mod line_claim;
 pub mod screen;
 pub mod serial_queue;
+pub mod sgr;
 pub mod text_grid;
 
 use crate::arch::interrupts;
@@ -217,6 +218,17 @@ pub fn screen_size() -> (usize, usize) {
             ScreenKind::Headless => (0, 0),
             _ => (screen.columns(), screen.rows()),
         }
+    })
+}
+
+/// What the screen answers to the report requests (DSR) in the output so far, taken once: the
+/// TTY hands it to the program as typed input, as a terminal sends its answer back. Nothing
+/// without a screen (a serial terminal answers for itself).
+pub fn take_screen_reply() -> Option<ansi::Reply> {
+    interrupts::without_interrupts(|| {
+        let mut screen = SCREEN.lock();
+        let reply = screen.take_reply();
+        (screen.sink().kind() != ScreenKind::Headless).then_some(reply?)
     })
 }
 

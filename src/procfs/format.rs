@@ -140,6 +140,22 @@ pub fn uptime(uptime_ms: u64, idle_ms: u64) -> String {
     )
 }
 
+/// `/proc/stat` (proc(5)): the CPU time line top reads (user, nice, system, idle, then six
+/// zero columns Kestrel does not count, in `USER_HZ` ticks, summed over the CPUs) and the
+/// process counts.
+pub fn cpu_stat(user: u64, idle: u64, processes: usize, running: usize) -> String {
+    format!(
+        "cpu  {user} 0 0 {idle} 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\nprocesses {processes}\n\
+         procs_running {running}\nprocs_blocked 0\n"
+    )
+}
+
+/// `/proc/loadavg`: no load average is kept, so the three averages read 0.00; then running and
+/// all threads of processes, and the newest pid.
+pub fn loadavg(running: usize, threads: usize, last_pid: u32) -> String {
+    format!("0.00 0.00 0.00 {running}/{threads} {last_pid}\n")
+}
+
 /// `/proc/meminfo` from frame counts (4 KiB frames).
 pub fn meminfo(total_frames: u64, free_frames: u64) -> String {
     let (total, free) = (total_frames * 4, free_frames * 4);
@@ -221,6 +237,10 @@ mod tests {
             meminfo(100, 40)
                 .starts_with("MemTotal:            400 kB\nMemFree:             160 kB\n")
         );
+        let stat = cpu_stat(120, 880, 3, 1);
+        assert!(stat.starts_with("cpu  120 0 0 880 0 0 0 0 0 0\n"));
+        assert!(stat.contains("\nprocesses 3\nprocs_running 1\n"));
+        assert_eq!(loadavg(1, 4, 9), "0.00 0.00 0.00 1/4 9\n");
         let mut buf = [0u8; 4];
         assert_eq!(read_at(b"abcdef", 4, &mut buf), 2);
         assert_eq!(&buf[..2], b"ef");

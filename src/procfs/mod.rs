@@ -4,7 +4,9 @@
 //! - `/proc/PID/stat`, `status`, `cmdline` (text made at each read from the process table and
 //!   the scheduler, [`format`]), and `/proc/PID/exe`, a link to the program's path;
 //! - `/proc/uptime`, `/proc/meminfo`, `/proc/cpuinfo` (one entry per CPU the kernel runs on),
-//!   `/proc/mounts` (the mount table, for `df` and `mount`);
+//!   `/proc/mounts` (the mount table, for `df` and `mount`), and for top `/proc/stat` (CPU
+//!   time: processes' ticks as user time, the rest idle) and `/proc/loadavg` (no averages
+//!   kept: zeros);
 //! - listing `/proc` gives those files and one directory per process, zombies included.
 //!
 //! Inode numbers encode what a node is ([`Node`]), so nothing is stored: a directory of a
@@ -27,6 +29,8 @@ pub enum Node {
     Meminfo,
     Cpuinfo,
     Mounts,
+    Stat,
+    Loadavg,
     Pid(u32, PidFile),
 }
 
@@ -47,11 +51,13 @@ const PID_FILES: [(PidFile, &[u8]); 4] = [
     (PidFile::Status, b"status"),
 ];
 
-const ROOT_FILES: [(Node, &[u8]); 5] = [
+const ROOT_FILES: [(Node, &[u8]); 7] = [
     (Node::Cpuinfo, b"cpuinfo"),
+    (Node::Loadavg, b"loadavg"),
     (Node::Meminfo, b"meminfo"),
     (Node::Mounts, b"mounts"),
     (Node::SelfLink, b"self"),
+    (Node::Stat, b"stat"),
     (Node::Uptime, b"uptime"),
 ];
 
@@ -64,6 +70,8 @@ impl Node {
             Node::Uptime => 3,
             Node::Meminfo => 4,
             Node::Cpuinfo => 5,
+            Node::Stat => 6,
+            Node::Loadavg => 7,
             Node::Mounts => 8,
             Node::Pid(pid, file) => ((u64::from(pid) + 1) << 8) | file as u64,
         }
@@ -76,6 +84,8 @@ impl Node {
             3 => Node::Uptime,
             4 => Node::Meminfo,
             5 => Node::Cpuinfo,
+            6 => Node::Stat,
+            7 => Node::Loadavg,
             8 => Node::Mounts,
             _ => {
                 let pid = u32::try_from((ino >> 8).checked_sub(1)?).ok()?;
@@ -169,6 +179,39 @@ fn info(p: &Process) -> ProcInfo {
     }
 }
 
+/// Threads of live processes: all of them, and those running or ready.
+fn process_threads() -> (Vec<crate::sched::ThreadInfo>, usize) {
+    let threads: Vec<_> = crate::sched::threads()
+        .into_iter()
+        .filter(|t| t.pid.is_some() && t.state != crate::sched::State::Dead)
+        .collect();
+    let running = threads
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.state,
+                crate::sched::State::Running | crate::sched::State::Ready
+            )
+        })
+        .count();
+    (threads, running)
+}
+
+fn cpu_stat() -> Vec<u8> {
+    let (threads, running) = process_threads();
+    let user = kernel_ticks_to_user_hz(threads.iter().map(|t| t.ticks).sum());
+    let cpus = u64::from(crate::smp::online_count().max(1));
+    let elapsed = kernel_ticks_to_user_hz(crate::time::ticks()).saturating_mul(cpus);
+    let idle = elapsed.saturating_sub(user);
+    format::cpu_stat(user, idle, process::list().len(), running).into_bytes()
+}
+
+fn loadavg() -> Vec<u8> {
+    let (threads, running) = process_threads();
+    let last_pid = process::list().iter().map(|p| p.pid).max().unwrap_or(0);
+    format::loadavg(running, threads.len(), last_pid).into_bytes()
+}
+
 fn cpuinfo() -> Vec<u8> {
     let (vendor, brand) = (crate::arch::cpuid::vendor(), crate::arch::cpuid::brand());
     let khz = crate::time::tsc::frequency_khz().unwrap_or(0);
@@ -217,6 +260,8 @@ impl Procfs {
             }
             Node::Cpuinfo => cpuinfo(),
             Node::Mounts => mounts(),
+            Node::Stat => cpu_stat(),
+            Node::Loadavg => loadavg(),
             Node::Pid(pid, PidFile::Stat) => format::stat(&info(&*live(pid)?)).into_bytes(),
             Node::Pid(pid, PidFile::Status) => format::status(&info(&*live(pid)?)).into_bytes(),
             Node::Pid(pid, PidFile::Cmdline) => live(pid)?.cmdline.lock().clone(),
@@ -405,6 +450,8 @@ mod tests {
             Node::Meminfo,
             Node::Cpuinfo,
             Node::Mounts,
+            Node::Stat,
+            Node::Loadavg,
             Node::Pid(0, PidFile::Dir),
             Node::Pid(1, PidFile::Stat),
             Node::Pid(u32::MAX - 1, PidFile::Exe),

@@ -196,6 +196,11 @@ fn check_change(process: &Process) -> Result<(), Errno> {
 pub fn write(bytes: &[u8]) {
     let out = TTY.lock().discipline().output(bytes);
     print_bytes(&out);
+    // A cursor position request (ash sends one with every prompt): the screen's answer comes
+    // back as input, after the screen lock is let go (the answer's echo prints).
+    if let Some(reply) = crate::console::take_screen_reply() {
+        receive(reply.as_bytes());
+    }
 }
 
 fn print_bytes(bytes: &[u8]) {
