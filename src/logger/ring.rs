@@ -244,7 +244,9 @@ impl<'a> View<'a> {
     /// The length of every record's text since the last clear (what `READ_ALL` returns when
     /// given room).
     pub fn all_len(&self) -> usize {
-        self.entries(self.cursors.clear).map(|e| e.linux_len()).sum()
+        self.entries(self.cursors.clear)
+            .map(|e| e.linux_len())
+            .sum()
     }
 
     /// `SYSLOG_ACTION_READ_ALL`: the newest whole records since the last clear whose text fits
@@ -369,9 +371,12 @@ impl Prefix {
         &self.bytes[..self.len]
     }
 
-    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
@@ -436,7 +441,11 @@ mod tests {
     #[test]
     fn records_come_back_in_linux_format() {
         let mut ring = LogRing::<256>::new();
-        ring.push(6, 1_234_567, format_args!("smp: {} of {} CPUs online", 2, 2));
+        ring.push(
+            6,
+            1_234_567,
+            format_args!("smp: {} of {} CPUs online", 2, 2),
+        );
         ring.push(3, 86_400_000_001, format_args!("oops"));
         assert_eq!(
             read_all(&ring, 1000),
@@ -505,7 +514,11 @@ mod tests {
         let kept = texts(&ring);
         assert_eq!(kept[0].len(), MAX_TEXT);
         ring.push(6, 0, format_args!("a{long}"));
-        assert_eq!(texts(&ring)[1].len(), MAX_TEXT - 1, "a half letter is dropped");
+        assert_eq!(
+            texts(&ring)[1].len(),
+            MAX_TEXT - 1,
+            "a half letter is dropped"
+        );
     }
 
     #[test]
@@ -515,7 +528,10 @@ mod tests {
             ring.push(6, 0, format_args!("m{i}"));
         }
         let one = "<6>[    0.000000] m0\n".len();
-        assert_eq!(read_all(&ring, 2 * one), "<6>[    0.000000] m3\n<6>[    0.000000] m4\n");
+        assert_eq!(
+            read_all(&ring, 2 * one),
+            "<6>[    0.000000] m3\n<6>[    0.000000] m4\n"
+        );
         assert_eq!(read_all(&ring, 2 * one + 5).len(), 2 * one);
         assert_eq!(read_all(&ring, one - 1), "", "not even the newest fits");
         assert_eq!(read_all(&ring, 1 << 20).len(), 5 * one);
@@ -530,7 +546,10 @@ mod tests {
         ring.push(6, 0, format_args!("new"));
         assert_eq!(read_all(&ring, 1000), "<6>[    0.000000] new\n");
         // READ still has both.
-        assert_eq!(ring.view().unread_len(), 2 * "<6>[    0.000000] new\n".len());
+        assert_eq!(
+            ring.view().unread_len(),
+            2 * "<6>[    0.000000] new\n".len()
+        );
     }
 
     #[test]

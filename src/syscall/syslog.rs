@@ -24,7 +24,10 @@ pub enum Action {
     /// `READ` (2): consume unread records, waiting for one.
     Read(usize),
     /// `READ_ALL` (3) and `READ_CLEAR` (4).
-    ReadAll { len: usize, clear: bool },
+    ReadAll {
+        len: usize,
+        clear: bool,
+    },
     /// A read with `len` 0: returns 0 at once, as on Linux.
     Empty,
     /// `CLEAR` (5).
@@ -149,7 +152,11 @@ mod tests {
         }
         for kind in [2, 3, 4] {
             assert_eq!(action(kind, 0, 10), Err(EINVAL), "NULL buffer, type {kind}");
-            assert_eq!(action(kind, BUF, -1), Err(EINVAL), "negative length, type {kind}");
+            assert_eq!(
+                action(kind, BUF, -1),
+                Err(EINVAL),
+                "negative length, type {kind}"
+            );
             assert_eq!(action(kind, BUF, 0), Ok(Action::Empty));
             assert_eq!(action(kind, 0xffff_ffff_8010_0000, 10), Err(EFAULT));
             assert_eq!(action(kind, 0x0000_8000_0000_0000, 10), Err(EFAULT));
