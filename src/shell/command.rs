@@ -32,6 +32,7 @@ pub enum Command<'a> {
     Kill(&'a str),
     Ls(&'a str),
     Cat(&'a str),
+    Dmesg,
 }
 
 pub struct CommandSpec {
@@ -147,6 +148,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "print a file of the root file system",
     },
     CommandSpec {
+        name: "dmesg",
+        usage: "dmesg",
+        summary: "the kernel log since boot (the newest 64 KiB)",
+    },
+    CommandSpec {
         name: "reboot",
         usage: "reboot",
         summary: "restart the machine",
@@ -205,6 +211,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "ls" => Ok(Command::Ls(rest)),
         "cat" if !rest.is_empty() => Ok(Command::Cat(rest)),
         "cat" => Err(ParseError::Usage("cat PATH")),
+        "dmesg" => no_arguments(Command::Dmesg, "dmesg"),
         "help" => no_arguments(Command::Help, "help"),
         "echo" => Ok(Command::Echo(rest)),
         "clear" => no_arguments(Command::Clear, "clear"),
@@ -251,6 +258,8 @@ mod tests {
         assert_eq!(parse("shutdown"), Ok(Command::Shutdown));
         assert_eq!(parse("halt"), Ok(Command::Halt));
         assert_eq!(parse("overflow"), Ok(Command::StackOverflow));
+        assert_eq!(parse("dmesg"), Ok(Command::Dmesg));
+        assert_eq!(parse("dmesg -c"), Err(ParseError::Usage("dmesg")));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
         Command::Kill(pid) => super::programs::kill(pid),
         Command::Ls(path) => super::programs::ls(path),
         Command::Cat(path) => super::programs::cat(path),
+        Command::Dmesg => dmesg(),
         Command::Empty => {}
         Command::Help => {
             for spec in COMMANDS {
@@ -120,6 +121,34 @@ pub async fn execute(command: Command<'_>, spawner: &Spawner) {
                 if result.agrees { "" } else { " (SUMS DIFFER)" }
             );
         }
+    }
+}
+
+/// The kernel log as the console showed it: `[uptime] LEVEL message`.
+fn dmesg() {
+    use crate::logger::{self, UptimeStamp, kmsg};
+    let snapshot = match kmsg::snapshot() {
+        Ok(snapshot) => snapshot,
+        Err(err) => return println!("dmesg: the kernel log cannot be read now ({err:?})"),
+    };
+    let mut text = alloc::vec::Vec::new();
+    for entry in snapshot.view().entries(0) {
+        text.clear();
+        text.extend(entry.text_bytes());
+        let (name, color) = logger::level_style(entry.level);
+        console::print_with_colored(
+            format_args!(
+                "{} ",
+                UptimeStamp(core::time::Duration::from_micros(entry.micros))
+            ),
+            color,
+            format_args!("{name:<5} "),
+            format_args!("{}\n", alloc::string::String::from_utf8_lossy(&text)),
+        );
+    }
+    let dropped = kmsg::dropped();
+    if dropped > 0 {
+        println!("dmesg: {dropped} records were not kept (the log was busy)");
     }
 }
 

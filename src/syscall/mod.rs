@@ -24,6 +24,7 @@ mod sessions;
 mod signals;
 mod statfs;
 mod statx;
+mod syslog;
 mod system;
 mod threads;
 mod timers;
@@ -166,6 +167,7 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         271 => poll::ppoll(a0, a1, a2, a3, a4),
         63 => system::uname(a0),
         99 => system::sysinfo(a0),
+        103 => syslog::syslog(a0, a1, a2),
         169 => system::reboot(a0, a1, a2, a3),
         318 => system::getrandom(a0, a1, a2),
         439 => descriptors::faccessat(int(a0), a1, a2, a3),

@@ -63,6 +63,51 @@ static void expect_ok(long result, int err, const char *what, int line)
 static const char rodata[64] = "read-only data";
 static char buf[8192] __attribute__((aligned(16)));
 
+/* syslog(2)'s checks (`hole` is unmapped, `runs_into_hole` 100 bytes before it). */
+static void check_syslog(char *hole, char *runs_into_hole)
+{
+    ERR(EINVAL, syscall(SYS_syslog, 11, buf, 10));
+    ERR(EINVAL, syscall(SYS_syslog, -1L, buf, 10));
+    for (int type = 2; type <= 4; type++) {
+        ERR(EINVAL, syscall(SYS_syslog, type, 0, 10));
+        ERR(EINVAL, syscall(SYS_syslog, type, buf, -1L));
+        OK(syscall(SYS_syslog, type, buf, 0));
+        ERR(EFAULT, syscall(SYS_syslog, type, KERNEL_PTR, 10));
+        ERR(EFAULT, syscall(SYS_syslog, type, NONCANON, 10));
+        ERR(EFAULT, syscall(SYS_syslog, type, -1L, 10));
+        ERR(EFAULT, syscall(SYS_syslog, type, TOP_PAGE, 8192));
+    }
+    ERR(EINVAL, syscall(SYS_syslog, 8, 0, 0));
+    ERR(EINVAL, syscall(SYS_syslog, 8, 0, 9));
+    OK(syscall(SYS_syslog, 0, 0, 0));
+    OK(syscall(SYS_syslog, 1, 0, 0));
+    OK(syscall(SYS_syslog, 9, KERNEL_PTR, -1L));
+    {
+        long size = syscall(SYS_syslog, 10, 0, 0);
+        long got = syscall(SYS_syslog, 3, buf, sizeof buf);
+        long none = syscall(SYS_syslog, 3, buf + 1, 1L << 32); /* len is an int: 0 */
+        checks++;
+        /* Kestrel's log holds the boot messages; a Linux host's may have been cleared. */
+        if (size < 4096 || got < (host ? 0 : 100) || got > (long)sizeof buf ||
+            (got > 0 && (buf[0] != '<' || buf[got - 1] != '\n')) || none != 0) {
+            failures++;
+            printf("c-robust: FAIL syslog: size %ld, read %ld starting %.20s, len 2^32 %ld\n",
+                   size, got, got > 0 ? buf : "-", none);
+        }
+        /* READ_ALL into memory that cannot take the text (when there are 100 bytes of it). */
+        if (got >= 100) {
+            ERR(EFAULT, syscall(SYS_syslog, 3, hole, 4096));
+            ERR(EFAULT, syscall(SYS_syslog, 3, runs_into_hole, 4096));
+            ERR(EFAULT, syscall(SYS_syslog, 3, (void *)check_syslog, 4096));
+        }
+    }
+    if (!host) { /* they change the host's console */
+        OK(syscall(SYS_syslog, 6, 0, 0));
+        OK(syscall(SYS_syslog, 7, 0, 0));
+        OK(syscall(SYS_syslog, 8, 0, 8));
+    }
+}
+
 int main(int argc, char **argv)
 {
     host = argc > 1 && strcmp(argv[1], "--host") == 0;
@@ -364,6 +409,11 @@ int main(int argc, char **argv)
     ERR(EINVAL, syscall(SYS_wait4, -1L, 0, 0x100, 0));
     ERR(EINVAL, syscall(SYS_getrandom, buf, 16, 8));
     ERR(EINVAL, syscall(SYS_getrandom, buf, 16, 6));
+    /* syslog(2), klogctl: the type first, then a read's buffer (NULL or a negative length is
+     * EINVAL, a buffer outside the user half EFAULT before anything is read or waited for).
+     * Linux refuses it all (EPERM) to a process without CAP_SYSLOG under dmesg_restrict. */
+    if (!host || syscall(SYS_syslog, 10, 0, 0) >= 0 || errno != EPERM)
+        check_syslog(hole, runs_into_hole);
     if (!host) {
         ERR(EINVAL, syscall(SYS_reboot, 0x12345678, 672274793, 0x4321fedc, 0));
         ERR(EINVAL, syscall(SYS_reboot, 0xfee1dead, 1, 0x4321fedc, 0));
