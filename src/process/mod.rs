@@ -25,6 +25,7 @@ pub mod loader;
 pub mod memory;
 pub mod orphans;
 pub mod pipe;
+pub mod robust;
 pub mod signal;
 pub mod thread;
 pub mod tty;
@@ -516,6 +517,8 @@ pub fn leave_other_threads(process: &Arc<Process>) {
 /// The running thread leaves `process`; `status` is the process's wait status should it be
 /// the last thread (a group exit's status wins).
 fn leave(process: Arc<Process>, status: i32) -> ! {
+    // Linux's mm_release: the robust list before the clear-child-tid word, memory still there.
+    thread::release_robust_list(&process);
     if process.live_threads.fetch_sub(1, Ordering::SeqCst) > 1 {
         thread::leave_shared(&process);
         drop(process);

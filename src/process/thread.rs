@@ -25,6 +25,8 @@ pub struct UserThread {
     pub sched_tid: Tid,
     /// Zeroed and futex-woken at exit (0: none).
     pub clear_child_tid: u64,
+    /// set_robust_list's head, walked at exit before the clear-child-tid word (0: none).
+    pub robust_list: u64,
 }
 
 impl UserThread {
@@ -33,6 +35,7 @@ impl UserThread {
             tid,
             sched_tid,
             clear_child_tid: 0,
+            robust_list: 0,
         }
     }
 }
@@ -126,6 +129,25 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
                 sched::SpawnError::TooManyThreads => SpawnError::TooManyThreads,
             })
         }
+    }
+}
+
+/// The running thread's robust futex list is released ([`super::robust`]) and forgotten:
+/// at its exit, and at an execve (Linux's mm_release, before clear-child-tid). Costs one
+/// look-up when no list was set.
+pub(super) fn release_robust_list(process: &Arc<Process>) {
+    let me = sched::current();
+    let found = {
+        let mut threads = process.threads.lock();
+        threads
+            .iter_mut()
+            .find(|t| t.sched_tid == me)
+            .map(|t| (core::mem::take(&mut t.robust_list), t.tid))
+    };
+    if let Some((head, tid)) = found
+        && head != 0
+    {
+        super::robust::release_current(process, head, tid);
     }
 }
 
