@@ -82,7 +82,9 @@ fn std_demo_returns_every_frame() {
     run(&["/bin/c-robust_futex"]);
     let after = frames::stats().free;
     let heap_after = kestrel::memory::heap::stats().in_use;
-    serial_println!("frames free: {before} before, {after} after std-demo, c-vm and c-robust_futex");
+    serial_println!(
+        "frames free: {before} before, {after} after std-demo, c-vm and c-robust_futex"
+    );
     serial_println!("heap in use: {heap_before} before, {heap_after} after");
     assert_eq!(before, after);
     assert_eq!(heap_before, heap_after, "kernel heap leaked");
