@@ -517,8 +517,6 @@ pub fn leave_other_threads(process: &Arc<Process>) {
 /// The running thread leaves `process`; `status` is the process's wait status should it be
 /// the last thread (a group exit's status wins).
 fn leave(process: Arc<Process>, status: i32) -> ! {
-    // Linux's mm_release: the robust list before the clear-child-tid word, memory still there.
-    thread::release_robust_list(&process);
     if process.live_threads.fetch_sub(1, Ordering::SeqCst) > 1 {
         thread::leave_shared(&process);
         drop(process);
@@ -526,7 +524,7 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
     }
     let group = process.group_exit.load(Ordering::SeqCst);
     let status = if group >= 0 { group } else { status };
-    process.threads.lock().clear();
+    thread::leave_last(&process);
     process.files.lock().close_all();
     let space = process.memory.lock().space.take();
     if let Some(space) = space {

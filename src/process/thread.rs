@@ -5,6 +5,8 @@
 //!
 //! - `set_tid_address` and `CLONE_CHILD_CLEARTID` name a word that is zeroed and futex-woken
 //!   when the thread exits: how `pthread_join` and musl's thread-list lock learn of it.
+//! - `set_robust_list` names the head of its robust futex list, released at exit just before
+//!   that word ([`super::robust`]).
 //! - `exit` ends one thread ([`exit_thread`]); the last one to leave ends the process.
 //!   `exit_group`, a fatal fault or a kill ends them all: [`super::exit_current`] records the
 //!   status, wakes every thread, and each one leaves at its next return towards user mode.
@@ -132,9 +134,9 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
     }
 }
 
-/// The running thread's robust futex list is released ([`super::robust`]) and forgotten:
-/// at its exit, and at an execve (Linux's mm_release, before clear-child-tid). Costs one
-/// look-up when no list was set.
+/// At an execve, the running thread's robust futex list is released ([`super::robust`]) and
+/// forgotten (Linux's exec_mm_release). At an exit, [`leave_shared`] and [`leave_last`] do it
+/// on the record they take anyway, so an exit without a list costs nothing more.
 pub(super) fn release_robust_list(process: &Arc<Process>) {
     let me = sched::current();
     let found = {
@@ -158,8 +160,21 @@ pub fn exit_thread(code: u64) -> ! {
     super::leave(process, ((code & 0xff) as i32) << 8)
 }
 
-/// The running thread leaves `process`, which other threads still run: its record goes, and
-/// its clear-child-tid word is zeroed and woken (while the address space is still there).
+/// The last thread of `process` leaves: every record goes, and its robust list is released
+/// while the address space is still there.
+pub(super) fn leave_last(process: &Arc<Process>) {
+    let me = sched::current();
+    let threads = core::mem::take(&mut *process.threads.lock());
+    if let Some(thread) = threads.iter().find(|t| t.sched_tid == me)
+        && thread.robust_list != 0
+    {
+        super::robust::release_current(process, thread.robust_list, thread.tid);
+    }
+}
+
+/// The running thread leaves `process`, which other threads still run: its record goes, its
+/// robust list is released, then its clear-child-tid word is zeroed and woken (Linux's
+/// mm_release order; the address space is still there).
 pub(super) fn leave_shared(process: &Arc<Process>) {
     let me = sched::current();
     process.signals.lock().thread_exited(me);
@@ -170,8 +185,13 @@ pub(super) fn leave_shared(process: &Arc<Process>) {
             .position(|t| t.sched_tid == me)
             .map(|i| threads.swap_remove(i))
     };
-    if let Some(thread) = record
-        && thread.clear_child_tid != 0
+    let Some(thread) = record else {
+        return;
+    };
+    if thread.robust_list != 0 {
+        super::robust::release_current(process, thread.robust_list, thread.tid);
+    }
+    if thread.clear_child_tid != 0
         && crate::syscall::uaccess::copy_to_user(thread.clear_child_tid, &0u32.to_le_bytes())
             .is_ok()
     {
