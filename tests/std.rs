@@ -2,7 +2,8 @@
 //! Kestrel: arguments and environment, std::fs on the initramfs and /tmp, std::time, threads
 //! (clone with CLONE_THREAD, futexes, an Arc<Mutex> counter, mpsc channels, a panicking
 //! thread), and a clean panic in main (exit status 101); user/c/vm.c checks the memory and
-//! thread calls beneath, errno by errno. The exit statuses, the frame count and the futex
+//! thread calls beneath, errno by errno; user/c/robust_futex.c robust mutexes whose owner
+//! dies (a thread, a killed process) and hostile robust lists. The exit statuses, the frame count and the futex
 //! table are checked here; the programs' lines by tests/qemu/std.conf.
 
 #![no_std]
@@ -28,6 +29,7 @@ fn main(boot: &'static BootInfo) -> ! {
         std_demo_runs_every_part,
         std_demo_panics_with_status_101,
         c_vm_checks_memory_and_thread_semantics,
+        c_robust_futex_hands_dead_owners_locks_on,
         std_demo_returns_every_frame,
     );
 }
@@ -56,19 +58,33 @@ fn c_vm_checks_memory_and_thread_semantics() {
     );
 }
 
+fn c_robust_futex_hands_dead_owners_locks_on() {
+    // The exit status is the number of failed checks; every wait ends with EOWNERDEAD.
+    assert_eq!(run(&["/bin/c-robust_futex"]), 0);
+    assert_eq!(
+        process::futex::waiter_count(),
+        0,
+        "futex waiters left behind"
+    );
+}
+
 fn std_demo_returns_every_frame() {
     // A first run warms the kernel heap (thread stacks, tables), which keeps its frames.
     assert_eq!(run(&["/bin/std-demo", "threads"]), 0);
     run(&["/bin/c-vm"]);
+    run(&["/bin/c-robust_futex"]);
     let before = frames::stats().free;
     let heap_before = kestrel::memory::heap::stats().in_use;
     for mode in ["all", "threads", "panic"] {
         run(&["/bin/std-demo", mode]);
     }
     run(&["/bin/c-vm"]);
+    run(&["/bin/c-robust_futex"]);
     let after = frames::stats().free;
     let heap_after = kestrel::memory::heap::stats().in_use;
-    serial_println!("frames free: {before} before, {after} after std-demo and c-vm");
+    serial_println!(
+        "frames free: {before} before, {after} after std-demo, c-vm and c-robust_futex"
+    );
     serial_println!("heap in use: {heap_before} before, {heap_after} after");
     assert_eq!(before, after);
     assert_eq!(heap_before, heap_after, "kernel heap leaked");

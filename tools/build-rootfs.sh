@@ -18,7 +18,7 @@ bin_dir=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 # c-*: static musl C programs of user/c/ (make user); std-demo: the Rust std program.
-programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-devices c-proc c-init c-reboot c-vm c-signals c-fdshare c-robust c-paths c-jobctl c-timers c-orphans std-demo)
+programs=(hello cat ls crash spin true bench efault cow c-hello c-fileio c-forkexec c-devices c-proc c-init c-reboot c-vm c-signals c-fdshare c-robust c-paths c-jobctl c-timers c-orphans c-robust_futex std-demo)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

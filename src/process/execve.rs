@@ -18,6 +18,9 @@ pub fn exec(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SpawnError
     let process = sched::current_process().expect("execve from a process");
     // The other threads go first; this one becomes the first thread (its clear-child-tid
     // word and signal stack reset, as on Linux).
+    // Its own robust list is released (Linux's exec_mm_release), while its thread id is
+    // still the one its locks hold; then the other threads release theirs as they leave.
+    super::thread::release_robust_list(&process);
     super::leave_other_threads(&process);
     let name = super::program_name(&path);
     sched::set_current_name(&name);

@@ -25,6 +25,7 @@ pub mod loader;
 pub mod memory;
 pub mod orphans;
 pub mod pipe;
+pub mod robust;
 pub mod signal;
 pub mod thread;
 pub mod tty;
@@ -523,7 +524,7 @@ fn leave(process: Arc<Process>, status: i32) -> ! {
     }
     let group = process.group_exit.load(Ordering::SeqCst);
     let status = if group >= 0 { group } else { status };
-    process.threads.lock().clear();
+    thread::leave_last(&process);
     process.files.lock().close_all();
     let space = process.memory.lock().space.take();
     if let Some(space) = space {

@@ -5,6 +5,8 @@
 //!
 //! - `set_tid_address` and `CLONE_CHILD_CLEARTID` name a word that is zeroed and futex-woken
 //!   when the thread exits: how `pthread_join` and musl's thread-list lock learn of it.
+//! - `set_robust_list` names the head of its robust futex list, released at exit just before
+//!   that word ([`super::robust`]).
 //! - `exit` ends one thread ([`exit_thread`]); the last one to leave ends the process.
 //!   `exit_group`, a fatal fault or a kill ends them all: [`super::exit_current`] records the
 //!   status, wakes every thread, and each one leaves at its next return towards user mode.
@@ -25,6 +27,8 @@ pub struct UserThread {
     pub sched_tid: Tid,
     /// Zeroed and futex-woken at exit (0: none).
     pub clear_child_tid: u64,
+    /// set_robust_list's head, walked at exit before the clear-child-tid word (0: none).
+    pub robust_list: u64,
 }
 
 impl UserThread {
@@ -33,6 +37,7 @@ impl UserThread {
             tid,
             sched_tid,
             clear_child_tid: 0,
+            robust_list: 0,
         }
     }
 }
@@ -129,6 +134,25 @@ pub fn spawn(frame: &SyscallFrame, request: NewThread) -> Result<Pid, SpawnError
     }
 }
 
+/// At an execve, the running thread's robust futex list is released ([`super::robust`]) and
+/// forgotten (Linux's exec_mm_release). At an exit, [`leave_shared`] and [`leave_last`] do it
+/// on the record they take anyway, so an exit without a list costs nothing more.
+pub(super) fn release_robust_list(process: &Arc<Process>) {
+    let me = sched::current();
+    let found = {
+        let mut threads = process.threads.lock();
+        threads
+            .iter_mut()
+            .find(|t| t.sched_tid == me)
+            .map(|t| (core::mem::take(&mut t.robust_list), t.tid))
+    };
+    if let Some((head, tid)) = found
+        && head != 0
+    {
+        super::robust::release_current(process, head, tid);
+    }
+}
+
 /// `exit(2)`: ends the running thread with `code`; the process ends when it was the last.
 pub fn exit_thread(code: u64) -> ! {
     crate::arch::interrupts::disable();
@@ -136,8 +160,21 @@ pub fn exit_thread(code: u64) -> ! {
     super::leave(process, ((code & 0xff) as i32) << 8)
 }
 
-/// The running thread leaves `process`, which other threads still run: its record goes, and
-/// its clear-child-tid word is zeroed and woken (while the address space is still there).
+/// The last thread of `process` leaves: every record goes, and its robust list is released
+/// while the address space is still there.
+pub(super) fn leave_last(process: &Arc<Process>) {
+    let me = sched::current();
+    let threads = core::mem::take(&mut *process.threads.lock());
+    if let Some(thread) = threads.iter().find(|t| t.sched_tid == me)
+        && thread.robust_list != 0
+    {
+        super::robust::release_current(process, thread.robust_list, thread.tid);
+    }
+}
+
+/// The running thread leaves `process`, which other threads still run: its record goes, its
+/// robust list is released, then its clear-child-tid word is zeroed and woken (Linux's
+/// mm_release order; the address space is still there).
 pub(super) fn leave_shared(process: &Arc<Process>) {
     let me = sched::current();
     process.signals.lock().thread_exited(me);
@@ -148,8 +185,13 @@ pub(super) fn leave_shared(process: &Arc<Process>) {
             .position(|t| t.sched_tid == me)
             .map(|i| threads.swap_remove(i))
     };
-    if let Some(thread) = record
-        && thread.clear_child_tid != 0
+    let Some(thread) = record else {
+        return;
+    };
+    if thread.robust_list != 0 {
+        super::robust::release_current(process, thread.robust_list, thread.tid);
+    }
+    if thread.clear_child_tid != 0
         && crate::syscall::uaccess::copy_to_user(thread.clear_child_tid, &0u32.to_le_bytes())
             .is_ok()
     {

@@ -155,6 +155,8 @@ extern "C" fn syscall_dispatch(frame: &mut SyscallFrame) {
         186 => threads::gettid(),
         217 => files::getdents64(fd(a0), a1, a2),
         218 => threads::set_tid_address(a0),
+        273 => threads::set_robust_list(a0, a1),
+        274 => threads::get_robust_list(a0, a1, a2),
         228 => clock::clock_gettime(a0, a1),
         229 => clock::clock_getres(a0, a1),
         257 => files::openat(int(a0), a1, a2 as u32 as u64, a3),

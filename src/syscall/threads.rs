@@ -1,6 +1,6 @@
 //! Threads and their calls: clone(2), exit(2) of one thread, gettid, set_tid_address,
-//! futex(2), sigaltstack(2) (the stack is kept; delivering onto it is the signal code's),
-//! sched_getaffinity/sched_setaffinity (one CPU) and prctl's thread name.
+//! futex(2), set_robust_list/get_robust_list, sigaltstack(2) (the stack is kept; delivering
+//! onto it is the signal code's), sched_getaffinity/sched_setaffinity (one CPU) and prctl's thread name.
 
 use super::SysResult;
 use super::clock::{deadline_after, read_timespec};
@@ -9,6 +9,7 @@ use super::uaccess;
 use crate::arch::syscall::SyscallFrame;
 use crate::process::futex::{self, FutexKey, WaitEnd};
 use crate::process::layout::USER_END;
+use crate::process::robust;
 use crate::process::thread::{self, NewThread};
 use crate::process::{self as proc, ForkOptions};
 use crate::sched;
@@ -121,6 +122,41 @@ pub fn set_tid_address(addr: u64) -> SysResult {
         u64::from(t.tid)
     })
     .ok_or(EPERM)
+}
+
+/// set_robust_list(head, len): the head is kept for the thread's exit, unchecked until then
+/// ([`crate::process::robust`]); `len` must be the x86_64 size of the head.
+pub fn set_robust_list(head: u64, len: u64) -> SysResult {
+    if len != robust::HEAD_SIZE {
+        return Err(EINVAL);
+    }
+    thread::with_current(|t| t.robust_list = head).ok_or(EPERM)?;
+    Ok(0)
+}
+
+/// get_robust_list(pid, head_ptr, len_ptr): the head thread `pid` (0: the caller) set. Any
+/// live thread may be asked (everyone is root: no ptrace check to fail).
+pub fn get_robust_list(pid: u64, head_ptr: u64, len_ptr: u64) -> SysResult {
+    // An int in Linux's ABI.
+    let pid = pid as i32;
+    let head = if pid == 0 {
+        thread::with_current(|t| t.robust_list)
+    } else if pid < 0 {
+        None
+    } else {
+        let tid = pid as u32;
+        let of = |p: &proc::Process| {
+            let threads = p.threads.lock();
+            threads.iter().find(|t| t.tid == tid).map(|t| t.robust_list)
+        };
+        let own = sched::current_process().and_then(|p| of(&p));
+        own.or_else(|| proc::list().iter().find_map(|p| of(p)))
+    }
+    .ok_or(ESRCH)?;
+    // Linux's order: the length first.
+    uaccess::write_u64(len_ptr, robust::HEAD_SIZE)?;
+    uaccess::write_u64(head_ptr, head)?;
+    Ok(0)
 }
 
 const FUTEX_WAIT: u64 = 0;

@@ -445,11 +445,38 @@ int main(int argc, char **argv)
     OK(syscall(SYS_set_tid_address, KERNEL_PTR));
     OK(syscall(SYS_rt_sigprocmask, 99, 0, 0, 8)); /* no set: `how` is not looked at */
 
+    /* Robust futex lists: the length must be the head's (24); the head itself is looked at
+     * only when the thread exits, so any pointer is taken (the last stays set for the exit). */
+    long robust_head = 0;
+    size_t robust_len = 0;
+    ERR(EINVAL, syscall(SYS_set_robust_list, buf, 0));
+    ERR(EINVAL, syscall(SYS_set_robust_list, buf, 23));
+    ERR(EINVAL, syscall(SYS_set_robust_list, buf, 25));
+    ERR(EINVAL, syscall(SYS_set_robust_list, buf, -1L));
+    ERR(EINVAL, syscall(SYS_set_robust_list, buf, 24L | 1L << 32));
+    for (int i = 0; i < nbad; i++) {
+        long p = bad_ptrs[i];
+        ERR(EFAULT, syscall(SYS_get_robust_list, 0, p, &robust_len));
+        ERR(EFAULT, syscall(SYS_get_robust_list, 0, &robust_head, p));
+        OK(syscall(SYS_set_robust_list, p, 24));
+    }
+    ERR(ESRCH, syscall(SYS_get_robust_list, -1L, &robust_head, &robust_len));
+    ERR(ESRCH, syscall(SYS_get_robust_list, 0x3fffffffL, &robust_head, &robust_len));
+    OK(syscall(SYS_set_robust_list, KERNEL_PTR, 24));
+    /* The pid is an int: 1 << 32 is 0, the caller. */
+    OK(syscall(SYS_get_robust_list, 1L << 32, &robust_head, &robust_len));
+    checks++;
+    if (robust_head != KERNEL_PTR || robust_len != 24) {
+        failures++;
+        printf("c-robust: FAIL get_robust_list gave %#lx, %zu\n", robust_head, robust_len);
+    }
+
     /* A child does hostile things too, then exits; wait4's status pointer is checked. */
     pid_t child = syscall(SYS_fork);
     if (child == 0) {
         syscall(SYS_read, file, KERNEL_PTR, 10);
         syscall(SYS_open, runs_into_hole, O_RDONLY);
+        syscall(SYS_set_robust_list, hole, 24);
         syscall(SYS_exit_group, 9);
     }
     OK(child);
