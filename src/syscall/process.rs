@@ -133,18 +133,7 @@ pub fn waitid(idtype: u64, id: u64, infop: u64, options: u64, rusage: u64) -> Sy
                     (sig, _) => (code::CLD_DUMPED, sig),
                 }
             };
-            signal::SigInfo {
-                signal: signal::SIGCHLD,
-                code,
-                detail: signal::Detail::Child {
-                    pid: reaped.pid,
-                    uid: 0,
-                    status: value,
-                    utime: 0,
-                    stime: 0,
-                },
-            }
-            .to_bytes()
+            signal::SigInfo::child(code, reaped.pid, value).to_bytes()
         }
         Err(WaitError::NoChild) => return Err(ECHILD),
         Err(WaitError::WouldBlock) => [0; signal::SIGINFO_SIZE],

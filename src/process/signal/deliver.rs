@@ -109,17 +109,7 @@ pub fn notify_parent(child: &Process, status: i32) -> bool {
     send(
         &parent,
         Target::Process,
-        SigInfo {
-            signal: SIGCHLD,
-            code,
-            detail: Detail::Child {
-                pid: child.pid,
-                uid: 0,
-                status: value,
-                utime: 0,
-                stime: 0,
-            },
-        },
+        SigInfo::child(code, child.pid, value),
     );
     action.handler == SIG_IGN || action.flags & SA_NOCLDWAIT != 0
 }

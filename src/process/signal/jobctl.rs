@@ -25,8 +25,8 @@
 //! at once, without counting threads as Linux's group stop does.
 
 use super::{
-    Detail, SA_NOCLDSTOP, SIGCHLD, SIGCONT, SIGSTOP, STOP_SIGNALS, SigInfo, Signal, Target, bit,
-    code, deliver,
+    SA_NOCLDSTOP, SIGCHLD, SIGCONT, SIGSTOP, STOP_SIGNALS, SigInfo, Signal, Target, bit, code,
+    deliver,
 };
 use crate::process::{KERNEL_PID, Pid, Process};
 use crate::sched::{self, Wait};
@@ -234,17 +234,7 @@ fn notify_parent(child: &Process, code: i32, status: i32) {
             deliver::send(
                 &parent,
                 Target::Process,
-                SigInfo {
-                    signal: SIGCHLD,
-                    code,
-                    detail: Detail::Child {
-                        pid: child.pid,
-                        uid: 0,
-                        status,
-                        utime: 0,
-                        stime: 0,
-                    },
-                },
+                SigInfo::child(code, child.pid, status),
             );
         }
     }

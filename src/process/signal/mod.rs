@@ -297,6 +297,23 @@ impl SigInfo {
         }
     }
 
+    /// SIGCHLD about child `pid` with `code` (`CLD_*`) and `status` (exit code or signal).
+    /// `si_uid`, `si_utime` and `si_stime` are 0: everyone is root, and no per-child CPU
+    /// times are kept.
+    pub fn child(code: i32, pid: u32, status: i32) -> Self {
+        SigInfo {
+            signal: SIGCHLD,
+            code,
+            detail: Detail::Child {
+                pid,
+                uid: 0,
+                status,
+                utime: 0,
+                stime: 0,
+            },
+        }
+    }
+
     pub fn fault(signal: Signal, code: i32, addr: u64) -> Self {
         SigInfo {
             signal,
