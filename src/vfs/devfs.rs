@@ -120,17 +120,7 @@ impl FileSystem for Devfs {
     }
 
     fn metadata(&self, ino: InodeId) -> Result<Metadata, FsError> {
-        let mut meta = Metadata {
-            ino,
-            file_type: FileType::Directory,
-            permissions: 0o755,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            nlink: 2,
-            mtime: 0,
-            rdev: (0, 0),
-        };
+        let mut meta = Metadata::directory(ino, 0o755);
         if ino != ROOT {
             let device = Self::device(ino)?;
             meta.file_type = FileType::CharDevice;

@@ -95,25 +95,11 @@ pub struct Initramfs<'a> {
 
 const ROOT: InodeId = 1;
 
-fn directory_meta(ino: InodeId, permissions: u16) -> Metadata {
-    Metadata {
-        ino,
-        file_type: FileType::Directory,
-        permissions,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        nlink: 2,
-        mtime: 0,
-        rdev: (0, 0),
-    }
-}
-
 impl<'a> Initramfs<'a> {
     /// An empty root directory: what the kernel mounts when there is no usable archive.
     pub fn empty() -> Self {
         let root = Node {
-            meta: directory_meta(ROOT, 0o755),
+            meta: Metadata::directory(ROOT, 0o755),
             content: Content::Directory {
                 parent: ROOT,
                 entries: BTreeMap::new(),
@@ -121,7 +107,7 @@ impl<'a> Initramfs<'a> {
         };
         // Index 0 is unused so that inode numbers are indices and 0 is never one.
         let placeholder = Node {
-            meta: directory_meta(0, 0),
+            meta: Metadata::directory(0, 0),
             content: Content::Special,
         };
         Initramfs {
@@ -317,7 +303,7 @@ impl<'a> Initramfs<'a> {
                         parent: dir,
                         entries: BTreeMap::new(),
                     };
-                    let child = self.push(directory_meta(0, 0o755), content);
+                    let child = self.push(Metadata::directory(0, 0o755), content);
                     self.link(dir, name, child);
                     child
                 }

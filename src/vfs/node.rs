@@ -85,6 +85,21 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// A directory owned by root, with no subdirectories yet (two links: its name and `.`).
+    pub const fn directory(ino: InodeId, permissions: u16) -> Metadata {
+        Metadata {
+            ino,
+            file_type: FileType::Directory,
+            permissions,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            nlink: 2,
+            mtime: 0,
+            rdev: (0, 0),
+        }
+    }
+
     /// `st_mode`: type and permissions.
     pub const fn mode(&self) -> u32 {
         self.file_type.mode_bits() | self.permissions as u32
